@@ -1,0 +1,65 @@
+// Self-observation of the worker process (see process_facts.h).
+#include "process_facts.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "thread_env.h"
+
+extern char** environ;
+
+namespace worker {
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+int online_cpu_count() { return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
+
+std::map<std::string, std::string> thread_env() {
+  std::map<std::string, std::string> vars;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (is_thread_env_var(text.substr(0, eq)))
+      vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return vars;
+}
+
+std::vector<std::string> mapped_blas_libraries() {
+  std::set<std::string> found;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    std::string path = line.substr(slash);
+    std::string file = std::filesystem::path(path).filename().string();
+    bool is_blas = file.find("blas") != std::string::npos || file.find("mkl_") != std::string::npos ||
+                   file.find("blis") != std::string::npos;
+    if (is_blas) found.insert(std::filesystem::weakly_canonical(path).string());
+  }
+  return {found.begin(), found.end()};
+}
+
+int thread_count() {
+  std::error_code ec;
+  auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+  if (ec) return 0;
+  return static_cast<int>(std::distance(it, std::filesystem::directory_iterator()));
+}
+
+}  // namespace worker

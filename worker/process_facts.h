@@ -1,0 +1,17 @@
+// What the worker process can observe about itself without LibTorch: the CPUs it may
+// run on, its thread-related environment, the BLAS library actually mapped, its threads.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace worker {
+
+std::vector<int> allowed_cpus();              // sched_getaffinity
+int online_cpu_count();                       // sysconf(_SC_NPROCESSORS_ONLN)
+std::map<std::string, std::string> thread_env();  // see thread_env.h
+std::vector<std::string> mapped_blas_libraries();  // from /proc/self/maps
+int thread_count();                           // entries of /proc/self/task
+
+}  // namespace worker

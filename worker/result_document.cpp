@@ -1,0 +1,59 @@
+// Serialises the worker's report (see result_document.h).
+#include "result_document.h"
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace worker {
+
+std::string to_json(const ResultDocument& doc) {
+  nlohmann::json j;
+  j["protocol_version"] = kProtocolVersion;
+  j["status"] = doc.error.empty() ? "ok" : "error";
+  if (!doc.error.empty()) {
+    j["error"] = doc.error;
+    j["failed_phase"] = doc.failed_phase;
+  }
+  j["clock_origin"] = doc.clock_origin;
+  j["phases"] = nlohmann::json::array();
+  for (const auto& phase : doc.phases)
+    j["phases"].push_back(
+        {{"name", phase.name}, {"start_ms", phase.start_ms}, {"duration_ms", phase.duration_ms}});
+  j["samples_ms"] = doc.samples_ms;
+  j["input"] = {{"model", doc.input.model_path},
+                {"shape", doc.input.input_shape},
+                {"batch_size", doc.input.input_shape.empty() ? 0 : doc.input.input_shape.front()},
+                {"device", doc.input.device}};
+  nlohmann::json runtime = {{"allowed_cpus", doc.allowed_cpus},
+                            {"online_cpus", doc.online_cpus},
+                            {"thread_env", doc.thread_env},
+                            {"blas_libraries", doc.blas_libraries},
+                            {"threads_observed", doc.threads_observed}};
+  if (doc.torch) {
+    runtime["torch_version"] = doc.torch->torch_version;
+    runtime["mkldnn"] = doc.torch->mkldnn;
+    runtime["mkl"] = doc.torch->mkl;
+    runtime["openmp"] = doc.torch->openmp;
+    runtime["intra_op_threads"] = doc.torch->intra_op_threads;
+    runtime["inter_op_threads"] = doc.torch->inter_op_threads;
+    runtime["parallel_info"] = doc.torch->parallel_info;
+  }
+  j["runtime"] = std::move(runtime);
+  return j.dump();
+}
+
+void write_document(const std::string& path, const ResultDocument& doc) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << to_json(doc) << '\n';
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write result file " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+}  // namespace worker

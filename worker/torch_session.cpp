@@ -1,0 +1,83 @@
+// The worker's only LibTorch translation unit: loads a TorchScript model and runs it.
+// Errors leave as std::runtime_error so the thin worker needs no LibTorch types.
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "inference_session.h"
+
+namespace {
+
+class TorchSession final : public worker::InferenceSession {
+ public:
+  void init_runtime(const worker::SessionOptions& options) override {
+    guarded([&] {
+      options_ = options;
+      if (options.device != "cpu") {
+        // This build targets Debian's CPU-only libtorch; say so instead of timing the host.
+        if (!torch::cuda::is_available())
+          throw std::runtime_error("device '" + options.device +
+                                   "' requested but cuda not available in this LibTorch build");
+      }
+      // Inter-op first: LibTorch refuses to change it once the pool has started.
+      if (options.inter_op_threads > 0) at::set_num_interop_threads(options.inter_op_threads);
+      if (options.intra_op_threads > 0) at::set_num_threads(options.intra_op_threads);
+      at::init_num_threads();
+      torch::manual_seed(0);
+      input_ = torch::randn(options.input_shape, torch::TensorOptions().device(options.device));
+    });
+  }
+
+  void load_model() override {
+    guarded([&] {
+      module_ = torch::jit::load(options_.model_path, torch::Device(options_.device));
+      module_.eval();
+    });
+  }
+
+  void infer() override {
+    guarded([&] {
+      c10::InferenceMode inference_mode;
+      auto output = module_.forward({input_});
+      (void)output;
+    });
+  }
+
+  worker::TorchRuntimeInfo runtime_info() const override {
+    worker::TorchRuntimeInfo info;
+    info.torch_version = TORCH_VERSION;
+    info.mkldnn = at::hasMKLDNN();
+    info.mkl = at::hasMKL();
+#if AT_PARALLEL_OPENMP
+    info.openmp = true;
+#endif
+    info.intra_op_threads = at::get_num_threads();
+    info.inter_op_threads = at::get_num_interop_threads();
+    info.parallel_info = at::get_parallel_info();
+    return info;
+  }
+
+ private:
+  template <typename Fn>
+  static void guarded(Fn&& fn) {
+    try {
+      fn();
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(e.what_without_backtrace());
+    }
+  }
+
+  worker::SessionOptions options_;
+  torch::jit::script::Module module_;
+  torch::Tensor input_;
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) worker::InferenceSession* bench_create_session() {
+  return new TorchSession();
+}
