@@ -1,0 +1,92 @@
+// validate, plan and run (see commands.h).
+#include "commands.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "experiment_runner.h"
+#include "launchers/launcher.h"
+#include "matrix.h"
+#include "report_table.h"
+#include "result_store.h"
+#include "system_info.h"
+
+namespace orch {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The bundled C++ worker, built next to this executable.
+std::string default_worker() {
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
+}
+
+// Loads the matrix and checks it against this machine and every launcher.
+Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
+                   const Launchers& launchers) {
+  Experiment experiment = load_experiment(matrix_path, system, default_worker());
+  if (access(experiment.worker.program.c_str(), X_OK) != 0)
+    throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
+                    "build it with `cmake --build build`, or set worker.program in the matrix");
+  launchers.validate(experiment);
+  return experiment;
+}
+
+int total_runs(const Experiment& experiment) {
+  return static_cast<int>(experiment.cells.size()) * (experiment.warmup_runs + experiment.runs);
+}
+
+}  // namespace
+
+int validate_command(const std::string& matrix_path) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, system, launchers);
+  std::cout << matrix_path << ": ok: " << experiment.cells.size() << " cells, "
+            << total_runs(experiment) << " runs\n";
+  return kExitOk;
+}
+
+int plan_command(const std::string& matrix_path) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, system, launchers);
+  std::cout << "experiment '" << experiment.name << "': " << experiment.cells.size() << " cells x ("
+            << experiment.warmup_runs << " warm-up + " << experiment.runs
+            << " measured) fresh-process runs = " << total_runs(experiment)
+            << " runs, timeout " << experiment.timeout_s << " s each\n"
+            << "<spawn-ns> and <result-file> are filled in per run.\n";
+  for (const auto& cell : experiment.cells) {
+    const LaunchCommand launch = launchers.command(experiment, cell);
+    std::string env;
+    for (const auto& [name, value] : launch.env) env += " " + name + "=" + value;
+    std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << cell.label
+              << "\n  env:" << (env.empty() ? " (no thread variables)" : env)
+              << "\n  command: " << quote_command(launch.argv) << "\n";
+  }
+  return kExitOk;
+}
+
+int run_command(const std::string& matrix_path, const std::string& db_path) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, system, launchers);
+  ResultStore store(db_path);
+  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system);
+
+  std::cout << "\nexperiment '" << experiment.name << "' (id " << outcome.experiment_id << ") in "
+            << db_path << ": medians over measured runs\n";
+  print_table(std::cout, store.cell_summary(outcome.experiment_id));
+  if (outcome.interrupted) return kExitInterrupted;
+  if (outcome.runs_ok < outcome.runs_total) {
+    spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases",
+                 outcome.runs_total - outcome.runs_ok, outcome.runs_total);
+    return kExitRunsFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace orch

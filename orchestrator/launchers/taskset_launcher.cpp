@@ -1,0 +1,38 @@
+// The `taskset` launcher: `taskset -c LIST worker ...`, CPU affinity only (seed 000 row 4).
+#include <boost/process/search_path.hpp>
+
+#include "cpu_list.h"
+#include "launchers/launcher.h"
+
+namespace orch {
+namespace {
+
+class TasksetLauncher final : public Launcher {
+ public:
+  TasksetLauncher() : taskset_(boost::process::search_path("taskset").string()) {}
+
+  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+    if (taskset_.empty())
+      return Refusal{"launcher", "taskset is not installed (not found in PATH)",
+                     "apt-get install util-linux"};
+    if (settings.cpuset.empty())
+      return Refusal{"launcher", "launcher taskset needs a cpuset", "add cpuset: \"0-1\" to the cell"};
+    return std::nullopt;
+  }
+
+  LaunchCommand command(const CellSettings& settings,
+                        const std::vector<std::string>& worker_argv) const override {
+    LaunchCommand launch{{taskset_, "-c", format_cpu_list(settings.cpuset)}, settings.env};
+    launch.argv.insert(launch.argv.end(), worker_argv.begin(), worker_argv.end());
+    return launch;
+  }
+
+ private:
+  std::string taskset_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_taskset_launcher() { return std::make_unique<TasksetLauncher>(); }
+
+}  // namespace orch

@@ -1,0 +1,48 @@
+// orchestrator: a thin main. Parses the command line, dispatches to a command, and
+// is the one place where user and environment errors become a message and an exit code.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.h"
+#include "error.h"
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("orchestrator"));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{"orchestrator: isolated, repeatable LibTorch inference benchmarks from a YAML matrix"};
+  app.require_subcommand(1);
+  std::string matrix_path;
+  std::string db_path = "results.db";
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  auto* validate = app.add_subcommand("validate", "check a matrix file; launches nothing");
+  auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
+  auto* run = app.add_subcommand("run", "run every cell and store the results");
+  for (auto* command : {validate, plan, run})
+    command->add_option("matrix", matrix_path, "the experiment matrix (YAML)")->required();
+  run->add_option("--db", db_path, "results database (SQLite), created if missing")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? orch::kExitOk : orch::kExitUsage;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  try {
+    if (*validate) return orch::validate_command(matrix_path);
+    if (*plan) return orch::plan_command(matrix_path);
+    return orch::run_command(matrix_path, db_path);
+  } catch (const orch::UserError& e) {
+    std::cerr << "orchestrator: error: " << e.what() << '\n';
+    if (!e.hint().empty()) std::cerr << "  hint: " << e.hint() << '\n';
+    return orch::kExitError;
+  }
+}

@@ -1,0 +1,373 @@
+// YAML matrix -> Experiment (see matrix.h). The parser checks every key, type and
+// value where it stands, so each error names the exact file:line:column.
+#include "matrix.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <type_traits>
+
+#include "cpu_list.h"
+#include "spelling.h"
+
+namespace orch {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"name",      "description", "runs",  "warmup_runs",
+                                                "timeout_s", "worker",      "matrix"};
+const std::vector<std::string> kWorkerKeys = {"program",           "model",      "input_shape",
+                                              "warmup_iterations", "iterations", "device"};
+const std::vector<std::string> kSettingKeys = {"launcher", "cpuset", "env"};
+const std::vector<std::string> kAxisValueKeys = {"launcher", "cpuset", "env", "label"};
+
+// One axis value: the settings it sets, and where each was written.
+struct SettingsPatch {
+  std::string label;
+  std::optional<LauncherKind> launcher;
+  std::optional<std::vector<int>> cpuset;
+  std::optional<std::map<std::string, std::string>> env;
+  std::map<std::string, SourceLocation> origins;
+};
+
+struct Axis {
+  std::string name;
+  SourceLocation where;
+  std::vector<SettingsPatch> values;
+  std::set<std::string> settings;  // every setting some value of this axis sets
+};
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "'" + node.Scalar() + "'";
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
+  return text;
+}
+
+class MatrixParser {
+ public:
+  MatrixParser(std::string file, const SystemInfo& system)
+      : file_(std::move(file)),
+        base_dir_(fs::absolute(file_).parent_path().lexically_normal()),
+        system_(system) {}
+
+  Experiment parse(const std::string& text, const std::string& default_worker) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+      throw UserError(SourceLocation{file_, e.mark.line + 1, e.mark.column + 1},
+                      "YAML syntax error: " + e.msg);
+    }
+    if (!root.IsMap())
+      fail(root, "expected a mapping with at least name, worker and matrix, got " + describe(root));
+
+    Experiment experiment;
+    experiment.worker.program = default_worker;
+    std::optional<std::vector<Axis>> axes;
+    for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
+      if (key == "name") experiment.name = string(value, key);
+      else if (key == "description") string(value, key);
+      else if (key == "runs") experiment.runs = integer(value, key, 1, 100000);
+      else if (key == "warmup_runs") experiment.warmup_runs = integer(value, key, 0, 100000);
+      else if (key == "timeout_s") experiment.timeout_s = number(value, key, 0.001, 7 * 24 * 3600.0);
+      else if (key == "worker") parse_worker(value, experiment.worker);
+      else if (key == "matrix") axes = parse_axes(value);
+    });
+    require(root, "name", experiment.name.empty());
+    require(root, "worker", experiment.worker.model_path.empty());
+    require(root, "matrix", !axes);
+    experiment.cells = expand(*axes);
+    return experiment;
+  }
+
+ private:
+  SourceLocation at(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null()) return {file_, 0, 0};
+    return {file_, mark.line + 1, mark.column + 1};
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& what,
+                         const std::string& hint = {}) const {
+    throw UserError(at(node), what, hint);
+  }
+
+  void require(const YAML::Node& map, const std::string& key, bool missing) const {
+    if (missing) fail(map, "missing required key '" + key + "'");
+  }
+
+  // Calls fn(key, value) -- or fn(key, value, key_node) -- for each entry; rejects
+  // non-mappings, duplicate keys and, when `known` is not empty, unknown keys.
+  template <typename Fn>
+  void for_each_entry(const YAML::Node& map, const std::string& where,
+                      const std::vector<std::string>& known, Fn&& fn) const {
+    if (!map.IsMap()) fail(map, where + ": expected a mapping, got " + describe(map));
+    std::set<std::string> seen;
+    for (const auto& entry : map) {
+      const std::string key = entry.first.Scalar();
+      if (!seen.insert(key).second) fail(entry.first, "duplicate key '" + key + "' in " + where);
+      if (!known.empty() && std::find(known.begin(), known.end(), key) == known.end()) {
+        auto suggestion = closest_match(key, known);
+        fail(entry.first, "unknown key '" + key + "' in " + where +
+                              (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
+             "known keys here: " + join(known, ", "));
+      }
+      if constexpr (std::is_invocable_v<Fn, const std::string&, const YAML::Node&, const YAML::Node&>)
+        fn(key, entry.second, entry.first);
+      else
+        fn(key, entry.second);
+    }
+  }
+
+  std::string string(const YAML::Node& value, const std::string& key) const {
+    if (!value.IsScalar() || value.Scalar().empty())
+      fail(value, key + ": expected a non-empty string, got " + describe(value));
+    return value.Scalar();
+  }
+
+  long integer(const YAML::Node& value, const std::string& key, long min, long max) const {
+    long result = 0;
+    const std::string& text = value.Scalar();
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), result);
+    if (!value.IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size())
+      fail(value, key + ": expected an integer, got " + describe(value));
+    if (result < min || result > max)
+      fail(value, key + ": " + text + " is out of range [" + std::to_string(min) + ", " +
+                      std::to_string(max) + "]");
+    return result;
+  }
+
+  double number(const YAML::Node& value, const std::string& key, double min, double max) const {
+    const std::string& text = value.Scalar();
+    std::istringstream in(text);
+    double result = 0;
+    if (!value.IsScalar() || !(in >> result) || !in.eof())
+      fail(value, key + ": expected a number, got " + describe(value));
+    if (result < min || result > max) fail(value, key + ": " + text + " is out of range");
+    return result;
+  }
+
+  // An existing file; relative paths are anchored at the matrix file's folder.
+  std::string existing_file(const YAML::Node& value, const std::string& key) const {
+    fs::path path = string(value, key);
+    if (path.is_relative()) path = base_dir_ / path;
+    path = path.lexically_normal();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+      fail(value, key + ": no such file: " + path.string(),
+           "relative paths are resolved against the matrix file's folder " + base_dir_.string() +
+               "; the default models are made by `cmake --build build --target models`");
+    return path.string();
+  }
+
+  void parse_worker(const YAML::Node& map, WorkerSettings& worker) const {
+    for_each_entry(map, "worker", kWorkerKeys, [&](const std::string& key, const YAML::Node& value) {
+      if (key == "program") {
+        worker.program = existing_file(value, "worker.program");
+        if (access(worker.program.c_str(), X_OK) != 0)
+          fail(value, "worker.program: " + worker.program + " is not executable");
+      } else if (key == "model") {
+        worker.model_path = existing_file(value, "worker.model");
+      } else if (key == "input_shape") {
+        if (!value.IsSequence() || value.size() == 0)
+          fail(value, "worker.input_shape: expected a list of dimensions, got " + describe(value));
+        worker.input_shape.clear();
+        for (const auto& dim : value) worker.input_shape.push_back(integer(dim, "worker.input_shape", 1, 1 << 20));
+      } else if (key == "warmup_iterations") {
+        worker.warmup_iterations = integer(value, "worker.warmup_iterations", 0, 1000000);
+      } else if (key == "iterations") {
+        worker.iterations = integer(value, "worker.iterations", 1, 10000000);
+      } else if (key == "device") {
+        worker.device = string(value, "worker.device");
+        if (worker.device != "cpu" && worker.device.rfind("cuda", 0) != 0)
+          fail(value, "worker.device: expected cpu or cuda[:N], got '" + worker.device + "'");
+      }
+    });
+    if (worker.model_path.empty()) fail(map, "missing required key 'model' in worker");
+  }
+
+  LauncherKind launcher(const YAML::Node& value) const {
+    const std::string name = string(value, "launcher");
+    const auto& names = launcher_names();
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      auto suggestion = closest_match(name, names);
+      fail(value, "launcher: unknown launcher '" + name + "'" +
+                      (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
+           "launchers: " + join(names, ", "));
+    }
+    return static_cast<LauncherKind>(it - names.begin());
+  }
+
+  std::vector<int> cpuset(const YAML::Node& value) const {
+    std::vector<int> cpus;
+    try {
+      cpus = parse_cpu_list(string(value, "cpuset"));
+    } catch (const std::invalid_argument& e) {
+      fail(value, std::string("cpuset: ") + e.what());
+    }
+    for (int cpu : cpus) {
+      if (std::find(system_.online_cpus.begin(), system_.online_cpus.end(), cpu) ==
+          system_.online_cpus.end())
+        fail(value, "cpuset: CPU " + std::to_string(cpu) + " does not exist on this machine",
+             "online CPUs here: " + format_cpu_list(system_.online_cpus));
+      if (std::find(system_.allowed_cpus.begin(), system_.allowed_cpus.end(), cpu) ==
+          system_.allowed_cpus.end())
+        fail(value, "cpuset: CPU " + std::to_string(cpu) + " is outside the orchestrator's own affinity",
+             "CPUs this process may use: " + format_cpu_list(system_.allowed_cpus));
+    }
+    return cpus;
+  }
+
+  std::map<std::string, std::string> env(const YAML::Node& map) const {
+    static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+    std::map<std::string, std::string> vars;
+    for_each_entry(map, "env", {}, [&](const std::string& name, const YAML::Node& value) {
+      if (!std::regex_match(name, kName)) fail(map, "env: '" + name + "' is not a variable name");
+      if (!value.IsScalar())
+        fail(value, "env." + name + ": expected a value, got " + describe(value),
+             "leave a variable out to keep it unset");
+      vars[name] = value.Scalar();
+    });
+    return vars;
+  }
+
+  // Sets one setting on a patch, recording where it came from.
+  void apply_setting(SettingsPatch& patch, const std::string& key, const YAML::Node& value) const {
+    if (key == "launcher") patch.launcher = launcher(value);
+    else if (key == "cpuset") patch.cpuset = cpuset(value);
+    else if (key == "env") patch.env = env(value);
+    patch.origins[key] = at(value);
+  }
+
+  static std::string patch_label(const SettingsPatch& patch) {
+    std::vector<std::string> parts;
+    if (patch.launcher) parts.push_back(launcher_name(*patch.launcher));
+    if (patch.cpuset) parts.push_back("cpuset=" + format_cpu_list(*patch.cpuset));
+    if (patch.env) {
+      std::vector<std::string> vars;
+      for (const auto& [name, value] : *patch.env) vars.push_back(name + "=" + value);
+      parts.push_back(vars.empty() ? "env unset" : join(vars, " "));
+    }
+    return join(parts, " ");
+  }
+
+  Axis parse_axis(const std::string& name, const YAML::Node& key, const YAML::Node& values) const {
+    Axis axis{name, at(key), {}, {}};
+    if (!values.IsSequence() || values.size() == 0)
+      fail(values.IsNull() ? key : values,
+           "matrix." + name + ": expected a non-empty list of values, got " + describe(values));
+    const bool is_setting = std::find(kSettingKeys.begin(), kSettingKeys.end(), name) != kSettingKeys.end();
+    for (const auto& value : values) {
+      SettingsPatch patch;
+      if (is_setting) {
+        apply_setting(patch, name, value);
+      } else {
+        for_each_entry(value, "matrix." + name + " value", kAxisValueKeys,
+                       [&](const std::string& setting, const YAML::Node& node) {
+                         if (setting == "label") patch.label = string(node, "label");
+                         else apply_setting(patch, setting, node);
+                       });
+      }
+      if (patch.label.empty()) patch.label = patch_label(patch);
+      for (const auto& [setting, where] : patch.origins) axis.settings.insert(setting);
+      axis.values.push_back(std::move(patch));
+    }
+    return axis;
+  }
+
+  std::vector<Axis> parse_axes(const YAML::Node& map) const {
+    std::vector<Axis> axes;
+    if (!map.IsMap() || map.size() == 0)
+      fail(map, "matrix: expected a mapping of axes (like launcher: [host, taskset]), got " +
+                    describe(map));
+    for_each_entry(map, "matrix", {}, [&](const std::string& name, const YAML::Node& values,
+                                          const YAML::Node& key) {
+      Axis axis = parse_axis(name, key, values);
+      for (const auto& other : axes)
+        for (const auto& setting : axis.settings)
+          if (other.settings.count(setting))
+            fail(key, "matrix." + name + " sets '" + setting + "', which axis '" + other.name +
+                          "' (" + other.where.to_string() + ") sets too",
+                 "give each setting to one axis; an axis of mappings can set several at once");
+      axes.push_back(std::move(axis));
+    });
+    return axes;
+  }
+
+  static void apply(Cell& cell, const SettingsPatch& patch) {
+    if (patch.launcher) cell.settings.launcher = *patch.launcher;
+    if (patch.cpuset) cell.settings.cpuset = *patch.cpuset;
+    if (patch.env) cell.settings.env = *patch.env;
+    cell.origins.insert(patch.origins.begin(), patch.origins.end());
+  }
+
+  // Cartesian product, the first axis varying slowest.
+  static std::vector<Cell> expand(const std::vector<Axis>& axes) {
+    std::vector<Cell> cells(1);
+    for (const auto& axis : axes) {
+      std::vector<Cell> next;
+      for (const auto& partial : cells) {
+        for (const auto& value : axis.values) {
+          Cell cell = partial;
+          apply(cell, value);
+          cell.label += (cell.label.empty() ? "" : ", ") + value.label;
+          next.push_back(std::move(cell));
+        }
+      }
+      cells = std::move(next);
+    }
+    for (size_t i = 0; i < cells.size(); ++i) cells[i].index = static_cast<int>(i);
+    return cells;
+  }
+
+  std::string file_;
+  fs::path base_dir_;
+  const SystemInfo& system_;
+};
+
+}  // namespace
+
+std::string launcher_name(LauncherKind kind) { return launcher_names().at(static_cast<size_t>(kind)); }
+
+const std::vector<std::string>& launcher_names() {
+  static const std::vector<std::string> names = {"host", "taskset"};  // LauncherKind order
+  return names;
+}
+
+Experiment parse_experiment(const std::string& text, const std::string& path,
+                            const SystemInfo& system, const std::string& default_worker) {
+  Experiment experiment = MatrixParser(path, system).parse(text, default_worker);
+  experiment.matrix_path = fs::absolute(path).lexically_normal().string();
+  experiment.matrix_text = text;
+  return experiment;
+}
+
+Experiment load_experiment(const std::string& path, const SystemInfo& system,
+                           const std::string& default_worker) {
+  std::ifstream in(path);
+  if (!in) throw UserError(path + ": cannot read the matrix file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_experiment(text.str(), path, system, default_worker);
+}
+
+}  // namespace orch

@@ -1,0 +1,65 @@
+// The experiment matrix: a YAML file (schemas/matrix.schema.json) turned into an
+// Experiment whose cells are the cartesian product of the `matrix:` axes. Everything
+// that can be checked before a launch is checked here, with file:line:column.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "system_info.h"
+
+namespace orch {
+
+enum class LauncherKind { kHost, kTaskset };
+
+std::string launcher_name(LauncherKind kind);
+const std::vector<std::string>& launcher_names();
+
+// How the worker runs; identical for every cell of an experiment.
+struct WorkerSettings {
+  std::string program;     // absolute path of the worker executable
+  std::string model_path;  // absolute path of the TorchScript file
+  std::vector<int64_t> input_shape{1, 3, 224, 224};
+  int warmup_iterations = 10;  // inside each run, untimed
+  int iterations = 100;        // inside each run, each one timed
+  std::string device = "cpu";
+};
+
+// What varies between cells.
+struct CellSettings {
+  LauncherKind launcher = LauncherKind::kHost;
+  std::vector<int> cpuset;                 // empty: not restricted
+  std::map<std::string, std::string> env;  // set for the worker; other thread variables are removed
+};
+
+struct Cell {
+  int index = 0;      // 0-based, in expansion order (the first axis varies slowest)
+  std::string label;  // the axis values' labels, joined by ", "
+  CellSettings settings;
+  std::map<std::string, SourceLocation> origins;  // setting name -> where the matrix gave it
+};
+
+struct Experiment {
+  std::string name;
+  std::string matrix_path;  // absolute
+  std::string matrix_text;  // the file as it was read, stored with the results
+  int runs = 3;             // measured fresh-process runs per cell
+  int warmup_runs = 1;      // discarded fresh-process runs per cell, before the measured ones
+  double timeout_s = 600;   // per run; the worker's whole process group is killed after it
+  WorkerSettings worker;
+  std::vector<Cell> cells;
+};
+
+// Reads, expands and validates a matrix file. `default_worker` is used when the file
+// names no worker program. Throws UserError naming file:line:column.
+Experiment load_experiment(const std::string& path, const SystemInfo& system,
+                           const std::string& default_worker);
+
+// The same for text already in memory; `path` names it in messages and anchors
+// relative paths.
+Experiment parse_experiment(const std::string& text, const std::string& path,
+                            const SystemInfo& system, const std::string& default_worker);
+
+}  // namespace orch

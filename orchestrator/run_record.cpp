@@ -1,0 +1,69 @@
+// How a run ended (see run_record.h).
+#include "run_record.h"
+
+#include <string.h>
+
+namespace orch {
+namespace {
+
+std::string last_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const auto newline = text.rfind('\n');
+  return newline == std::string::npos ? text : text.substr(newline + 1);
+}
+
+std::string signal_text(int signal_number) {
+  const char* name = sigabbrev_np(signal_number);
+  return std::string("SIG") + (name ? name : std::to_string(signal_number));
+}
+
+}  // namespace
+
+std::string status_name(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk: return "ok";
+    case RunStatus::kError: return "error";
+    case RunStatus::kFailed: return "failed";
+    case RunStatus::kCrashed: return "crashed";
+    case RunStatus::kTimeout: return "timeout";
+    case RunStatus::kBadResult: return "bad_result";
+    case RunStatus::kLaunchFailed: return "launch_failed";
+    case RunStatus::kAborted: return "aborted";
+  }
+  return "unknown";
+}
+
+void judge_run(RunRecord& record, const std::optional<std::string>& report_text) {
+  const ProcessOutcome& process = record.process;
+  auto set = [&](RunStatus status, std::string reason) {
+    record.status = status;
+    record.reason = std::move(reason);
+  };
+  if (report_text) {
+    try {
+      record.report = parse_worker_report(*report_text);
+    } catch (const ProtocolError& e) {
+      if (process.exit_code == 0) return set(RunStatus::kBadResult, std::string("bad report: ") + e.what());
+    }
+  }
+  if (record.report && record.report->ok && !record.report->samples_ms.empty())
+    record.latency = summarize(record.report->samples_ms);
+
+  if (process.interrupted_by != 0)
+    return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));
+  if (!process.launch_error.empty()) return set(RunStatus::kLaunchFailed, process.launch_error);
+  if (process.timed_out) return set(RunStatus::kTimeout, "no exit within timeout_s; process group killed");
+  if (process.term_signal != 0)
+    return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
+  if (record.report && !record.report->ok)
+    return set(RunStatus::kError, record.report->failed_phase + ": " + record.report->error);
+  if (process.exit_code != 0) {
+    std::string detail = last_line(process.stderr_tail);
+    return set(RunStatus::kFailed, "exit code " + std::to_string(process.exit_code) +
+                                       (detail.empty() ? "" : ": " + detail));
+  }
+  if (!report_text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
+  set(RunStatus::kOk, "");
+}
+
+}  // namespace orch

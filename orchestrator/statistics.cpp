@@ -1,0 +1,39 @@
+// Latency statistics (see statistics.h).
+#include "statistics.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <numeric>
+
+namespace orch {
+
+double percentile(const std::vector<double>& sorted, double q) {
+  assert(!sorted.empty() && q >= 0 && q <= 1);
+  const double rank = q * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(rank));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (rank - static_cast<double>(below));
+}
+
+LatencySummary summarize(std::vector<double> samples_ms) {
+  assert(!samples_ms.empty());
+  std::sort(samples_ms.begin(), samples_ms.end());
+  LatencySummary s;
+  s.n = samples_ms.size();
+  s.mean_ms = std::accumulate(samples_ms.begin(), samples_ms.end(), 0.0) / static_cast<double>(s.n);
+  if (s.n > 1) {
+    double squares = 0;
+    for (double x : samples_ms) squares += (x - s.mean_ms) * (x - s.mean_ms);
+    s.stddev_ms = std::sqrt(squares / static_cast<double>(s.n - 1));
+  }
+  s.cv = s.mean_ms != 0 ? s.stddev_ms / s.mean_ms : 0;
+  s.min_ms = samples_ms.front();
+  s.max_ms = samples_ms.back();
+  s.p50_ms = percentile(samples_ms, 0.50);
+  s.p90_ms = percentile(samples_ms, 0.90);
+  s.p99_ms = percentile(samples_ms, 0.99);
+  return s;
+}
+
+}  // namespace orch

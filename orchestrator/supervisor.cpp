@@ -1,0 +1,152 @@
+// Child process supervision with Boost.Process and Boost.Asio (see supervisor.h).
+// Boost.Process only spawns: the child is detached and reaped here with wait4(),
+// which is the only way to get its own rusage.
+#include "supervisor.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <chrono>
+#include <functional>
+
+#include "worker/thread_env.h"
+
+namespace orch {
+namespace {
+
+namespace asio = boost::asio;
+namespace bp = boost::process;
+using Clock = std::chrono::steady_clock;
+
+// How long a finished child's pipes may stay open (held by an escaped grandchild).
+constexpr auto kPipeLinger = std::chrono::seconds(2);
+
+// Our environment without inherited thread variables, plus the cell's.
+bp::environment child_environment(const std::map<std::string, std::string>& extra) {
+  bp::environment env = boost::this_process::environment();
+  std::vector<std::string> inherited;
+  for (const auto& entry : env)
+    if (worker::is_thread_env_var(entry.get_name())) inherited.push_back(entry.get_name());
+  for (const auto& name : inherited) env.erase(name);
+  for (const auto& [name, value] : extra) env[name] = value;
+  return env;
+}
+
+double ms(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
+
+ResourceUsage to_usage(const rusage& ru) {
+  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss,  ru.ru_minflt,
+          ru.ru_majflt,    ru.ru_nvcsw,     ru.ru_nivcsw};
+}
+
+// Reads a pipe to its end, keeping only the last kOutputTailBytes; calls on_end once.
+class TailReader {
+ public:
+  TailReader(bp::async_pipe& pipe, std::string& tail, std::function<void()> on_end)
+      : pipe_(pipe), tail_(tail), on_end_(std::move(on_end)) {}
+
+  void start() {
+    pipe_.async_read_some(asio::buffer(chunk_), [this](const boost::system::error_code& ec, size_t n) {
+      tail_.append(chunk_.data(), n);
+      if (tail_.size() > 2 * kOutputTailBytes) tail_.erase(0, tail_.size() - kOutputTailBytes);
+      if (ec) return on_end_();
+      start();
+    });
+  }
+
+  void finish() {
+    if (tail_.size() > kOutputTailBytes) tail_.erase(0, tail_.size() - kOutputTailBytes);
+  }
+
+ private:
+  bp::async_pipe& pipe_;
+  std::string& tail_;
+  std::function<void()> on_end_;
+  std::array<char, 8192> chunk_{};
+};
+
+}  // namespace
+
+ProcessOutcome run_process(const ProcessSpec& spec) {
+  ProcessOutcome outcome;
+  asio::io_context io;
+  // Both sets exist before the fork, so no SIGCHLD or Ctrl-C can slip past them.
+  asio::signal_set child_exits(io, SIGCHLD);
+  asio::signal_set stop_requests(io, SIGINT, SIGTERM);
+  bp::async_pipe out_pipe(io), err_pipe(io);
+  bp::environment env = child_environment(spec.env);
+  const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+
+  const auto start = Clock::now();
+  std::error_code spawn_error;
+  bp::child child(bp::exe = spec.argv.at(0), bp::args = args, env, bp::std_in < bp::null,
+                  bp::std_out > out_pipe, bp::std_err > err_pipe,
+                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); }, spawn_error);
+  if (spawn_error) {
+    outcome.launch_error = spawn_error.message();
+    return outcome;
+  }
+  const pid_t pid = child.id();
+  child.detach();  // reaped below, by wait4()
+  ::setpgid(pid, pid);  // also from this side: no window where a kill misses the group
+
+  // The run is over when the child is reaped and both pipes have ended; pipes that an
+  // escaped grandchild holds open are closed kPipeLinger after the reap.
+  asio::steady_timer deadline(io, std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(spec.timeout_s)));
+  asio::steady_timer linger(io);
+  int open_streams = 2;
+  auto stream_ended = [&] {
+    if (--open_streams == 0) linger.cancel();
+  };
+  TailReader out_reader(out_pipe, outcome.stdout_tail, stream_ended);
+  TailReader err_reader(err_pipe, outcome.stderr_tail, stream_ended);
+  out_reader.start();
+  err_reader.start();
+  deadline.async_wait([&](const boost::system::error_code& ec) {
+    if (ec) return;
+    outcome.timed_out = true;
+    ::kill(-pid, SIGKILL);
+  });
+  stop_requests.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;
+    outcome.interrupted_by = signal_number;
+    ::kill(-pid, SIGKILL);
+  });
+
+  std::function<void()> await_exit = [&] {
+    child_exits.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      int status = 0;
+      rusage ru{};
+      if (::wait4(pid, &status, WNOHANG, &ru) != pid) return await_exit();
+      outcome.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      outcome.usage = to_usage(ru);
+      if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) outcome.term_signal = WTERMSIG(status);
+      ::kill(-pid, SIGKILL);  // whatever the worker left behind in its group
+      deadline.cancel();
+      stop_requests.cancel();
+      if (open_streams == 0) return;
+      linger.expires_after(kPipeLinger);
+      linger.async_wait([&](const boost::system::error_code& linger_ec) {
+        if (linger_ec) return;
+        out_pipe.close();
+        err_pipe.close();
+      });
+    });
+  };
+  await_exit();
+  io.run();
+  out_reader.finish();
+  err_reader.finish();
+  return outcome;
+}
+
+}  // namespace orch

@@ -1,0 +1,45 @@
+// Runs one child process to completion: its own process group (so Ctrl-C on the
+// terminal does not reach it, and a kill reaches its whole tree), stdout/stderr
+// captured, a wall-clock timeout, and wait4() resource usage.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace orch {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;           // argv[0] is an absolute path
+  std::map<std::string, std::string> env;  // added to our environment, minus thread variables
+  double timeout_s = 600;
+};
+
+// wait4() rusage of the child (and of what it waited for), in named units.
+struct ResourceUsage {
+  double user_cpu_ms = 0;
+  double sys_cpu_ms = 0;
+  long max_rss_kib = 0;
+  long minor_faults = 0;
+  long major_faults = 0;
+  long voluntary_ctx_switches = 0;
+  long involuntary_ctx_switches = 0;
+};
+
+struct ProcessOutcome {
+  std::string launch_error;  // set when the process could not be started at all
+  bool timed_out = false;
+  int interrupted_by = 0;  // SIGINT/SIGTERM that reached the orchestrator during the run
+  int exit_code = -1;      // when the process exited
+  int term_signal = 0;     // when a signal ended it
+  double wall_ms = 0;      // spawn to reap, monotonic clock
+  ResourceUsage usage;
+  std::string stdout_tail;  // the last kOutputTailBytes of each stream
+  std::string stderr_tail;
+};
+
+inline constexpr size_t kOutputTailBytes = 64 * 1024;
+
+ProcessOutcome run_process(const ProcessSpec& spec);
+
+}  // namespace orch

@@ -1,0 +1,63 @@
+// Reads this machine's facts from the kernel (see system_info.h).
+#include "system_info.h"
+
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "cpu_list.h"
+
+namespace orch {
+namespace {
+
+std::string first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      return colon == std::string::npos ? "" : line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "";
+}
+
+std::vector<int> affinity() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+}  // namespace
+
+SystemInfo collect_system_info() {
+  SystemInfo info;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0) info.hostname = host;
+  struct utsname names {};
+  if (uname(&names) == 0) info.kernel = names.release;
+  info.cpu_model = cpu_model();
+  try {
+    info.online_cpus = parse_cpu_list(first_line("/sys/devices/system/cpu/online"));
+  } catch (const std::invalid_argument&) {
+    for (long cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); ++cpu) info.online_cpus.push_back(cpu);
+  }
+  info.allowed_cpus = affinity();
+  return info;
+}
+
+}  // namespace orch

@@ -1,0 +1,20 @@
+// Facts about this machine: used to validate a matrix (which CPUs exist) and stored
+// with every experiment as its context.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orch {
+
+struct SystemInfo {
+  std::string hostname;
+  std::string kernel;     // uname -r
+  std::string cpu_model;  // /proc/cpuinfo "model name"
+  std::vector<int> online_cpus;   // /sys/devices/system/cpu/online
+  std::vector<int> allowed_cpus;  // this process's affinity: the most a child can get
+};
+
+SystemInfo collect_system_info();
+
+}  // namespace orch

@@ -1,0 +1,37 @@
+// Worker argv construction and display quoting (see worker_command.h).
+#include "worker_command.h"
+
+namespace orch {
+
+std::vector<std::string> worker_argv(const WorkerSettings& worker, const RunArguments& run) {
+  std::string shape;
+  for (auto dim : worker.input_shape) shape += (shape.empty() ? "" : ",") + std::to_string(dim);
+  return {worker.program,
+          "--model", worker.model_path,
+          "--input-shape", shape,
+          "--device", worker.device,
+          "--warmup-iterations", std::to_string(worker.warmup_iterations),
+          "--iterations", std::to_string(worker.iterations),
+          "--spawn-ns", run.spawn_ns,
+          "--result", run.result_path};
+}
+
+std::string quote_command(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& arg : argv) {
+    if (!line.empty()) line += ' ';
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_-+=/.,:@%") == std::string::npos;
+    if (plain) {
+      line += arg;
+      continue;
+    }
+    line += '\'';
+    for (char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return line;
+}
+
+}  // namespace orch

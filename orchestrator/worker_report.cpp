@@ -1,0 +1,51 @@
+// Parsing of the worker's report (see worker_report.h).
+#include "worker_report.h"
+
+#include <nlohmann/json.hpp>
+
+namespace orch {
+
+namespace {
+constexpr int kProtocolVersion = 1;
+}
+
+WorkerReport parse_worker_report(const std::string& json_text) {
+  using nlohmann::json;
+  try {
+    const json doc = json::parse(json_text);
+    const int version = doc.at("protocol_version").get<int>();
+    if (version != kProtocolVersion)
+      throw ProtocolError("unsupported protocol_version " + std::to_string(version));
+    WorkerReport report;
+    report.ok = doc.at("status").get<std::string>() == "ok";
+    if (!report.ok) {
+      report.error = doc.value("error", "unspecified error");
+      report.failed_phase = doc.value("failed_phase", "");
+    }
+    for (const auto& phase : doc.at("phases"))
+      report.phases.push_back({phase.at("name").get<std::string>(), phase.at("start_ms").get<double>(),
+                               phase.at("duration_ms").get<double>()});
+    report.samples_ms = doc.at("samples_ms").get<std::vector<double>>();
+    const json& rt = doc.at("runtime");
+    WorkerRuntime& runtime = report.runtime;
+    runtime.torch_version = rt.value("torch_version", "");
+    runtime.mkldnn = rt.value("mkldnn", false);
+    runtime.mkl = rt.value("mkl", false);
+    runtime.openmp = rt.value("openmp", false);
+    runtime.intra_op_threads = rt.value("intra_op_threads", 0);
+    runtime.inter_op_threads = rt.value("inter_op_threads", 0);
+    runtime.parallel_info = rt.value("parallel_info", "");
+    runtime.allowed_cpus = rt.at("allowed_cpus").get<std::vector<int>>();
+    runtime.online_cpus = rt.at("online_cpus").get<int>();
+    runtime.thread_env = rt.at("thread_env").get<std::map<std::string, std::string>>();
+    runtime.blas_libraries = rt.value("blas_libraries", std::vector<std::string>{});
+    runtime.threads_observed = rt.value("threads_observed", 0);
+    if (report.ok && report.samples_ms.empty())
+      throw ProtocolError("status ok but no samples_ms");
+    return report;
+  } catch (const json::exception& e) {
+    throw ProtocolError(e.what());
+  }
+}
+
+}  // namespace orch

@@ -1,0 +1,50 @@
+// The worker's JSON report (schemas/worker-result.schema.json) as the orchestrator
+// reads it. Any program that writes this document can be a worker.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace orch {
+
+struct WorkerPhase {
+  std::string name;
+  double start_ms = 0;  // from the spawn timestamp the orchestrator handed over
+  double duration_ms = 0;
+};
+
+// What the worker saw in effect inside its own process.
+struct WorkerRuntime {
+  std::string torch_version;
+  bool mkldnn = false;
+  bool mkl = false;
+  bool openmp = false;
+  int intra_op_threads = 0;
+  int inter_op_threads = 0;
+  std::string parallel_info;
+  std::vector<int> allowed_cpus;
+  int online_cpus = 0;
+  std::map<std::string, std::string> thread_env;
+  std::vector<std::string> blas_libraries;
+  int threads_observed = 0;
+};
+
+struct WorkerReport {
+  bool ok = false;
+  std::string error;         // when !ok
+  std::string failed_phase;  // when !ok
+  std::vector<WorkerPhase> phases;
+  std::vector<double> samples_ms;
+  WorkerRuntime runtime;
+};
+
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ProtocolError for anything that is not a complete report of a known version.
+WorkerReport parse_worker_report(const std::string& json_text);
+
+}  // namespace orch
