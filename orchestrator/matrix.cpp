@@ -77,7 +77,8 @@ class MatrixParser {
                       "YAML syntax error: " + e.msg);
     }
     if (!root.IsMap())
-      fail(root, "expected a mapping with at least name, worker and matrix, got " + describe(root));
+      throw UserError(root.Mark().is_null() ? SourceLocation{file_, 1, 1} : at(root),
+                      "expected a mapping with at least name, worker and matrix, got " + describe(root));
 
     Experiment experiment;
     experiment.worker.program = default_worker;
@@ -240,8 +241,9 @@ class MatrixParser {
   std::map<std::string, std::string> env(const YAML::Node& map) const {
     static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
     std::map<std::string, std::string> vars;
-    for_each_entry(map, "env", {}, [&](const std::string& name, const YAML::Node& value) {
-      if (!std::regex_match(name, kName)) fail(map, "env: '" + name + "' is not a variable name");
+    for_each_entry(map, "env", {}, [&](const std::string& name, const YAML::Node& value,
+                                       const YAML::Node& key) {
+      if (!std::regex_match(name, kName)) fail(key, "env: '" + name + "' is not a variable name");
       if (!value.IsScalar())
         fail(value, "env." + name + ": expected a value, got " + describe(value),
              "leave a variable out to keep it unset");
@@ -296,9 +298,11 @@ class MatrixParser {
 
   std::vector<Axis> parse_axes(const YAML::Node& map) const {
     std::vector<Axis> axes;
-    if (!map.IsMap() || map.size() == 0)
+    if (!map.IsMap())
       fail(map, "matrix: expected a mapping of axes (like launcher: [host, taskset]), got " +
                     describe(map));
+    if (map.size() == 0)
+      fail(map, "matrix is empty: give at least one axis, like launcher: [host, taskset]");
     for_each_entry(map, "matrix", {}, [&](const std::string& name, const YAML::Node& values,
                                           const YAML::Node& key) {
       Axis axis = parse_axis(name, key, values);

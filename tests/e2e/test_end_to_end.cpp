@@ -1,0 +1,124 @@
+// The orchestrator binary, end to end: real worker processes running a small
+// TorchScript model into a temporary DB.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "supervisor.h"
+#include "test_support.h"
+
+namespace {
+
+orch::ProcessOutcome orchestrator(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {test::bin("orchestrator")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return orch::run_process({argv, {}, 300});
+}
+
+std::string tiny_matrix(const std::string& extra_top = "", const std::string& matrix =
+    "  placement:\n"
+    "    - {launcher: host}\n"
+    "    - {launcher: taskset, cpuset: \"0\"}\n"
+    "  env:\n"
+    "    - {OMP_NUM_THREADS: \"2\"}\n") {
+  return "name: e2e\nruns: 2\nwarmup_runs: 1\n" + extra_top +
+         "worker:\n  model: " + test::model("tiny_cnn.pt") +
+         "\n  input_shape: [1, 3, 32, 32]\n  warmup_iterations: 3\n  iterations: 20\nmatrix:\n" + matrix;
+}
+
+}  // namespace
+
+TEST_CASE("run stores every phase, every sample and the settings in effect", "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("m.yaml", tiny_matrix());
+  const auto db_path = dir.file("results.db");
+  auto outcome = orchestrator({"run", matrix, "--db", db_path});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("taskset cpuset=0, OMP_NUM_THREADS=2"));
+
+  SQLite::Database db(db_path);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs").getInt() == 2 * 3);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'ok'").getInt() == 6);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE is_warmup = 1").getInt() == 2);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 6 * 20);
+  CHECK(db.execAndGet("SELECT COUNT(DISTINCT name) FROM phases").getInt() == 7);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM phases").getInt() == 6 * 7);
+  // Phases follow each other on the spawn-relative monotonic clock.
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM phases a JOIN phases b ON a.run_id = b.run_id "
+                      "AND b.seq = a.seq + 1 WHERE b.start_ms < a.start_ms + a.duration_ms - 1e-6")
+            .getInt() == 0);
+  CHECK(db.execAndGet("SELECT MIN(process_start_ms) > 0 AND MIN(model_load_ms) > 0 FROM run_phases").getInt() == 1);
+
+  // What was in effect, as the worker saw it.
+  CHECK(db.execAndGet("SELECT effective_cpus FROM run_phases WHERE cell_index = 1 LIMIT 1").getString() == "0");
+  CHECK(db.execAndGet("SELECT intra_op_threads FROM cell_summary WHERE cell_index = 0").getString() == "2");
+  CHECK(db.execAndGet("SELECT thread_env_json FROM runs LIMIT 1").getString() == R"({"OMP_NUM_THREADS":"2"})");
+  CHECK_THAT(db.execAndGet("SELECT blas_libraries FROM runs LIMIT 1").getString(), Catch::Contains("blas"));
+  CHECK(db.execAndGet("SELECT runs_ok FROM cell_summary WHERE cell_index = 1").getInt() == 2);
+  CHECK(db.execAndGet("SELECT latency_p50_ms > 0 FROM cell_summary WHERE cell_index = 1").getInt() == 1);
+}
+
+TEST_CASE("validate names the line of a misspelled key and exits non-zero", "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("typo.yaml", tiny_matrix("timout_s: 5\n"));
+  auto outcome = orchestrator({"validate", matrix});
+  CHECK(outcome.exit_code == 1);
+  CHECK_THAT(outcome.stderr_tail,
+             Catch::Contains("typo.yaml:4:1: unknown key 'timout_s' in top level; did you mean 'timeout_s'?"));
+}
+
+TEST_CASE("invalid input launches nothing and leaves no DB", "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("bad.yaml", tiny_matrix("", "  cpuset: [\"0\", \"4096\"]\n"));
+  auto outcome = orchestrator({"run", matrix, "--db", dir.file("results.db")});
+  CHECK(outcome.exit_code == 1);
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("bad.yaml:10:17: cpuset: CPU 4096 does not exist"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("results.db")));
+}
+
+TEST_CASE("plan prints each cell's exact command and launches nothing", "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("m.yaml", tiny_matrix());
+  auto outcome = orchestrator({"plan", matrix});
+  CHECK(outcome.exit_code == 0);
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("2 cells x (1 warm-up + 2 measured)"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("command: /usr/bin/taskset -c 0 " + test::bin("bench_worker")));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("env: OMP_NUM_THREADS=2"));
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
+}
+
+TEST_CASE("hung and broken workers are stored with their reason and the matrix goes on", "[e2e]") {
+  test::TempDir dir;
+  SECTION("a timeout on every run") {
+    const auto matrix = dir.write("m.yaml", tiny_matrix("timeout_s: 0.05\n"));
+    auto outcome = orchestrator({"run", matrix, "--db", dir.file("r.db")});
+    CHECK(outcome.exit_code == 3);
+    SQLite::Database db(dir.file("r.db"));
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'timeout'").getInt() == 6);
+  }
+  SECTION("a corrupt model file") {
+    const auto model = dir.write("corrupt.pt", "this is not a TorchScript archive");
+    std::string text = tiny_matrix();
+    text.replace(text.find(test::model("tiny_cnn.pt")), test::model("tiny_cnn.pt").size(), model);
+    auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
+    CHECK(outcome.exit_code == 3);
+    SQLite::Database db(dir.file("r.db"));
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'error'").getInt() == 6);
+    CHECK_THAT(db.execAndGet("SELECT reason FROM runs LIMIT 1").getString(), Catch::StartsWith("model_load: "));
+  }
+  SECTION("a worker that writes a truncated report") {
+    const auto worker = dir.write("worker.sh",
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --result ] && out=$2; shift; done\n"
+        "printf '{\"protocol_version\":1,\"status\":\"ok\",\"phases\":[' > \"$out\"\n");
+    chmod(worker.c_str(), 0755);
+    std::string text = tiny_matrix();
+    text.replace(text.find("worker:\n"), 8, "worker:\n  program: worker.sh\n");
+    auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
+    CHECK(outcome.exit_code == 3);
+    SQLite::Database db(dir.file("r.db"));
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'bad_result'").getInt() == 6);
+  }
+}

@@ -1,0 +1,184 @@
+// Matrix parsing: expansion into cells, and one clear file:line:column error per mistake.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "matrix.h"
+#include "test_support.h"
+
+namespace {
+
+std::string with_model(std::string text) {
+  return std::regex_replace(text, std::regex("@MODEL@"), test::model("tiny_cnn.pt"));
+}
+
+orch::Experiment parse(const std::string& text) {
+  return orch::parse_experiment(with_model(text), "/tmp/m.yaml", test::four_cpu_machine(),
+                                "/bin/true");
+}
+
+// The message of the UserError that parsing `text` raises; fails the test if none is.
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const orch::UserError& e) {
+    return e.what();
+  }
+  FAIL("expected a UserError");
+  return "";
+}
+
+const char* kHeader = "name: t\nworker: {model: @MODEL@}\n";
+
+}  // namespace
+
+TEST_CASE("matrix axes expand to their cartesian product, first axis slowest", "[matrix]") {
+  auto experiment = parse(std::string(kHeader) + R"(
+runs: 5
+warmup_runs: 2
+matrix:
+  placement:
+    - {launcher: host}
+    - {launcher: taskset, cpuset: "0-1,3"}
+  env:
+    - {}
+    - {OMP_NUM_THREADS: 1}
+    - {OMP_NUM_THREADS: 2, MKL_NUM_THREADS: 2}
+)");
+  REQUIRE(experiment.cells.size() == 6);
+  CHECK(experiment.runs == 5);
+  CHECK(experiment.warmup_runs == 2);
+  const auto& first = experiment.cells[0];
+  CHECK(first.settings.launcher == orch::LauncherKind::kHost);
+  CHECK(first.settings.cpuset.empty());
+  CHECK(first.settings.env.empty());
+  CHECK(first.label == "host, env unset");
+  const auto& last = experiment.cells[5];
+  CHECK(last.index == 5);
+  CHECK(last.settings.launcher == orch::LauncherKind::kTaskset);
+  CHECK(last.settings.cpuset == std::vector<int>{0, 1, 3});
+  CHECK(last.settings.env == std::map<std::string, std::string>{{"MKL_NUM_THREADS", "2"},
+                                                                 {"OMP_NUM_THREADS", "2"}});
+  CHECK(last.label == "taskset cpuset=0-1,3, MKL_NUM_THREADS=2 OMP_NUM_THREADS=2");
+  CHECK(experiment.cells[1].settings.env.at("OMP_NUM_THREADS") == "1");
+  CHECK(experiment.cells[3].settings.launcher == orch::LauncherKind::kTaskset);
+}
+
+TEST_CASE("settings remember where they were written", "[matrix]") {
+  auto experiment = parse(std::string(kHeader) + "matrix:\n  launcher: [host, taskset]\n");
+  const auto& origin = experiment.cells[1].origins.at("launcher");
+  CHECK(origin.line == 4);
+  CHECK(origin.column == 20);
+}
+
+TEST_CASE("worker settings and defaults", "[matrix]") {
+  auto defaults = parse(std::string(kHeader) + "matrix: {launcher: [host]}\n");
+  CHECK(defaults.worker.program == "/bin/true");
+  CHECK(defaults.worker.model_path == test::model("tiny_cnn.pt"));
+  CHECK(defaults.worker.input_shape == std::vector<int64_t>{1, 3, 224, 224});
+  CHECK(defaults.worker.iterations == 100);
+  CHECK(defaults.worker.warmup_iterations == 10);
+  CHECK(defaults.runs == 3);
+  CHECK(defaults.warmup_runs == 1);
+
+  auto custom = parse(R"(
+name: t
+timeout_s: 2.5
+worker:
+  model: @MODEL@
+  input_shape: [4, 3, 32, 32]
+  iterations: 7
+  warmup_iterations: 0
+matrix: {launcher: [host]}
+)");
+  CHECK(custom.worker.input_shape == std::vector<int64_t>{4, 3, 32, 32});
+  CHECK(custom.worker.iterations == 7);
+  CHECK(custom.worker.warmup_iterations == 0);
+  CHECK(custom.timeout_s == 2.5);
+}
+
+TEST_CASE("relative model paths are anchored at the matrix file", "[matrix]") {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir.path() / "models");
+  std::filesystem::copy_file(test::model("tiny_cnn.pt"), dir.path() / "models" / "m.pt");
+  const std::string path = dir.write("matrix.yaml", "name: t\nworker: {model: models/m.pt}\nmatrix: {launcher: [host]}\n");
+  auto experiment = orch::load_experiment(path, test::four_cpu_machine(), "/bin/true");
+  CHECK(experiment.worker.model_path == (dir.path() / "models" / "m.pt").string());
+  CHECK(experiment.matrix_text.find("models/m.pt") != std::string::npos);
+}
+
+TEST_CASE("an unknown key names its line and column and suggests the right one", "[matrix][errors]") {
+  auto message = error_of("name: t\nworker:\n  model: @MODEL@\n  iteratons: 5\nmatrix: {launcher: [host]}\n");
+  CHECK(message == "/tmp/m.yaml:4:3: unknown key 'iteratons' in worker; did you mean 'iterations'?");
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix: {launcher: [host]}\nrun: 3\n"),
+             Catch::Contains("4:1: unknown key 'run' in top level; did you mean 'runs'?"));
+}
+
+TEST_CASE("a wrong type names the value", "[matrix][errors]") {
+  CHECK_THAT(error_of(std::string(kHeader) + "runs: three\nmatrix: {launcher: [host]}\n"),
+             Catch::Contains("m.yaml:3:7: runs: expected an integer, got 'three'"));
+  CHECK_THAT(error_of(std::string(kHeader) + "runs: 0\nmatrix: {launcher: [host]}\n"),
+             Catch::Contains("3:7: runs: 0 is out of range [1,"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix: {launcher: host}\n"),
+             Catch::Contains("3:20: matrix.launcher: expected a non-empty list of values, got 'host'"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  env: [{OMP_NUM_THREADS: [1, 2]}]\n"),
+             Catch::Contains("4:27: env.OMP_NUM_THREADS: expected a value, got a list"));
+}
+
+TEST_CASE("an empty matrix is rejected", "[matrix][errors]") {
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix: {}\n"),
+             Catch::Contains("3:9: matrix is empty"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  launcher: []\n"),
+             Catch::Contains("4:13: matrix.launcher: expected a non-empty list"));
+  CHECK_THAT(error_of(kHeader), Catch::Contains("missing required key 'matrix'"));
+}
+
+TEST_CASE("a cpuset naming a CPU the machine lacks is rejected", "[matrix][errors]") {
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  cpuset: [\"0\", \"2-5\"]\n"),
+             Catch::Contains("4:17: cpuset: CPU 4 does not exist on this machine"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  cpuset: [\"1-0\"]\n"),
+             Catch::Contains("4:12: cpuset: CPU range '1-0' runs backwards"));
+}
+
+TEST_CASE("a missing model file is rejected at its key", "[matrix][errors]") {
+  CHECK_THAT(error_of("name: t\nworker:\n  model: nowhere/model.pt\nmatrix: {launcher: [host]}\n"),
+             Catch::Contains("m.yaml:3:10: worker.model: no such file: /tmp/nowhere/model.pt"));
+}
+
+TEST_CASE("one setting given by two axes is rejected", "[matrix][errors]") {
+  CHECK_THAT(error_of(std::string(kHeader) +
+                      "matrix:\n  launcher: [host]\n  placement: [{launcher: taskset, cpuset: \"0\"}]\n"),
+             Catch::Contains("5:3: matrix.placement sets 'launcher', which axis 'launcher'"));
+}
+
+TEST_CASE("YAML syntax errors and duplicate keys carry their position", "[matrix][errors]") {
+  CHECK_THAT(error_of("name: t\nworker: {model: x\nmatrix:\n"), Catch::Contains("m.yaml:3:7: YAML syntax error"));
+  CHECK_THAT(error_of(std::string(kHeader) + "name: u\nmatrix: {launcher: [host]}\n"),
+             Catch::Contains("3:1: duplicate key 'name' in top level"));
+}
+
+// Every file in tests/data/bad starts with "# expect: <text the error must contain>".
+TEST_CASE("every broken file in the corpus gets its one expected error", "[matrix][errors]") {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::data("bad"))) {
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string first_line = text.str().substr(0, text.str().find('\n'));
+    const std::string marker = "# expect: ";
+    REQUIRE(first_line.rfind(marker, 0) == 0);
+    const std::string expected = entry.path().filename().string() + ":" + first_line.substr(marker.size());
+    INFO(entry.path());
+    try {
+      orch::parse_experiment(with_model(text.str()), entry.path().filename().string(),
+                             test::four_cpu_machine(), "/bin/true");
+      FAIL("no error for " << entry.path());
+    } catch (const orch::UserError& e) {
+      CHECK_THAT(e.what(), Catch::StartsWith(expected));
+    }
+    ++files;
+  }
+  CHECK(files >= 8);
+}

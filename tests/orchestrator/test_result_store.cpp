@@ -1,0 +1,144 @@
+// The results DB: schema migration, a stored run read back through the views.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "matrix.h"
+#include "result_store.h"
+#include "test_support.h"
+
+namespace {
+
+orch::Experiment two_cell_experiment() {
+  orch::Experiment experiment;
+  experiment.name = "store-test";
+  experiment.matrix_path = "/tmp/m.yaml";
+  experiment.matrix_text = "name: store-test\n";
+  experiment.worker.model_path = "/models/m.pt";
+  for (int i = 0; i < 2; ++i) {
+    orch::Cell cell;
+    cell.index = i;
+    cell.label = "cell " + std::to_string(i);
+    if (i == 1) {
+      cell.settings.launcher = orch::LauncherKind::kTaskset;
+      cell.settings.cpuset = {0};
+      cell.settings.env = {{"OMP_NUM_THREADS", "1"}};
+    }
+    experiment.cells.push_back(cell);
+  }
+  return experiment;
+}
+
+orch::RunRecord ok_run(int run_index, bool warmup, double load_ms, std::vector<double> samples) {
+  orch::RunRecord run;
+  run.run_index = run_index;
+  run.warmup = warmup;
+  run.started_at = "2026-11-23T00:00:00.000Z";
+  run.command_line = "/bin/worker";
+  run.process.exit_code = 0;
+  run.process.usage.major_faults = 7;
+  orch::WorkerReport report;
+  report.ok = true;
+  report.phases = {{"process_start", 0, 2}, {"model_load", 10, load_ms}, {"timed_loop", 50, 9}};
+  report.samples_ms = samples;
+  report.runtime.allowed_cpus = {0};
+  report.runtime.intra_op_threads = 1;
+  report.runtime.inter_op_threads = 1;
+  report.runtime.thread_env = {{"OMP_NUM_THREADS", "1"}};
+  run.report = report;
+  run.latency = orch::summarize(samples);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("a new DB is created at the latest schema version", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.schema_version() == orch::ResultStore::latest_schema_version());
+  CHECK(orch::ResultStore::latest_schema_version() >= 1);
+}
+
+TEST_CASE("a DB from before the schema existed is migrated, its other data kept", "[store]") {
+  test::TempDir dir;
+  {
+    SQLite::Database db(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
+  }
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.schema_version() == orch::ResultStore::latest_schema_version());
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT text FROM notes").getString() == "mine");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM cell_summary").getInt() == 0);
+}
+
+TEST_CASE("a DB newer than this build is refused, not modified", "[store]") {
+  test::TempDir dir;
+  {
+    SQLite::Database db(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")), Catch::Contains("schema version 999, newer"));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 999);
+}
+
+TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto experiment = two_cell_experiment();
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"cmd0", "cmd1"});
+  REQUIRE(ids.cell_ids.size() == 2);
+  store.record_run(ids.cell_ids[1], ok_run(0, true, 900, {50, 50}));  // warm-up: excluded
+  store.record_run(ids.cell_ids[1], ok_run(1, false, 100, {1, 2, 3}));
+  store.record_run(ids.cell_ids[1], ok_run(2, false, 300, {3, 4, 5}));
+  store.record_run(ids.cell_ids[1], ok_run(3, false, 200, {5, 6, 7, 8}));
+  orch::RunRecord crashed;
+  crashed.run_index = 4;
+  crashed.started_at = "2026-11-23T00:00:01.000Z";
+  crashed.command_line = "/bin/worker";
+  crashed.status = orch::RunStatus::kCrashed;
+  crashed.reason = "killed by SIGSEGV";
+  crashed.process.term_signal = SIGSEGV;
+  store.record_run(ids.cell_ids[1], crashed);
+  store.finish_experiment(ids.experiment_id, "finished");
+
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 2 + 3 + 3 + 4);
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "finished");
+
+  SQLite::Statement phases(db, "SELECT model_load_ms, process_start_ms, latency_p50_ms, major_faults "
+                               "FROM run_phases WHERE cell_index = 1 AND run_index = 3");
+  REQUIRE(phases.executeStep());
+  CHECK(phases.getColumn(0).getDouble() == 200);
+  CHECK(phases.getColumn(1).getDouble() == 2);
+  CHECK(phases.getColumn(2).getDouble() == 6.5);
+  CHECK(phases.getColumn(3).getInt() == 7);
+  CHECK(db.execAndGet("SELECT reason FROM run_phases WHERE run_index = 4").getString() == "killed by SIGSEGV");
+
+  SQLite::Statement summary(db, "SELECT runs, runs_ok, model_load_ms, latency_p50_ms, cpuset, env, "
+                                "intra_op_threads, launcher FROM cell_summary WHERE cell_index = 1");
+  REQUIRE(summary.executeStep());
+  CHECK(summary.getColumn(0).getInt() == 4);  // measured runs, the crashed one included
+  CHECK(summary.getColumn(1).getInt() == 3);
+  CHECK(summary.getColumn(2).getDouble() == 200);  // median of 100, 300, 200
+  CHECK(summary.getColumn(3).getDouble() == 4);    // median of p50s 2, 4, 6.5
+  CHECK(summary.getColumn(4).getString() == "0");
+  CHECK(summary.getColumn(5).getString() == R"({"OMP_NUM_THREADS":"1"})");
+  CHECK(summary.getColumn(6).getString() == "1");
+  CHECK(summary.getColumn(7).getString() == "taskset");
+
+  auto table = store.cell_summary(ids.experiment_id);
+  REQUIRE(table.rows.size() == 2);
+  CHECK(table.rows[0][2] == std::optional<std::string>("0/0"));
+}
+
+TEST_CASE("the median of an even number of runs is the mean of the middle two", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 4; ++i) store.record_run(ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT model_load_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 25);
+}

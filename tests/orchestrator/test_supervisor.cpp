@@ -1,0 +1,85 @@
+// The supervisor against real child processes.
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <fstream>
+#include <string>
+
+#include "supervisor.h"
+#include "test_support.h"
+
+namespace {
+
+orch::ProcessOutcome shell(const std::string& script, double timeout_s = 30,
+                           std::map<std::string, std::string> env = {}) {
+  return orch::run_process({{"/bin/sh", "-c", script}, std::move(env), timeout_s});
+}
+
+// Running or sleeping; a zombie waiting for init to reap it has already died.
+bool process_alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  return stat >> pid_field >> comm >> state && state != "Z";
+}
+
+}  // namespace
+
+TEST_CASE("exit code, stdout and stderr are captured", "[supervisor]") {
+  auto outcome = shell("echo out; echo err >&2; exit 7");
+  CHECK(outcome.launch_error.empty());
+  CHECK(outcome.exit_code == 7);
+  CHECK(outcome.term_signal == 0);
+  CHECK(outcome.stdout_tail == "out\n");
+  CHECK(outcome.stderr_tail == "err\n");
+  CHECK(outcome.wall_ms > 0);
+}
+
+TEST_CASE("only the tail of a large output is kept", "[supervisor]") {
+  auto outcome = shell("head -c 300000 /dev/zero | tr '\\0' x; echo END");
+  CHECK(outcome.exit_code == 0);
+  CHECK(outcome.stdout_tail.size() == orch::kOutputTailBytes);
+  CHECK(outcome.stdout_tail.substr(outcome.stdout_tail.size() - 4) == "END\n");
+}
+
+TEST_CASE("a signal that ends the child is reported", "[supervisor]") {
+  auto outcome = shell("kill -SEGV $$");
+  CHECK(outcome.term_signal == SIGSEGV);
+  CHECK(outcome.exit_code == -1);
+}
+
+TEST_CASE("a timeout kills the child's whole process group", "[supervisor]") {
+  test::TempDir dir;
+  const std::string pid_file = dir.file("grandchild.pid");
+  auto outcome = shell("sleep 60 & echo $! > " + pid_file + "; wait", 0.5);
+  CHECK(outcome.timed_out);
+  CHECK(outcome.term_signal == SIGKILL);
+  CHECK(outcome.wall_ms < 5000);
+  std::ifstream in(pid_file);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  REQUIRE(grandchild > 0);
+  CHECK_FALSE(process_alive(grandchild));
+}
+
+TEST_CASE("rusage of the child is collected", "[supervisor]") {
+  auto outcome = shell("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done");
+  CHECK(outcome.exit_code == 0);
+  CHECK(outcome.usage.user_cpu_ms + outcome.usage.sys_cpu_ms > 10);
+  CHECK(outcome.usage.max_rss_kib > 0);
+  CHECK(outcome.usage.minor_faults > 0);
+}
+
+TEST_CASE("inherited thread variables are removed and the cell's set", "[supervisor]") {
+  setenv("OMP_NUM_THREADS", "64", 1);
+  setenv("ORCH_TEST_KEEP", "kept", 1);
+  auto outcome = shell("echo \"omp=${OMP_NUM_THREADS-unset} mkl=$MKL_NUM_THREADS keep=$ORCH_TEST_KEEP\"", 30,
+                       {{"MKL_NUM_THREADS", "2"}});
+  unsetenv("OMP_NUM_THREADS");
+  unsetenv("ORCH_TEST_KEEP");
+  CHECK(outcome.stdout_tail == "omp=unset mkl=2 keep=kept\n");
+}
+
+TEST_CASE("a program that cannot be executed is a launch error", "[supervisor]") {
+  auto outcome = orch::run_process({{"/nonexistent/program"}, {}, 5});
+  CHECK_FALSE(outcome.launch_error.empty());
+}

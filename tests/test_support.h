@@ -1,0 +1,32 @@
+// Shared test helpers: paths of built artefacts, temporary folders, a fake machine.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "system_info.h"
+
+namespace test {
+
+std::string bin(const std::string& name);    // a program in build/bin
+std::string model(const std::string& name);  // a model in build/models
+std::string data(const std::string& name);   // a file in tests/data
+
+// A fresh folder, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `text` to a file in this folder and returns its path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A 4-CPU machine with every CPU allowed.
+orch::SystemInfo four_cpu_machine();
+
+}  // namespace test
