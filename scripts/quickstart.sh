@@ -1,0 +1,7 @@
+#!/bin/sh
+# The README's first command: install, build, export the default model, and run the
+# quickstart matrix (configs/quickstart.yaml) into results.db, printing the table.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/build.sh
+exec build/bin/orchestrator run configs/quickstart.yaml --db results.db
