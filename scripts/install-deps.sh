@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
   g++ cmake make git
   libtorch-dev libopenblas0-openmp
-  python3-torch python3-torchvision
+  python3-torch python3-torchvision python3-jsonschema python3-yaml
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libspdlog-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libcli11-dev catch2

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Keeps schemas/ honest: every shipped matrix validates against matrix.schema.json,
+broken ones with an unknown key or a wrong type do not, and a real report of the
+bundled worker validates against worker-result.schema.json.
+
+Usage: check_schemas.py SOURCE_DIR BIN_DIR MODELS_DIR
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+import yaml
+
+source, bin_dir, models = sys.argv[1:4]
+
+
+def schema(name):
+    with open(os.path.join(source, "schemas", name)) as f:
+        return json.load(f)
+
+
+matrix_schema = schema("matrix.schema.json")
+jsonschema.Draft202012Validator.check_schema(matrix_schema)
+configs = sorted(glob.glob(os.path.join(source, "configs", "*.yaml")))
+assert configs, "no configs found"
+for path in configs:
+    with open(path) as f:
+        jsonschema.validate(yaml.safe_load(f), matrix_schema)
+    print(f"valid: {os.path.relpath(path, source)}")
+
+for name in ("unknown_key.yaml", "wrong_type.yaml", "empty_matrix.yaml", "unknown_launcher.yaml"):
+    with open(os.path.join(source, "tests", "data", "bad", name)) as f:
+        document = yaml.safe_load(f.read().replace("@MODEL@", "m.pt"))
+    try:
+        jsonschema.validate(document, matrix_schema)
+    except jsonschema.ValidationError:
+        print(f"rejected as expected: {name}")
+    else:
+        sys.exit(f"matrix.schema.json accepts the broken {name}")
+
+report_schema = schema("worker-result.schema.json")
+jsonschema.Draft202012Validator.check_schema(report_schema)
+with tempfile.TemporaryDirectory() as tmp:
+    for model in ("tiny_cnn.pt", "missing.pt"):  # a success and a failure report
+        result = os.path.join(tmp, "report.json")
+        subprocess.run([os.path.join(bin_dir, "bench_worker"), "--model", os.path.join(models, model),
+                        "--input-shape", "1,3,16,16", "--iterations", "3", "--spawn-ns", "1",
+                        "--result", result], check=False, capture_output=True)
+        with open(result) as f:
+            report = json.load(f)
+        jsonschema.validate(report, report_schema)
+        print(f"valid worker report ({report['status']}) for {model}")
