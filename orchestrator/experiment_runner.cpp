@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -57,14 +58,28 @@ RunRecord execute_run(const Experiment& experiment, const Launchers& launchers, 
   run.cell_index = cell.index;
   run.run_index = run_index;
   run.warmup = run_index < experiment.warmup_runs;
-  const fs::path report_path =
-      scratch / ("cell" + std::to_string(cell.index) + "-run" + std::to_string(run_index) + ".json");
+  const std::string name = "orch-" + std::to_string(getpid()) + "-c" + std::to_string(cell.index) + "-r" +
+                           std::to_string(run_index);
+  const fs::path report_path = scratch / (name + ".json");
   run.started_at = utc_timestamp();
-  const LaunchCommand launch =
-      launchers.command(experiment, cell, {std::to_string(monotonic_ns()), report_path.string()});
+  // The clock starts before the launcher prepares anything: making a cgroup or a
+  // container is part of what an isolation method costs at start-up.
+  const RunArguments arguments{std::to_string(monotonic_ns()), report_path.string(), name};
+  std::unique_ptr<LaunchedRun> launched;
+  try {
+    launched = launchers.get(cell.settings.launcher).launch(cell.settings, experiment.worker, arguments);
+  } catch (const CgroupError& e) {
+    run.process.launch_error = e.what();
+    judge_run(run, std::nullopt);
+    return run;
+  }
+  const LaunchCommand& launch = launched->command();
   run.command_line = quote_command(launch.argv);
-  run.process = run_process({launch.argv, launch.env, experiment.timeout_s});
+  run.process = run_process({launch.argv, launch.env, experiment.timeout_s, launched->join_files(),
+                             [&launched] { launched->kill_all(); }});
+  run.evidence = launched->collect(run.process);
   judge_run(run, read_file(report_path));
+  verify_limits(cell.settings, run);
   return run;
 }
 

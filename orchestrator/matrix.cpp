@@ -6,7 +6,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -25,19 +27,49 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name",      "description", "runs",  "warmup_runs",
                                                 "timeout_s", "worker",      "matrix"};
-const std::vector<std::string> kWorkerKeys = {"program",           "model",      "input_shape",
-                                              "warmup_iterations", "iterations", "device"};
-const std::vector<std::string> kSettingKeys = {"launcher", "cpuset", "env"};
-const std::vector<std::string> kAxisValueKeys = {"launcher", "cpuset", "env", "label"};
+const std::vector<std::string> kWorkerKeys = {"program",    "model",  "input_shape", "warmup_iterations",
+                                              "iterations", "device", "docker_image"};
+const std::vector<std::string> kNamespaces = {"ipc", "net", "uts"};
 
-// One axis value: the settings it sets, and where each was written.
+std::vector<std::string> axis_value_keys() {
+  std::vector<std::string> keys = setting_names();
+  keys.push_back("label");
+  return keys;
+}
+
+// One axis value: the settings it gives (named in `texts`, with how each reads in a
+// label), and where each was written.
 struct SettingsPatch {
   std::string label;
-  std::optional<LauncherKind> launcher;
-  std::optional<std::vector<int>> cpuset;
-  std::optional<std::map<std::string, std::string>> env;
+  CellSettings values;
+  std::map<std::string, std::string> texts;
   std::map<std::string, SourceLocation> origins;
 };
+
+void copy_setting(const std::string& key, const CellSettings& from, CellSettings& to) {
+  if (key == "launcher") to.launcher = from.launcher;
+  else if (key == "cpuset") to.cpuset = from.cpuset;
+  else if (key == "cpu_quota") to.cpu_quota_percent = from.cpu_quota_percent;
+  else if (key == "memory") to.memory_bytes = from.memory_bytes;
+  else if (key == "env") to.env = from.env;
+  else if (key == "namespaces") to.namespaces = from.namespaces;
+}
+
+// "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them.
+std::optional<int64_t> parse_bytes(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  std::string unit = text.substr(digits);
+  if (unit.size() > 1 && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
+  const std::string units = "KMGT";
+  int64_t value = std::stoll(text.substr(0, digits));
+  if (unit.empty()) return value;
+  auto power = units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))));
+  if (unit.size() != 1 || power == std::string::npos) return std::nullopt;
+  return value << (10 * (power + 1));
+}
 
 struct Axis {
   std::string name;
@@ -196,6 +228,8 @@ class MatrixParser {
         worker.warmup_iterations = integer(value, "worker.warmup_iterations", 0, 1000000);
       } else if (key == "iterations") {
         worker.iterations = integer(value, "worker.iterations", 1, 10000000);
+      } else if (key == "docker_image") {
+        worker.docker_image = string(value, "worker.docker_image");
       } else if (key == "device") {
         worker.device = string(value, "worker.device");
         if (worker.device != "cpu" && worker.device.rfind("cuda", 0) != 0)
@@ -252,23 +286,73 @@ class MatrixParser {
     return vars;
   }
 
-  // Sets one setting on a patch, recording where it came from.
+  double cpu_quota(const YAML::Node& value) const {
+    std::string text = string(value, "cpu_quota");
+    if (text.back() == '%') text.pop_back();
+    char* end = nullptr;
+    const double percent = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(percent > 0))
+      fail(value, "cpu_quota: expected a percentage of one CPU like 150%, got " + describe(value));
+    const double most = 100.0 * static_cast<double>(system_.online_cpus.size());
+    if (percent > most)
+      fail(value, "cpu_quota: " + text + "% is more than this machine's " +
+                      std::to_string(system_.online_cpus.size()) + " CPUs can give",
+           "at most " + std::to_string(static_cast<int>(most)) + "%");
+    return percent;
+  }
+
+  int64_t memory(const YAML::Node& value) const {
+    auto bytes = parse_bytes(string(value, "memory"));
+    if (!bytes || *bytes < (4 << 20))
+      fail(value, "memory: expected a size of at least 4M like 512M or 2G, got " + describe(value));
+    return *bytes;
+  }
+
+  std::vector<std::string> namespaces(const YAML::Node& value) const {
+    if (!value.IsSequence())
+      fail(value, "namespaces: expected a list such as [ipc, net, uts], got " + describe(value));
+    std::vector<std::string> names;
+    for (const auto& item : value) {
+      const std::string name = string(item, "namespaces");
+      if (std::find(kNamespaces.begin(), kNamespaces.end(), name) == kNamespaces.end())
+        fail(item, "namespaces: unknown namespace '" + name + "'", "choose from: " + join(kNamespaces, ", "));
+      names.push_back(name);
+    }
+    return names;
+  }
+
+  // Sets one setting on a patch, recording where it came from and how it reads in a label.
   void apply_setting(SettingsPatch& patch, const std::string& key, const YAML::Node& value) const {
-    if (key == "launcher") patch.launcher = launcher(value);
-    else if (key == "cpuset") patch.cpuset = cpuset(value);
-    else if (key == "env") patch.env = env(value);
+    CellSettings& v = patch.values;
+    std::string text = value.IsScalar() ? value.Scalar() : "";
+    if (key == "launcher") {
+      v.launcher = launcher(value);
+    } else if (key == "cpuset") {
+      v.cpuset = cpuset(value);
+      text = "cpuset=" + format_cpu_list(v.cpuset);
+    } else if (key == "cpu_quota") {
+      v.cpu_quota_percent = cpu_quota(value);
+      text = "quota=" + text;
+    } else if (key == "memory") {
+      v.memory_bytes = memory(value);
+      text = "memory=" + text;
+    } else if (key == "namespaces") {
+      v.namespaces = namespaces(value);
+      text = "ns=" + join(v.namespaces, "+");
+    } else if (key == "env") {
+      v.env = env(value);
+      std::vector<std::string> vars;
+      for (const auto& [name, val] : v.env) vars.push_back(name + "=" + val);
+      text = vars.empty() ? "env unset" : join(vars, " ");
+    }
+    patch.texts[key] = text;
     patch.origins[key] = at(value);
   }
 
   static std::string patch_label(const SettingsPatch& patch) {
     std::vector<std::string> parts;
-    if (patch.launcher) parts.push_back(launcher_name(*patch.launcher));
-    if (patch.cpuset) parts.push_back("cpuset=" + format_cpu_list(*patch.cpuset));
-    if (patch.env) {
-      std::vector<std::string> vars;
-      for (const auto& [name, value] : *patch.env) vars.push_back(name + "=" + value);
-      parts.push_back(vars.empty() ? "env unset" : join(vars, " "));
-    }
+    for (const auto& key : setting_names())
+      if (patch.texts.count(key)) parts.push_back(patch.texts.at(key));
     return join(parts, " ");
   }
 
@@ -277,13 +361,14 @@ class MatrixParser {
     if (!values.IsSequence() || values.size() == 0)
       fail(values.IsNull() ? key : values,
            "matrix." + name + ": expected a non-empty list of values, got " + describe(values));
-    const bool is_setting = std::find(kSettingKeys.begin(), kSettingKeys.end(), name) != kSettingKeys.end();
+    const auto& settings = setting_names();
+    const bool is_setting = std::find(settings.begin(), settings.end(), name) != settings.end();
     for (const auto& value : values) {
       SettingsPatch patch;
       if (is_setting) {
         apply_setting(patch, name, value);
       } else {
-        for_each_entry(value, "matrix." + name + " value", kAxisValueKeys,
+        for_each_entry(value, "matrix." + name + " value", axis_value_keys(),
                        [&](const std::string& setting, const YAML::Node& node) {
                          if (setting == "label") patch.label = string(node, "label");
                          else apply_setting(patch, setting, node);
@@ -318,10 +403,10 @@ class MatrixParser {
   }
 
   static void apply(Cell& cell, const SettingsPatch& patch) {
-    if (patch.launcher) cell.settings.launcher = *patch.launcher;
-    if (patch.cpuset) cell.settings.cpuset = *patch.cpuset;
-    if (patch.env) cell.settings.env = *patch.env;
-    cell.origins.insert(patch.origins.begin(), patch.origins.end());
+    for (const auto& [key, where] : patch.origins) {
+      copy_setting(key, patch.values, cell.settings);
+      cell.origins[key] = where;
+    }
   }
 
   // Cartesian product, the first axis varying slowest.
@@ -353,7 +438,14 @@ class MatrixParser {
 std::string launcher_name(LauncherKind kind) { return launcher_names().at(static_cast<size_t>(kind)); }
 
 const std::vector<std::string>& launcher_names() {
-  static const std::vector<std::string> names = {"host", "taskset"};  // LauncherKind order
+  static const std::vector<std::string> names = {"host",    "taskset",     "cgroup",
+                                                 "unshare", "systemd-run", "docker"};  // LauncherKind order
+  return names;
+}
+
+const std::vector<std::string>& setting_names() {
+  static const std::vector<std::string> names = {"launcher", "cpuset", "cpu_quota",
+                                                 "memory",   "env",    "namespaces"};
   return names;
 }
 

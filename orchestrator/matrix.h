@@ -3,7 +3,9 @@
 // that can be checked before a launch is checked here, with file:line:column.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +14,7 @@
 
 namespace orch {
 
-enum class LauncherKind { kHost, kTaskset };
+enum class LauncherKind { kHost, kTaskset, kCgroup, kUnshare, kSystemdRun, kDocker };
 
 std::string launcher_name(LauncherKind kind);
 const std::vector<std::string>& launcher_names();
@@ -25,14 +27,21 @@ struct WorkerSettings {
   int warmup_iterations = 10;  // inside each run, untimed
   int iterations = 100;        // inside each run, each one timed
   std::string device = "cpu";
+  std::string docker_image = "orchestrator-worker:latest";  // for launcher docker
 };
 
 // What varies between cells.
 struct CellSettings {
   LauncherKind launcher = LauncherKind::kHost;
-  std::vector<int> cpuset;                 // empty: not restricted
-  std::map<std::string, std::string> env;  // set for the worker; other thread variables are removed
+  std::vector<int> cpuset;                  // empty: not restricted
+  std::optional<double> cpu_quota_percent;  // 200: two CPUs' worth of time
+  std::optional<int64_t> memory_bytes;      // hard limit, swap excluded
+  std::map<std::string, std::string> env;   // set for the worker; other thread variables are removed
+  std::vector<std::string> namespaces;      // launcher unshare: extra namespaces (ipc, net, uts)
 };
+
+// Setting names as the matrix writes them, in label order.
+const std::vector<std::string>& setting_names();
 
 struct Cell {
   int index = 0;      // 0-based, in expansion order (the first axis varies slowest)

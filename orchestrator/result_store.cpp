@@ -4,6 +4,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "clock.h"
 #include "cpu_list.h"
@@ -19,11 +21,11 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 
-// Binds std::optional-like "absent" as NULL.
+Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+
 template <typename T>
-void bind_or_null(SQLite::Statement& statement, int index, bool present, const T& value) {
-  if (present) statement.bind(index, value);
-  else statement.bind(index);
+Value optional_value(const std::optional<T>& value) {
+  return value ? Value(*value) : Value();
 }
 
 std::string join_shape(const std::vector<int64_t>& shape) {
@@ -32,7 +34,106 @@ std::string join_shape(const std::vector<int64_t>& shape) {
   return text;
 }
 
+// The runs row of one finished run; absent values are NULL.
+Columns run_columns(int64_t cell_id, const RunRecord& run) {
+  const ProcessOutcome& process = run.process;
+  const bool launched = process.launch_error.empty();
+  const ResourceUsage& usage = process.usage;
+  Columns row = {
+      {"cell_id", cell_id},
+      {"run_index", int64_t{run.run_index}},
+      {"is_warmup", int64_t{run.warmup}},
+      {"status", status_name(run.status)},
+      {"reason", optional_text(run.reason)},
+      {"started_at", run.started_at},
+      {"command_line", run.command_line},
+      {"exit_code", process.exit_code >= 0 ? Value(int64_t{process.exit_code}) : Value()},
+      {"term_signal", process.term_signal != 0 ? Value(int64_t{process.term_signal}) : Value()},
+      {"stdout_tail", process.stdout_tail},
+      {"stderr_tail", process.stderr_tail},
+  };
+  if (launched) {
+    row.insert(row.end(), {{"wall_ms", process.wall_ms},
+                           {"user_cpu_ms", usage.user_cpu_ms},
+                           {"sys_cpu_ms", usage.sys_cpu_ms},
+                           {"max_rss_kib", int64_t{usage.max_rss_kib}},
+                           {"minor_faults", int64_t{usage.minor_faults}},
+                           {"major_faults", int64_t{usage.major_faults}},
+                           {"voluntary_ctx_switches", int64_t{usage.voluntary_ctx_switches}},
+                           {"involuntary_ctx_switches", int64_t{usage.involuntary_ctx_switches}}});
+  }
+  if (run.report) {
+    const WorkerRuntime& rt = run.report->runtime;
+    std::string blas;
+    for (const auto& library : rt.blas_libraries) blas += (blas.empty() ? "" : ";") + library;
+    row.insert(row.end(), {{"torch_version", optional_text(rt.torch_version)},
+                           {"blas_libraries", blas},
+                           {"mkldnn", int64_t{rt.mkldnn}},
+                           {"mkl", int64_t{rt.mkl}},
+                           {"openmp", int64_t{rt.openmp}},
+                           {"intra_op_threads", rt.intra_op_threads > 0 ? Value(int64_t{rt.intra_op_threads}) : Value()},
+                           {"inter_op_threads", rt.inter_op_threads > 0 ? Value(int64_t{rt.inter_op_threads}) : Value()},
+                           {"effective_cpus", format_cpu_list(rt.allowed_cpus)},
+                           {"effective_nproc", int64_t(rt.allowed_cpus.size())},
+                           {"online_cpus", int64_t{rt.online_cpus}},
+                           {"threads_observed", int64_t{rt.threads_observed}},
+                           {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
+                           {"parallel_info", rt.parallel_info},
+                           {"worker_pid", int64_t{rt.pid}},
+                           {"cgroup_version", int64_t{rt.cgroup.version}},
+                           {"cgroup_path", optional_text(rt.cgroup.path)},
+                           {"cgroup_cpus", optional_text(rt.cgroup.cpus)},
+                           {"effective_quota_percent", optional_value(rt.cgroup.cpu_quota_percent)},
+                           {"effective_memory_limit_bytes", optional_value(rt.cgroup.memory_limit_bytes)}});
+  }
+  if (run.latency) {
+    const LatencySummary& l = *run.latency;
+    row.insert(row.end(), {{"latency_n", int64_t(l.n)},
+                           {"latency_mean_ms", l.mean_ms},
+                           {"latency_stddev_ms", l.stddev_ms},
+                           {"latency_cv", l.cv},
+                           {"latency_min_ms", l.min_ms},
+                           {"latency_p50_ms", l.p50_ms},
+                           {"latency_p90_ms", l.p90_ms},
+                           {"latency_p99_ms", l.p99_ms},
+                           {"latency_max_ms", l.max_ms}});
+  }
+  if (const auto& group = run.evidence.cgroup) {
+    row.insert(row.end(), {{"run_cgroup", run.evidence.cgroup_path},
+                           {"nr_periods", optional_value(group->nr_periods)},
+                           {"nr_throttled", optional_value(group->nr_throttled)},
+                           {"throttled_ms", optional_value(group->throttled_ms)},
+                           {"cgroup_cpu_ms", optional_value(group->cpu_usage_ms)},
+                           {"memory_peak_bytes", optional_value(group->memory_peak_bytes)},
+                           {"oom_kills", optional_value(group->oom_kills)}});
+  }
+  std::string mismatches;
+  for (const auto& text : run.limit_mismatches) mismatches += (mismatches.empty() ? "" : "; ") + text;
+  row.push_back({"limits_mismatch", optional_text(mismatches)});
+  return row;
+}
+
 }  // namespace
+
+void ResultStore::insert_row(const std::string& table, const Columns& columns) {
+  std::string names, marks;
+  for (const auto& [name, value] : columns) {
+    names += (names.empty() ? "" : ", ") + name;
+    marks += marks.empty() ? "?" : ", ?";
+  }
+  SQLite::Statement insert(*db_, "INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")");
+  int index = 0;
+  for (const auto& [name, value] : columns) {
+    ++index;
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) insert.bind(index);
+          else insert.bind(index, v);
+        },
+        value);
+  }
+  insert.exec();
+}
 
 ResultStore::ResultStore(const std::string& path) : path_(path) {
   try {
@@ -90,26 +191,26 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
   insert_experiment.exec();
   ids.experiment_id = db_->getLastInsertRowid();
 
-  SQLite::Statement insert_cell(*db_, R"sql(
-      INSERT INTO cells (experiment_id, cell_index, label, launcher, cpuset, env_json, model_path,
-                         input_shape, device, warmup_iterations, iterations, command_line)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
   const WorkerSettings& worker = experiment.worker;
   for (const auto& cell : experiment.cells) {
-    insert_cell.reset();
-    insert_cell.bind(1, ids.experiment_id);
-    insert_cell.bind(2, cell.index);
-    insert_cell.bind(3, cell.label);
-    insert_cell.bind(4, launcher_name(cell.settings.launcher));
-    bind_or_null(insert_cell, 5, !cell.settings.cpuset.empty(), format_cpu_list(cell.settings.cpuset));
-    insert_cell.bind(6, nlohmann::json(cell.settings.env).dump());
-    insert_cell.bind(7, worker.model_path);
-    insert_cell.bind(8, join_shape(worker.input_shape));
-    insert_cell.bind(9, worker.device);
-    insert_cell.bind(10, worker.warmup_iterations);
-    insert_cell.bind(11, worker.iterations);
-    insert_cell.bind(12, cell_commands.at(cell.index));
-    insert_cell.exec();
+    const CellSettings& settings = cell.settings;
+    std::string namespaces;
+    for (const auto& ns : settings.namespaces) namespaces += (namespaces.empty() ? "" : ",") + ns;
+    insert_row("cells", {{"experiment_id", ids.experiment_id},
+                         {"cell_index", int64_t{cell.index}},
+                         {"label", cell.label},
+                         {"launcher", launcher_name(settings.launcher)},
+                         {"cpuset", optional_text(format_cpu_list(settings.cpuset))},
+                         {"env_json", nlohmann::json(settings.env).dump()},
+                         {"model_path", worker.model_path},
+                         {"input_shape", join_shape(worker.input_shape)},
+                         {"device", worker.device},
+                         {"warmup_iterations", int64_t{worker.warmup_iterations}},
+                         {"iterations", int64_t{worker.iterations}},
+                         {"command_line", cell_commands.at(cell.index)},
+                         {"cpu_quota_percent", optional_value(settings.cpu_quota_percent)},
+                         {"memory_bytes", optional_value(settings.memory_bytes)},
+                         {"namespaces", optional_text(namespaces)}});
     ids.cell_ids.push_back(db_->getLastInsertRowid());
   }
   transaction.commit();
@@ -127,63 +228,10 @@ void ResultStore::record_run(int64_t cell_id, const RunRecord& run) {
 
 void ResultStore::insert_run(int64_t cell_id, const RunRecord& run) {
   SQLite::Transaction transaction(*db_);
-  SQLite::Statement insert_run(*db_, R"sql(
-      INSERT INTO runs (cell_id, run_index, is_warmup, status, reason, started_at, command_line,
-        exit_code, term_signal, wall_ms, user_cpu_ms, sys_cpu_ms, max_rss_kib, minor_faults,
-        major_faults, voluntary_ctx_switches, involuntary_ctx_switches,
-        torch_version, blas_libraries, mkldnn, mkl, openmp, intra_op_threads, inter_op_threads,
-        effective_cpus, effective_nproc, online_cpus, threads_observed, thread_env_json, parallel_info,
-        latency_n, latency_mean_ms, latency_stddev_ms, latency_cv, latency_min_ms, latency_p50_ms,
-        latency_p90_ms, latency_p99_ms, latency_max_ms, stdout_tail, stderr_tail)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-              ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
-  const ProcessOutcome& process = run.process;
-  const bool launched = process.launch_error.empty();
-  int i = 0;
-  insert_run.bind(++i, cell_id);
-  insert_run.bind(++i, run.run_index);
-  insert_run.bind(++i, run.warmup ? 1 : 0);
-  insert_run.bind(++i, status_name(run.status));
-  bind_or_null(insert_run, ++i, !run.reason.empty(), run.reason);
-  insert_run.bind(++i, run.started_at);
-  insert_run.bind(++i, run.command_line);
-  bind_or_null(insert_run, ++i, process.exit_code >= 0, process.exit_code);
-  bind_or_null(insert_run, ++i, process.term_signal != 0, process.term_signal);
-  bind_or_null(insert_run, ++i, launched, process.wall_ms);
-  const ResourceUsage& usage = process.usage;
-  for (double value : {usage.user_cpu_ms, usage.sys_cpu_ms}) bind_or_null(insert_run, ++i, launched, value);
-  for (long value : {usage.max_rss_kib, usage.minor_faults, usage.major_faults,
-                     usage.voluntary_ctx_switches, usage.involuntary_ctx_switches})
-    bind_or_null(insert_run, ++i, launched, static_cast<int64_t>(value));
-
-  const bool reported = run.report.has_value();
-  const WorkerRuntime runtime = reported ? run.report->runtime : WorkerRuntime{};
-  std::string blas;
-  for (const auto& library : runtime.blas_libraries) blas += (blas.empty() ? "" : ";") + library;
-  bind_or_null(insert_run, ++i, reported && !runtime.torch_version.empty(), runtime.torch_version);
-  bind_or_null(insert_run, ++i, reported, blas);
-  for (bool flag : {runtime.mkldnn, runtime.mkl, runtime.openmp}) bind_or_null(insert_run, ++i, reported, flag ? 1 : 0);
-  for (int count : {runtime.intra_op_threads, runtime.inter_op_threads})
-    bind_or_null(insert_run, ++i, reported && count > 0, count);
-  bind_or_null(insert_run, ++i, reported, format_cpu_list(runtime.allowed_cpus));
-  bind_or_null(insert_run, ++i, reported, static_cast<int>(runtime.allowed_cpus.size()));
-  bind_or_null(insert_run, ++i, reported, runtime.online_cpus);
-  bind_or_null(insert_run, ++i, reported, runtime.threads_observed);
-  bind_or_null(insert_run, ++i, reported, nlohmann::json(runtime.thread_env).dump());
-  bind_or_null(insert_run, ++i, reported, runtime.parallel_info);
-
-  const bool has_latency = run.latency.has_value();
-  const LatencySummary latency = has_latency ? *run.latency : LatencySummary{};
-  bind_or_null(insert_run, ++i, has_latency, static_cast<int64_t>(latency.n));
-  for (double value : {latency.mean_ms, latency.stddev_ms, latency.cv, latency.min_ms, latency.p50_ms,
-                       latency.p90_ms, latency.p99_ms, latency.max_ms})
-    bind_or_null(insert_run, ++i, has_latency, value);
-  insert_run.bind(++i, process.stdout_tail);
-  insert_run.bind(++i, process.stderr_tail);
-  insert_run.exec();
+  insert_row("runs", run_columns(cell_id, run));
   const int64_t run_id = db_->getLastInsertRowid();
 
-  if (reported) {
+  if (run.report) {
     SQLite::Statement insert_phase(*db_, "INSERT INTO phases VALUES (?, ?, ?, ?, ?)");
     int seq = 0;
     for (const auto& phase : run.report->phases) {
@@ -219,10 +267,17 @@ void ResultStore::finish_experiment(int64_t experiment_id, const std::string& st
 Table ResultStore::cell_summary(int64_t experiment_id) {
   SQLite::Statement query(*db_, R"sql(
       SELECT cell_index + 1 AS "#", cell, runs_ok || '/' || runs AS ok,
-             intra_op_threads || '/' || inter_op_threads AS "threads intra/inter", effective_cpus AS cpus,
+             intra_op_threads || '/' || inter_op_threads AS "threads", effective_cpus AS cpus,
+             effective_quota_percent AS "quota %",
+             ROUND(effective_memory_limit_bytes / 1048576.0) AS "mem limit MiB",
              library_load_ms AS "lib load ms", model_load_ms AS "model load ms",
              first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
-             latency_p50_ms AS "p50 ms", latency_p99_ms AS "p99 ms"
+             latency_p50_ms AS "p50 ms", latency_p99_ms AS "p99 ms",
+             throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
+             ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
+             involuntary_ctx_switches AS "invol cs",
+             CASE WHEN limit_mismatches = 0 THEN 'ok' ELSE 'MISMATCH' END AS limits,
+             failures
       FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index)sql");
   query.bind(1, experiment_id);
   Table table;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "matrix.h"
@@ -18,6 +20,10 @@ class Database;
 }
 
 namespace orch {
+
+// One column of a row to insert; std::monostate is NULL.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+using Columns = std::vector<std::pair<std::string, Value>>;
 
 class ResultStore {
  public:
@@ -45,6 +51,7 @@ class ResultStore {
  private:
   void migrate();
   void insert_run(int64_t cell_id, const RunRecord& run);
+  void insert_row(const std::string& table, const Columns& columns);
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;

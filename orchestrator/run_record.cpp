@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "cpu_list.h"
+
 namespace orch {
 namespace {
 
@@ -10,6 +16,14 @@ std::string last_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   const auto newline = text.rfind('\n');
   return newline == std::string::npos ? text : text.substr(newline + 1);
+}
+
+constexpr long long kPageBytes = 4096;  // the kernel rounds memory limits to pages
+
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
 }
 
 std::string signal_text(int signal_number) {
@@ -26,6 +40,7 @@ std::string status_name(RunStatus status) {
     case RunStatus::kFailed: return "failed";
     case RunStatus::kCrashed: return "crashed";
     case RunStatus::kTimeout: return "timeout";
+    case RunStatus::kOom: return "oom";
     case RunStatus::kBadResult: return "bad_result";
     case RunStatus::kLaunchFailed: return "launch_failed";
     case RunStatus::kAborted: return "aborted";
@@ -53,6 +68,8 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
     return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));
   if (!process.launch_error.empty()) return set(RunStatus::kLaunchFailed, process.launch_error);
   if (process.timed_out) return set(RunStatus::kTimeout, "no exit within timeout_s; process group killed");
+  if (record.evidence.oom_killed && process.exit_code != 0)
+    return set(RunStatus::kOom, "killed by the kernel's OOM killer: the memory limit was reached");
   if (process.term_signal != 0)
     return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
   if (record.report && !record.report->ok)
@@ -64,6 +81,27 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
   }
   if (!report_text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
   set(RunStatus::kOk, "");
+}
+
+void verify_limits(const CellSettings& requested, RunRecord& record) {
+  if (!record.report) return;
+  const WorkerRuntime& runtime = record.report->runtime;
+  auto& mismatches = record.limit_mismatches;
+  if (!requested.cpuset.empty() && runtime.allowed_cpus != requested.cpuset)
+    mismatches.push_back("cpuset: asked " + format_cpu_list(requested.cpuset) + ", worker could run on " +
+                         format_cpu_list(runtime.allowed_cpus));
+  if (requested.cpu_quota_percent) {
+    const auto& in_effect = runtime.cgroup.cpu_quota_percent;
+    if (!in_effect || std::abs(*in_effect - *requested.cpu_quota_percent) > 1.0)
+      mismatches.push_back("cpu_quota: asked " + number_text(*requested.cpu_quota_percent) + "%, in effect " +
+                           (in_effect ? number_text(*in_effect) + "%" : std::string("none")));
+  }
+  if (requested.memory_bytes) {
+    const auto& in_effect = runtime.cgroup.memory_limit_bytes;
+    if (!in_effect || std::llabs(*in_effect - *requested.memory_bytes) > kPageBytes)
+      mismatches.push_back("memory: asked " + std::to_string(*requested.memory_bytes) + " bytes, in effect " +
+                           (in_effect ? std::to_string(*in_effect) + " bytes" : std::string("unlimited")));
+  }
 }
 
 }  // namespace orch

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 #include <string>
 
+#include "cgroups/cgroup.h"
+#include "matrix.h"
 #include "statistics.h"
 #include "supervisor.h"
 #include "worker_report.h"
@@ -18,12 +21,20 @@ enum class RunStatus {
   kFailed,        // non-zero exit without a report
   kCrashed,       // ended by a signal it did not get from us
   kTimeout,       // exceeded timeout_s; its process group was killed
+  kOom,           // the kernel's OOM killer ended it (the cell's memory limit)
   kBadResult,     // the report was missing pieces, truncated or not JSON
   kLaunchFailed,  // the process could not be started
   kAborted,       // the orchestrator was interrupted during the run
 };
 
 std::string status_name(RunStatus status);
+
+// What the launcher saw from outside once the run was over.
+struct RunEvidence {
+  std::string cgroup_path;  // a cgroup the orchestrator made for the run
+  std::optional<CgroupReadings> cgroup;
+  bool oom_killed = false;  // the kernel's OOM killer ended the run
+};
 
 struct RunRecord {
   int cell_index = 0;
@@ -34,12 +45,18 @@ struct RunRecord {
   RunStatus status = RunStatus::kOk;
   std::string reason;  // empty when ok
   ProcessOutcome process;
+  RunEvidence evidence;
   std::optional<WorkerReport> report;
+  std::vector<std::string> limit_mismatches;  // requested vs in effect, when they differ
   std::optional<LatencySummary> latency;
 };
 
 // Fills status, reason, report and latency from what the supervisor saw and the
 // report file's text (nullopt when the worker wrote none).
 void judge_run(RunRecord& record, const std::optional<std::string>& report_text);
+
+// Compares what the cell asked for with what the worker found in effect (affinity,
+// cgroup quota, memory limit) and lists every difference.
+void verify_limits(const CellSettings& requested, RunRecord& record);
 
 }  // namespace orch

@@ -3,6 +3,7 @@
 // which is the only way to get its own rusage.
 #include "supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <boost/process/extend.hpp>
 #include <chrono>
 #include <functional>
+#include <iterator>
 
 #include "worker/thread_env.h"
 
@@ -36,6 +38,26 @@ bp::environment child_environment(const std::map<std::string, std::string>& extr
   for (const auto& name : inherited) env.erase(name);
   for (const auto& [name, value] : extra) env[name] = value;
   return env;
+}
+
+// In the forked child, before exec: join each cgroup. Only async-signal-safe calls.
+void join_cgroups(const std::vector<std::string>& procs_files) {
+  char pid[24];
+  int length = 0;
+  for (pid_t value = ::getpid(); value > 0; value /= 10) pid[length++] = static_cast<char>('0' + value % 10);
+  for (int i = 0; i < length / 2; ++i) std::swap(pid[i], pid[length - 1 - i]);
+  for (const auto& file : procs_files) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    const bool joined = fd >= 0 && ::write(fd, pid, length) == length;
+    if (fd >= 0) ::close(fd);
+    if (!joined) {
+      const char message[] = "orchestrator: cannot join cgroup ";
+      (void)!::write(STDERR_FILENO, message, sizeof(message) - 1);
+      (void)!::write(STDERR_FILENO, file.c_str(), file.size());
+      (void)!::write(STDERR_FILENO, "\n", 1);
+      ::_exit(126);
+    }
+  }
 }
 
 double ms(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
@@ -87,7 +109,12 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   std::error_code spawn_error;
   bp::child child(bp::exe = spec.argv.at(0), bp::args = args, env, bp::std_in < bp::null,
                   bp::std_out > out_pipe, bp::std_err > err_pipe,
-                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); }, spawn_error);
+                  bp::extend::on_exec_setup =
+                      [&spec](auto&) {
+                        ::setpgid(0, 0);
+                        join_cgroups(spec.join_files);
+                      },
+                  spawn_error);
   if (spawn_error) {
     outcome.launch_error = spawn_error.message();
     return outcome;
@@ -113,11 +140,13 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
     if (ec) return;
     outcome.timed_out = true;
     ::kill(-pid, SIGKILL);
+    if (spec.kill_all) spec.kill_all();
   });
   stop_requests.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
     outcome.interrupted_by = signal_number;
     ::kill(-pid, SIGKILL);
+    if (spec.kill_all) spec.kill_all();
   });
 
   std::function<void()> await_exit = [&] {
@@ -147,6 +176,18 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   out_reader.finish();
   err_reader.finish();
   return outcome;
+}
+
+std::optional<std::string> capture_output(const std::vector<std::string>& argv) {
+  std::error_code ec;
+  bp::ipstream out;
+  bp::child child(bp::exe = argv.at(0), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
+                  bp::std_in < bp::null, bp::std_out > out, bp::std_err > bp::null, ec);
+  if (ec) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  child.wait(ec);
+  if (ec || child.exit_code() != 0) return std::nullopt;
+  return text;
 }
 
 }  // namespace orch

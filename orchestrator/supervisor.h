@@ -3,7 +3,9 @@
 // captured, a wall-clock timeout, and wait4() resource usage.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,12 @@ struct ProcessSpec {
   std::vector<std::string> argv;           // argv[0] is an absolute path
   std::map<std::string, std::string> env;  // added to our environment, minus thread variables
   double timeout_s = 600;
+  // cgroup.procs files the child writes its pid to before exec; if one fails the child
+  // exits 126 with the reason on stderr, and nothing of the worker runs.
+  std::vector<std::string> join_files;
+  // Called after the process group was killed on timeout or interrupt, to reach what
+  // lives outside it (a cgroup's other tasks, a container).
+  std::function<void()> kill_all;
 };
 
 // wait4() rusage of the child (and of what it waited for), in named units.
@@ -41,5 +49,9 @@ struct ProcessOutcome {
 inline constexpr size_t kOutputTailBytes = 64 * 1024;
 
 ProcessOutcome run_process(const ProcessSpec& spec);
+
+// Runs a short helper command (e.g. `docker inspect`) to its end; its stdout when it
+// exited 0, nullopt otherwise.
+std::optional<std::string> capture_output(const std::vector<std::string>& argv);
 
 }  // namespace orch

@@ -13,6 +13,7 @@ namespace orch {
 struct RunArguments {
   std::string spawn_ns = "<spawn-ns>";
   std::string result_path = "<result-file>";
+  std::string run_name = "<run-name>";  // unique per run; names its cgroup, scope or container
 };
 
 std::vector<std::string> worker_argv(const WorkerSettings& worker, const RunArguments& run);

@@ -40,6 +40,15 @@ WorkerReport parse_worker_report(const std::string& json_text) {
     runtime.thread_env = rt.at("thread_env").get<std::map<std::string, std::string>>();
     runtime.blas_libraries = rt.value("blas_libraries", std::vector<std::string>{});
     runtime.threads_observed = rt.value("threads_observed", 0);
+    runtime.pid = rt.value("pid", 0);
+    if (rt.contains("cgroup")) {
+      const json& cgroup = rt.at("cgroup");
+      runtime.cgroup.version = cgroup.value("version", 0);
+      runtime.cgroup.path = cgroup.value("path", "");
+      runtime.cgroup.cpus = cgroup.value("cpus", "");
+      if (cgroup.contains("cpu_quota_percent")) runtime.cgroup.cpu_quota_percent = cgroup.at("cpu_quota_percent").get<double>();
+      if (cgroup.contains("memory_limit_bytes")) runtime.cgroup.memory_limit_bytes = cgroup.at("memory_limit_bytes").get<int64_t>();
+    }
     if (report.ok && report.samples_ms.empty())
       throw ProtocolError("status ok but no samples_ms");
     return report;

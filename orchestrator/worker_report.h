@@ -2,7 +2,9 @@
 // reads it. Any program that writes this document can be a worker.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +31,15 @@ struct WorkerRuntime {
   std::map<std::string, std::string> thread_env;
   std::vector<std::string> blas_libraries;
   int threads_observed = 0;
+  int pid = 0;  // as the worker saw itself (1 or 2 in a fresh PID namespace)
+  // Its own cgroup and the tightest limits above it, read from inside.
+  struct Cgroup {
+    int version = 0;
+    std::string path;
+    std::string cpus;
+    std::optional<double> cpu_quota_percent;
+    std::optional<int64_t> memory_limit_bytes;
+  } cgroup;
 };
 
 struct WorkerReport {

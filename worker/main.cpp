@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
   doc.thread_env = worker::thread_env();
   doc.blas_libraries = worker::mapped_blas_libraries();
   doc.threads_observed = worker::thread_count();
+  doc.pid = static_cast<int>(getpid());
+  doc.limits = orch::probe_own_limits();
 
   try {
     if (result_path.empty())

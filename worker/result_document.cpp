@@ -30,7 +30,14 @@ std::string to_json(const ResultDocument& doc) {
                             {"online_cpus", doc.online_cpus},
                             {"thread_env", doc.thread_env},
                             {"blas_libraries", doc.blas_libraries},
-                            {"threads_observed", doc.threads_observed}};
+                            {"threads_observed", doc.threads_observed},
+                            {"pid", doc.pid}};
+  nlohmann::json cgroup = {{"version", doc.limits.cgroup_version},
+                           {"path", doc.limits.cgroup_path},
+                           {"cpus", doc.limits.cpuset_cpus}};
+  if (doc.limits.cpu_quota_percent) cgroup["cpu_quota_percent"] = *doc.limits.cpu_quota_percent;
+  if (doc.limits.memory_limit_bytes) cgroup["memory_limit_bytes"] = *doc.limits.memory_limit_bytes;
+  runtime["cgroup"] = std::move(cgroup);
   if (doc.torch) {
     runtime["torch_version"] = doc.torch->torch_version;
     runtime["mkldnn"] = doc.torch->mkldnn;

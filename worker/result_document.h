@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroups/cgroup_probe.h"
 #include "inference_session.h"
 
 namespace worker {
@@ -35,6 +36,8 @@ struct ResultDocument {
   std::map<std::string, std::string> thread_env;
   std::vector<std::string> blas_libraries;
   int threads_observed = 0;
+  int pid = 0;  // as the worker sees itself: 1 or 2 inside a fresh PID namespace
+  orch::ProcessLimits limits;
 };
 
 std::string to_json(const ResultDocument& doc);

@@ -6,16 +6,12 @@ namespace {
 
 class HostLauncher final : public Launcher {
  public:
-  std::optional<Refusal> refuse(const CellSettings& settings) const override {
-    if (!settings.cpuset.empty())
-      return Refusal{"cpuset", "launcher host cannot restrict CPUs",
-                     "use launcher: taskset for a cpuset"};
-    return std::nullopt;
-  }
+  std::vector<std::string> applies() const override { return {}; }
+  std::optional<Refusal> refuse(const CellSettings&) const override { return std::nullopt; }
 
-  LaunchCommand command(const CellSettings& settings,
-                        const std::vector<std::string>& worker_argv) const override {
-    return {worker_argv, settings.env};
+  LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                        const RunArguments& run) const override {
+    return {worker_argv(worker, run), settings.env};
   }
 };
 

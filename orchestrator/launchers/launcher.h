@@ -1,5 +1,8 @@
 // How a cell's worker is started: one implementation per isolation method, each in
-// its own file, all created once by Launchers.
+// its own file, all created once by Launchers. A launcher says which settings it can
+// apply, refuses what it cannot honour on this machine before anything runs, and
+// prepares each run (a cgroup, a container name) as a LaunchedRun that takes down
+// what it made when it is destroyed.
 #pragma once
 
 #include <map>
@@ -8,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "cgroups/cgroup.h"
 #include "matrix.h"
+#include "run_record.h"
+#include "supervisor.h"
 #include "worker_command.h"
 
 namespace orch {
@@ -27,30 +33,66 @@ struct Refusal {
   std::string hint;
 };
 
+class LaunchedRun {
+ public:
+  explicit LaunchedRun(LaunchCommand command) : command_(std::move(command)) {}
+  virtual ~LaunchedRun() = default;
+  const LaunchCommand& command() const { return command_; }
+  // cgroup.procs files the child writes its pid to before it execs.
+  virtual std::vector<std::string> join_files() const { return {}; }
+  // On timeout or interrupt, beyond the worker's process group (cgroup, container).
+  virtual void kill_all() {}
+  // After the child was reaped.
+  virtual RunEvidence collect(const ProcessOutcome&) { return {}; }
+
+ private:
+  LaunchCommand command_;
+};
+
 class Launcher {
  public:
   virtual ~Launcher() = default;
+  // Cell settings it applies, besides launcher and env which every launcher takes.
+  virtual std::vector<std::string> applies() const = 0;
+  // Why it cannot run `settings` on this machine; nullopt when it can.
   virtual std::optional<Refusal> refuse(const CellSettings& settings) const = 0;
-  virtual LaunchCommand command(const CellSettings& settings,
-                                const std::vector<std::string>& worker_argv) const = 0;
+  // The command; `plan` shows it with RunArguments' placeholders.
+  virtual LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                                const RunArguments& run) const = 0;
+  // Prepares one run. Throws CgroupError when its cgroup cannot be made.
+  virtual std::unique_ptr<LaunchedRun> launch(const CellSettings& settings,
+                                              const WorkerSettings& worker,
+                                              const RunArguments& run) const {
+    return std::make_unique<LaunchedRun>(command(settings, worker, run));
+  }
 };
 
 std::unique_ptr<Launcher> make_host_launcher();
 std::unique_ptr<Launcher> make_taskset_launcher();
+std::unique_ptr<Launcher> make_cgroup_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_unshare_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_systemd_run_launcher();
+std::unique_ptr<Launcher> make_docker_launcher();
 
-// Every launcher, created once.
+// Every launcher, created once, with the cgroup backend they share.
 class Launchers {
  public:
-  Launchers();
+  explicit Launchers(std::unique_ptr<CgroupSystem> cgroups = detect_cgroups());
+  ~Launchers();
   const Launcher& get(LauncherKind kind) const;
+  const CgroupSystem& cgroups() const { return *cgroups_; }
   // The whole command for one run of a cell: its launcher wrapped around the worker.
   LaunchCommand command(const Experiment& experiment, const Cell& cell,
                         const RunArguments& run = {}) const;
-  // Rejects the first cell some launcher refuses, naming the setting's file:line:column.
+  // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
 
  private:
+  std::unique_ptr<CgroupSystem> cgroups_;
   std::map<LauncherKind, std::unique_ptr<Launcher>> launchers_;
 };
+
+// Settings of `settings` that differ from their defaults ("cpuset", "memory", ...).
+std::vector<std::string> settings_given(const CellSettings& settings);
 
 }  // namespace orch

@@ -1,23 +1,66 @@
 // Creates each launcher once and checks every cell against its launcher (see launcher.h).
+#include <algorithm>
+
 #include "launchers/launcher.h"
 
 namespace orch {
 
-Launchers::Launchers() {
+std::vector<std::string> settings_given(const CellSettings& settings) {
+  std::vector<std::string> given;
+  if (!settings.cpuset.empty()) given.push_back("cpuset");
+  if (settings.cpu_quota_percent) given.push_back("cpu_quota");
+  if (settings.memory_bytes) given.push_back("memory");
+  if (!settings.namespaces.empty()) given.push_back("namespaces");
+  return given;
+}
+
+Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move(cgroups)) {
   launchers_[LauncherKind::kHost] = make_host_launcher();
   launchers_[LauncherKind::kTaskset] = make_taskset_launcher();
+  launchers_[LauncherKind::kCgroup] = make_cgroup_launcher(*cgroups_);
+  launchers_[LauncherKind::kUnshare] = make_unshare_launcher(*cgroups_);
+  launchers_[LauncherKind::kSystemdRun] = make_systemd_run_launcher();
+  launchers_[LauncherKind::kDocker] = make_docker_launcher();
 }
+
+// Launchers go first: their runs' cgroups must be gone before the session folder.
+Launchers::~Launchers() { launchers_.clear(); }
 
 const Launcher& Launchers::get(LauncherKind kind) const { return *launchers_.at(kind); }
 
 LaunchCommand Launchers::command(const Experiment& experiment, const Cell& cell,
                                  const RunArguments& run) const {
-  return get(cell.settings.launcher).command(cell.settings, worker_argv(experiment.worker, run));
+  return get(cell.settings.launcher).command(cell.settings, experiment.worker, run);
 }
+
+namespace {
+
+// A setting the cell gives that its launcher does not apply.
+std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::string& name,
+                                           const CellSettings& settings, const Launchers& all) {
+  const auto applies = launcher.applies();
+  for (const auto& setting : settings_given(settings)) {
+    if (std::find(applies.begin(), applies.end(), setting) != applies.end()) continue;
+    std::string able;
+    for (const auto& other : launcher_names()) {
+      const auto kind = static_cast<LauncherKind>(&other - &launcher_names()[0]);
+      const auto other_applies = all.get(kind).applies();
+      if (std::find(other_applies.begin(), other_applies.end(), setting) != other_applies.end())
+        able += (able.empty() ? "" : ", ") + other;
+    }
+    return Refusal{setting, "launcher " + name + " cannot apply " + setting,
+                   "launchers that can: " + able};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void Launchers::validate(const Experiment& experiment) const {
   for (const auto& cell : experiment.cells) {
-    auto refusal = get(cell.settings.launcher).refuse(cell.settings);
+    const Launcher& launcher = get(cell.settings.launcher);
+    auto refusal = unsupported_setting(launcher, launcher_name(cell.settings.launcher), cell.settings, *this);
+    if (!refusal) refusal = launcher.refuse(cell.settings);
     if (!refusal) continue;
     auto origin = cell.origins.find(refusal->setting);
     if (origin == cell.origins.end()) origin = cell.origins.find("launcher");

@@ -11,6 +11,8 @@ class TasksetLauncher final : public Launcher {
  public:
   TasksetLauncher() : taskset_(boost::process::search_path("taskset").string()) {}
 
+  std::vector<std::string> applies() const override { return {"cpuset"}; }
+
   std::optional<Refusal> refuse(const CellSettings& settings) const override {
     if (taskset_.empty())
       return Refusal{"launcher", "taskset is not installed (not found in PATH)",
@@ -20,10 +22,11 @@ class TasksetLauncher final : public Launcher {
     return std::nullopt;
   }
 
-  LaunchCommand command(const CellSettings& settings,
-                        const std::vector<std::string>& worker_argv) const override {
+  LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                        const RunArguments& run) const override {
     LaunchCommand launch{{taskset_, "-c", format_cpu_list(settings.cpuset)}, settings.env};
-    launch.argv.insert(launch.argv.end(), worker_argv.begin(), worker_argv.end());
+    const auto argv = worker_argv(worker, run);
+    launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;
   }
 

@@ -1,0 +1,39 @@
+// The `cgroup` launcher: the worker in a fresh cgroup the orchestrator creates, with the
+// cell's CPU quota, cpuset and memory limit (swap off), joined before exec.
+#include "launchers/cgroup_run.h"
+
+namespace orch {
+namespace {
+
+class CgroupLauncher final : public Launcher {
+ public:
+  explicit CgroupLauncher(CgroupSystem& cgroups) : cgroups_(cgroups) {}
+
+  std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
+
+  std::optional<Refusal> refuse(const CellSettings&) const override {
+    return refuse_without_cgroups(cgroups_, "cgroup");
+  }
+
+  LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                        const RunArguments& run) const override {
+    return {worker_argv(worker, run), settings.env};
+  }
+
+  std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
+                                      const RunArguments& run) const override {
+    auto group = cgroups_.create(run.run_name, cgroup_limits(settings));
+    return std::make_unique<CgroupRun>(command(settings, worker, run), std::move(group));
+  }
+
+ private:
+  CgroupSystem& cgroups_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_cgroup_launcher(CgroupSystem& cgroups) {
+  return std::make_unique<CgroupLauncher>(cgroups);
+}
+
+}  // namespace orch

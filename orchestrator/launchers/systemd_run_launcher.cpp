@@ -1,0 +1,68 @@
+// The `systemd-run` launcher: the worker in a transient scope whose limits systemd
+// applies (seed 000 rows 1-3):
+//   systemd-run --scope --quiet [--user] --unit=NAME -p CPUQuota=200% -p AllowedCPUs=0-1
+//               -p MemoryMax=BYTES -p MemorySwapMax=0 --setenv=K=V ... worker ...
+// It needs systemd as PID 1; elsewhere cells are refused before anything runs.
+#include <unistd.h>
+
+#include <boost/process/search_path.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "cpu_list.h"
+#include "launchers/launcher.h"
+
+namespace orch {
+namespace {
+
+std::string percent_text(double percent) {
+  std::ostringstream text;
+  text << percent << '%';
+  return text.str();
+}
+
+class SystemdRunLauncher final : public Launcher {
+ public:
+  SystemdRunLauncher() : systemd_run_(boost::process::search_path("systemd-run").string()) {}
+
+  std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
+
+  std::optional<Refusal> refuse(const CellSettings&) const override {
+    if (access("/run/systemd/system", F_OK) != 0) {
+      std::string init;
+      std::getline(std::ifstream("/proc/1/comm"), init);
+      return Refusal{"launcher",
+                     "launcher systemd-run needs systemd as init, but this system was not booted with "
+                     "systemd (PID 1 is '" + init + "')",
+                     "use launcher: cgroup for the same limits, or run this matrix on a systemd host"};
+    }
+    if (systemd_run_.empty())
+      return Refusal{"launcher", "systemd-run is not installed (not found in PATH)", "apt-get install systemd"};
+    return std::nullopt;
+  }
+
+  LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                        const RunArguments& run) const override {
+    LaunchCommand launch{{systemd_run_.empty() ? "systemd-run" : systemd_run_, "--scope", "--quiet"}, {}};
+    auto& argv = launch.argv;
+    if (geteuid() != 0) argv.push_back("--user");
+    argv.push_back("--unit=" + run.run_name);
+    if (settings.cpu_quota_percent) argv.insert(argv.end(), {"-p", "CPUQuota=" + percent_text(*settings.cpu_quota_percent)});
+    if (!settings.cpuset.empty()) argv.insert(argv.end(), {"-p", "AllowedCPUs=" + format_cpu_list(settings.cpuset)});
+    if (settings.memory_bytes)
+      argv.insert(argv.end(), {"-p", "MemoryMax=" + std::to_string(*settings.memory_bytes), "-p", "MemorySwapMax=0"});
+    for (const auto& [name, value] : settings.env) argv.push_back("--setenv=" + name + "=" + value);
+    const auto worker_command = worker_argv(worker, run);
+    argv.insert(argv.end(), worker_command.begin(), worker_command.end());
+    return launch;
+  }
+
+ private:
+  std::string systemd_run_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_systemd_run_launcher() { return std::make_unique<SystemdRunLauncher>(); }
+
+}  // namespace orch

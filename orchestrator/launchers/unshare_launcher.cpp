@@ -1,0 +1,67 @@
+// The `unshare` launcher: `unshare --pid --fork --mount-proc --kill-child [--ipc]
+// [--net] [--uts] worker ...` (seed 003). Namespaces isolate, they do not limit: the
+// cell's limits go to a fresh cgroup that unshare joins before it execs, so the worker
+// and everything it starts are inside.
+#include <unistd.h>
+
+#include <boost/process/search_path.hpp>
+
+#include "launchers/cgroup_run.h"
+
+namespace orch {
+namespace {
+
+class UnshareLauncher final : public Launcher {
+ public:
+  explicit UnshareLauncher(CgroupSystem& cgroups)
+      : cgroups_(cgroups), unshare_(boost::process::search_path("unshare").string()) {}
+
+  std::vector<std::string> applies() const override {
+    return {"cpuset", "cpu_quota", "memory", "namespaces"};
+  }
+
+  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+    if (unshare_.empty())
+      return Refusal{"launcher", "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
+    if (geteuid() != 0)
+      return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
+                     "run the orchestrator as root"};
+    if (uses_cgroup(settings)) return refuse_without_cgroups(cgroups_, "unshare");
+    return std::nullopt;
+  }
+
+  LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                        const RunArguments& run) const override {
+    LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, settings.env};
+    for (const auto& ns : settings.namespaces) launch.argv.push_back("--" + ns);
+    const auto argv = worker_argv(worker, run);
+    launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
+    return launch;
+  }
+
+  std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
+                                      const RunArguments& run) const override {
+    if (!uses_cgroup(settings)) return Launcher::launch(settings, worker, run);
+    auto group = cgroups_.create(run.run_name, cgroup_limits(settings));
+    return std::make_unique<CgroupRun>(command(settings, worker, run), std::move(group));
+  }
+
+ private:
+  // With cgroups usable, every run gets one (its accounting is evidence); without
+  // them, only cells that ask for limits need one.
+  bool uses_cgroup(const CellSettings& settings) const {
+    return !cgroups_.unusable_reason() || !settings.cpuset.empty() || settings.cpu_quota_percent ||
+           settings.memory_bytes;
+  }
+
+  CgroupSystem& cgroups_;
+  std::string unshare_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_unshare_launcher(CgroupSystem& cgroups) {
+  return std::make_unique<UnshareLauncher>(cgroups);
+}
+
+}  // namespace orch
