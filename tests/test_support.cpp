@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 
 namespace test {
@@ -26,6 +28,11 @@ TempDir::~TempDir() {
 std::string TempDir::write(const std::string& name, const std::string& text) const {
   std::ofstream(path_ / name) << text;
   return file(name);
+}
+
+void skip(const std::string& reason) {
+  std::cout << "SKIPPED: " << reason << std::endl;
+  std::exit(77);
 }
 
 orch::SystemInfo four_cpu_machine() {

@@ -26,6 +26,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Ends this test case as skipped: prints why and exits 77, which ctest reports as
+// "Skipped" (SKIP_RETURN_CODE). ctest runs each test case in its own process.
+[[noreturn]] void skip(const std::string& reason);
+
 // A 4-CPU machine with every CPU allowed.
 orch::SystemInfo four_cpu_machine();
 

@@ -78,7 +78,7 @@ class CgroupV2 final : public CgroupSystem {
     std::istringstream available(files::read(own_dir_ + "/cgroup.controllers").value_or(""));
     std::vector<std::string> have{std::istream_iterator<std::string>(available), {}};
     for (const auto& controller : kControllers)
-      if (std::find(have.begin(), have.end(), controller) == have.end())
+      if (!reason_ && std::find(have.begin(), have.end(), controller) == have.end())
         reason_ = "cgroup v2 controller '" + controller + "' is not available in " + own_dir_ +
                   " (start the orchestrator in a delegated cgroup: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
     if (!reason_ && access(own_dir_.c_str(), W_OK) != 0)

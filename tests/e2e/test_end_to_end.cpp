@@ -2,10 +2,12 @@
 // TorchScript model into a temporary DB.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "cgroups/cgroup.h"
 #include "supervisor.h"
 #include "test_support.h"
 
@@ -121,4 +123,47 @@ TEST_CASE("hung and broken workers are stored with their reason and the matrix g
     SQLite::Database db(dir.file("r.db"));
     CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'bad_result'").getInt() == 6);
   }
+}
+
+namespace {
+
+void require_cgroups() {
+  if (geteuid() != 0) test::skip("needs root for cgroups and unshare --pid");
+  auto cgroups = orch::detect_cgroups();
+  if (cgroups->unusable_reason()) test::skip("cgroups unusable here: " + *cgroups->unusable_reason());
+}
+
+}  // namespace
+
+TEST_CASE("limits are applied, verified from inside and accounted from outside", "[e2e][root]") {
+  require_cgroups();
+  test::TempDir dir;
+  const auto matrix = dir.write("m.yaml", tiny_matrix("", R"(  isolation:
+    - {launcher: cgroup, cpu_quota: 20%, memory: 1G}
+    - {launcher: unshare, cpuset: "0", namespaces: [net]}
+    - {launcher: cgroup, memory: 8M}
+)"));
+  auto outcome = orchestrator({"run", matrix, "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  CHECK(outcome.exit_code == 3);  // the 8M cell cannot succeed
+  SQLite::Database db(dir.file("r.db"));
+  auto value = [&](const std::string& sql) { return db.execAndGet(sql).getString(); };
+  // Quota: in effect inside the worker, throttled outside.
+  CHECK(value("SELECT COUNT(*) FROM runs JOIN cells ON cells.id = cell_id WHERE cell_index = 0 "
+              "AND status = 'ok' AND effective_quota_percent = 20 AND nr_throttled > 0 AND throttled_ms > 0 "
+              "AND effective_memory_limit_bytes = 1073741824 AND limits_mismatch IS NULL") == "3");
+  // unshare: the worker is PID 1 of its namespace, pinned to CPU 0, inside a run cgroup.
+  CHECK(value("SELECT GROUP_CONCAT(DISTINCT worker_pid) || ' ' || GROUP_CONCAT(DISTINCT effective_cpus) "
+              "FROM run_phases WHERE cell_index = 1") == "1 0");
+  CHECK(value("SELECT COUNT(*) FROM runs JOIN cells ON cells.id = cell_id WHERE cell_index = 1 "
+              "AND run_cgroup LIKE '/orchestrator-%'") == "3");
+  // 8M: every run killed by the OOM killer, recorded as such, and the matrix went on.
+  CHECK(value("SELECT GROUP_CONCAT(DISTINCT status) FROM run_phases WHERE cell_index = 2") == "oom");
+  CHECK(value("SELECT MIN(oom_kills) >= 1 FROM run_phases WHERE cell_index = 2") == "1");
+  CHECK(value("SELECT failures FROM cell_summary WHERE cell_index = 2") == "oom");
+  // Nothing of ours is left in any hierarchy.
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+    for (auto it = std::filesystem::recursive_directory_iterator(hierarchy, std::filesystem::directory_options::skip_permission_denied);
+         it != std::filesystem::recursive_directory_iterator(); ++it)
+      CHECK(it->path().filename().string().rfind("orch", 0) != 0);
 }

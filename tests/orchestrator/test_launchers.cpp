@@ -1,6 +1,10 @@
 // argv construction: the worker's command line and each launcher's wrapping.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "launchers/launcher.h"
 #include "test_support.h"
 #include "worker_command.h"
@@ -67,7 +71,101 @@ TEST_CASE("a launcher that cannot honour a cell is refused at the setting's loca
   orch::CellSettings host_with_cpus;
   host_with_cpus.cpuset = {0};
   CHECK_THROWS_WITH(launchers.validate(experiment_with(host_with_cpus)),
-                    Catch::Contains("launcher host cannot restrict CPUs"));
+                    Catch::Contains("launcher host cannot apply cpuset"));
+  orch::CellSettings taskset_with_memory;
+  taskset_with_memory.launcher = orch::LauncherKind::kTaskset;
+  taskset_with_memory.cpuset = {0};
+  taskset_with_memory.memory_bytes = 1 << 30;
+  try {
+    launchers.validate(experiment_with(taskset_with_memory));
+    FAIL("taskset with a memory limit was accepted");
+  } catch (const orch::UserError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("launcher taskset cannot apply memory"));
+    CHECK(e.hint() == "launchers that can: cgroup, unshare, systemd-run, docker");
+  }
+}
+
+namespace {
+
+// Stands in for a machine without usable cgroups.
+class NoCgroupsHere final : public orch::CgroupSystem {
+ public:
+  int version() const override { return 0; }
+  std::optional<std::string> unusable_reason() const override { return "no write access to /sys/fs/cgroup/cpu"; }
+  std::unique_ptr<orch::RunCgroup> create(const std::string&, const orch::CgroupLimits&) override {
+    throw orch::CgroupError("unusable");
+  }
+};
+
+orch::CellSettings limited(orch::LauncherKind launcher) {
+  orch::CellSettings settings;
+  settings.launcher = launcher;
+  settings.cpuset = {0, 1};
+  settings.cpu_quota_percent = 200;
+  settings.memory_bytes = int64_t(2) << 30;
+  settings.env = {{"OMP_NUM_THREADS", "2"}};
+  return settings;
+}
+
+std::vector<std::string> after(const std::vector<std::string>& argv, const std::string& first) {
+  auto it = std::find(argv.begin(), argv.end(), first);
+  return {it, argv.end()};
+}
+
+}  // namespace
+
+TEST_CASE("the cgroup launcher is refused, with the reason, where cgroups are unusable", "[argv]") {
+  orch::Launchers launchers(std::make_unique<NoCgroupsHere>());
+  CHECK_THROWS_WITH(launchers.validate(experiment_with(limited(orch::LauncherKind::kCgroup))),
+                    Catch::Contains("launcher cgroup needs cgroups: no write access to /sys/fs/cgroup/cpu"));
+}
+
+TEST_CASE("systemd-run gets the exact command line of seed 000 (golden)", "[argv]") {
+  orch::Launchers launchers;
+  auto experiment = experiment_with(limited(orch::LauncherKind::kSystemdRun));
+  auto argv = launchers.command(experiment, experiment.cells[0], {"1", "/r/x.json", "orch-9-c0-r0"}).argv;
+  std::vector<std::string> expected = {"--scope", "--quiet"};
+  if (geteuid() != 0) expected.push_back("--user");
+  for (const char* arg : {"--unit=orch-9-c0-r0", "-p", "CPUQuota=200%", "-p", "AllowedCPUs=0-1", "-p",
+                          "MemoryMax=2147483648", "-p", "MemorySwapMax=0", "--setenv=OMP_NUM_THREADS=2",
+                          "/opt/bench_worker"})
+    expected.push_back(arg);
+  CHECK(std::vector<std::string>(argv.begin() + 1, argv.begin() + 1 + expected.size()) == expected);
+  CHECK_THAT(argv[0], Catch::EndsWith("systemd-run"));
+}
+
+TEST_CASE("systemd-run is refused where systemd is not PID 1", "[argv]") {
+  if (access("/run/systemd/system", F_OK) == 0)
+    test::skip("this host runs systemd as PID 1, so systemd-run is allowed here");
+  orch::Launchers launchers;
+  CHECK_THROWS_WITH(launchers.validate(experiment_with(limited(orch::LauncherKind::kSystemdRun))),
+                    Catch::Contains("not booted with systemd"));
+}
+
+TEST_CASE("docker gets limits, env, read-only model and result mounts (golden)", "[argv]") {
+  orch::Launchers launchers;
+  auto experiment = experiment_with(limited(orch::LauncherKind::kDocker));
+  auto argv = launchers.command(experiment, experiment.cells[0], {"77", "/scratch/r.json", "orch-9-c0-r1"}).argv;
+  const std::vector<std::string> expected = {
+      "run", "--name", "orch-9-c0-r1", "--network", "none", "--pull", "never", "--cpus=2", "--cpuset-cpus=0-1",
+      "--memory=2147483648b", "--memory-swap=2147483648b", "-e", "OMP_NUM_THREADS=2",
+      "-v", "/models:/orchestrator/model:ro", "-v", "/scratch:/orchestrator/results",
+      "orchestrator-worker:latest", "/orchestrator/bin/bench_worker", "--model", "/orchestrator/model/m.pt"};
+  CHECK(std::vector<std::string>(argv.begin() + 1, argv.begin() + 1 + expected.size()) == expected);
+  CHECK(after(argv, "--result") == std::vector<std::string>{"--result", "/orchestrator/results/r.json"});
+  CHECK(after(argv, "--spawn-ns")[1] == "77");
+}
+
+TEST_CASE("unshare enters fresh PID and mount namespaces, plus the ones asked for", "[argv]") {
+  orch::Launchers launchers;
+  auto settings = limited(orch::LauncherKind::kUnshare);
+  settings.namespaces = {"net", "uts"};
+  auto experiment = experiment_with(settings);
+  auto launch = launchers.command(experiment, experiment.cells[0], {"1", "/r", "n"});
+  const std::vector<std::string> expected = {"--pid", "--fork", "--mount-proc", "--kill-child", "--net", "--uts",
+                                             "/opt/bench_worker"};
+  CHECK(std::vector<std::string>(launch.argv.begin() + 1, launch.argv.begin() + 1 + expected.size()) == expected);
+  CHECK(launch.env == settings.env);
 }
 
 TEST_CASE("commands are quoted for a shell only where needed", "[argv]") {

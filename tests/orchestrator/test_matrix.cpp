@@ -182,3 +182,32 @@ TEST_CASE("every broken file in the corpus gets its one expected error", "[matri
   }
   CHECK(files >= 8);
 }
+
+TEST_CASE("resource limits: quota in percent, memory in binary units, namespaces", "[matrix]") {
+  auto experiment = parse(std::string(kHeader) + R"(
+matrix:
+  limits:
+    - {launcher: cgroup, cpu_quota: 150%, memory: 2G}
+    - {launcher: cgroup, cpu_quota: 50, memory: 512Mi}
+    - {launcher: unshare, memory: 8388608, namespaces: [net, uts]}
+)");
+  REQUIRE(experiment.cells.size() == 3);
+  const auto& first = experiment.cells[0].settings;
+  CHECK(first.launcher == orch::LauncherKind::kCgroup);
+  CHECK(first.cpu_quota_percent == 150.0);
+  CHECK(first.memory_bytes == (int64_t(2) << 30));
+  CHECK(experiment.cells[0].label == "cgroup quota=150% memory=2G");
+  CHECK(experiment.cells[1].settings.cpu_quota_percent == 50.0);
+  CHECK(experiment.cells[1].settings.memory_bytes == (int64_t(512) << 20));
+  CHECK(experiment.cells[2].settings.memory_bytes == 8388608);
+  CHECK(experiment.cells[2].settings.namespaces == std::vector<std::string>{"net", "uts"});
+}
+
+TEST_CASE("bad resource limits are rejected where they stand", "[matrix][errors]") {
+  const std::string head = std::string(kHeader) + "matrix:\n  limits:\n    - ";
+  CHECK_THAT(error_of(head + "{cpu_quota: lots}\n"), Catch::Contains("5:19: cpu_quota: expected a percentage"));
+  CHECK_THAT(error_of(head + "{cpu_quota: 900%}\n"), Catch::Contains("cpu_quota: 900% is more than this machine's 4 CPUs"));
+  CHECK_THAT(error_of(head + "{memory: 2X}\n"), Catch::Contains("5:16: memory: expected a size"));
+  CHECK_THAT(error_of(head + "{memory: 1K}\n"), Catch::Contains("at least 4M"));
+  CHECK_THAT(error_of(head + "{namespaces: [pid]}\n"), Catch::Contains("5:21: namespaces: unknown namespace 'pid'"));
+}

@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <string>
 
 #include "supervisor.h"
@@ -15,11 +17,16 @@ orch::ProcessOutcome shell(const std::string& script, double timeout_s = 30,
   return orch::run_process({{"/bin/sh", "-c", script}, std::move(env), timeout_s});
 }
 
-// Running or sleeping; a zombie waiting for init to reap it has already died.
+// Still running or sleeping a second after a SIGKILL (which takes effect
+// asynchronously); a zombie waiting for init to reap it has already died.
 bool process_alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, comm, state;
-  return stat >> pid_field >> comm >> state && state != "Z";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, comm, state;
+    if (!(stat >> pid_field >> comm >> state) || state == "Z") return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace

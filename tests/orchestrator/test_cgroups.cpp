@@ -1,0 +1,150 @@
+// cgroups: v1 for real on this machine kind (root, cgroup v1), v2 against a fake
+// cgroupfs tree (no v2 hierarchy with controllers exists here).
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "cgroups/cgroup.h"
+#include "cgroups/cgroup_files.h"
+#include "supervisor.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& path) { return orch::cgroup_files::read(path.string()).value_or("<missing>"); }
+
+void put(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The real cgroup v1 backend, or a skip with the reason.
+std::unique_ptr<orch::CgroupSystem> real_v1() {
+  auto cgroups = orch::detect_cgroups();
+  if (cgroups->version() != 1)
+    test::skip("needs cgroup v1 with write access: " + cgroups->unusable_reason().value_or("this host has v2"));
+  return cgroups;
+}
+
+orch::ProcessOutcome run_in(orch::RunCgroup& group, const std::string& script, double timeout_s) {
+  return orch::run_process({{"/bin/sh", "-c", script}, {}, timeout_s, group.procs_files(), {}});
+}
+
+}  // namespace
+
+TEST_CASE("fake cgroup v2 tree: a run group gets cpu.max, cpuset, memory.max and no swap", "[cgroup][fake-v2]") {
+  test::TempDir root;
+  const fs::path own = root.path() / "user.slice" / "bench.scope";
+  fs::create_directories(own);
+  put(own / "cgroup.controllers", "cpuset cpu io memory pids");
+  put(own / "cgroup.subtree_control", "");
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw,nosuid 0 0\n",
+                              "0::/user.slice/bench.scope\n", 4242};
+  auto cgroups = orch::make_cgroup_v2(root.path().string(), host);
+  REQUIRE(cgroups->version() == 2);
+
+  const fs::path session = own / "orchestrator-4242";
+  const fs::path run_dir = session / "run-1";
+  fs::create_directories(run_dir);          // the kernel would make these files with the folder
+  put(run_dir / "memory.swap.max", "max");
+  put(run_dir / "cgroup.kill", "");
+  auto group = cgroups->create("run-1", {150.0, {0, 1}, int64_t(256) << 20});
+  CHECK(group->path() == "/user.slice/bench.scope/orchestrator-4242/run-1");
+  CHECK(group->procs_files() == std::vector<std::string>{(run_dir / "cgroup.procs").string()});
+  CHECK(slurp(run_dir / "cpu.max") == "150000 100000");
+  CHECK(slurp(run_dir / "cpuset.cpus") == "0-1");
+  CHECK(slurp(run_dir / "memory.max") == "268435456");
+  CHECK(slurp(run_dir / "memory.swap.max") == "0");
+  // The orchestrator left its own group so that controllers can be delegated below it.
+  CHECK(slurp(session / "supervisor" / "cgroup.procs") == "4242");
+  CHECK(slurp(own / "cgroup.subtree_control") == "+cpu +cpuset +memory");
+  CHECK(slurp(session / "cgroup.subtree_control") == "+cpu +cpuset +memory");
+
+  put(run_dir / "cpu.stat", "usage_usec 900000\nuser_usec 800000\nsystem_usec 100000\nnr_periods 30\nnr_throttled 12\nthrottled_usec 450000\n");
+  put(run_dir / "memory.peak", "123456789");
+  put(run_dir / "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+  put(run_dir / "cpuset.cpus.effective", "0-1");
+  const auto r = group->read();
+  CHECK(r.quota_percent == Approx(150));
+  CHECK(r.cpus == "0-1");
+  CHECK(r.memory_limit_bytes == (int64_t(256) << 20));
+  CHECK(r.nr_throttled == 12);
+  CHECK(r.throttled_ms == Approx(450));
+  CHECK(r.cpu_usage_ms == Approx(900));
+  CHECK(r.memory_peak_bytes == 123456789);
+  CHECK(r.oom_kills == 1);
+
+  group->kill_all();
+  CHECK(slurp(run_dir / "cgroup.kill") == "1");
+  for (const auto& file : fs::directory_iterator(run_dir)) fs::remove(file);  // as the kernel would
+  group.reset();
+  CHECK_FALSE(fs::exists(run_dir));
+}
+
+TEST_CASE("fake cgroup v2 tree: missing controllers make cgroups unusable, with the fix", "[cgroup][fake-v2]") {
+  test::TempDir root;
+  put(root.path() / "cgroup.controllers", "hugetlb");
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/\n", 1};
+  auto detected = orch::detect_cgroups(host);
+  CHECK(detected->version() == 0);
+  auto v2 = orch::make_cgroup_v2(root.path().string(), host);
+  CHECK_THAT(v2->unusable_reason().value_or(""),
+             Catch::Contains("'cpu' is not available") && Catch::Contains("Delegate=yes"));
+  CHECK_THROWS_AS(v2->create("run", {}), orch::CgroupError);
+}
+
+TEST_CASE("a process's own cgroup path is read for each controller", "[cgroup]") {
+  const std::string self = "12:memory:/a/b\n4:cpu,cpuacct:/c\n0::/unified/d\n";
+  CHECK(orch::cgroup_files::own_path(self, "memory") == "/a/b");
+  CHECK(orch::cgroup_files::own_path(self, "cpuacct") == "/c");
+  CHECK(orch::cgroup_files::own_path(self, "") == "/unified/d");
+  CHECK_FALSE(orch::cgroup_files::own_path(self, "cpuset"));
+}
+
+TEST_CASE("cgroup v1: a quota really throttles a busy process", "[cgroup][root]") {
+  auto cgroups = real_v1();
+  auto group = cgroups->create("test-quota", {30.0, {}, std::nullopt});
+  auto outcome = run_in(*group, "while :; do :; done", 1.5);
+  CHECK(outcome.timed_out);
+  const auto r = group->read();
+  CHECK(r.quota_percent == Approx(30));
+  REQUIRE(r.nr_throttled);
+  CHECK(*r.nr_throttled > 0);
+  CHECK(r.throttled_ms.value_or(0) > 0);
+  // CPU time is about quota x wall: 30% of ~1.5 s.
+  const double cpu_ms = outcome.usage.user_cpu_ms + outcome.usage.sys_cpu_ms;
+  CHECK(cpu_ms == Approx(0.30 * outcome.wall_ms).epsilon(0.35));
+  CHECK(r.cpu_usage_ms.value_or(0) == Approx(0.30 * outcome.wall_ms).epsilon(0.35));
+}
+
+TEST_CASE("cgroup v1: a memory limit OOM-kills an allocating process", "[cgroup][root]") {
+  auto cgroups = real_v1();
+  auto group = cgroups->create("test-oom", {std::nullopt, {}, int64_t(32) << 20});
+  // tail -n 1 holds a whole newline-free line in memory: 200 MB against a 32 MB limit.
+  auto outcome = run_in(*group, "head -c 200000000 /dev/zero | tail -n 1 >/dev/null", 60);
+  CHECK_FALSE(outcome.timed_out);
+  const auto r = group->read();
+  CHECK(r.memory_limit_bytes == (int64_t(32) << 20));
+  CHECK(r.oom_kills.value_or(0) >= 1);
+  CHECK(outcome.exit_code != 0);
+}
+
+TEST_CASE("cgroup v1: a cpuset pins, and groups and session are removed afterwards", "[cgroup][root]") {
+  std::string session_cpuset;
+  {
+    auto cgroups = real_v1();
+    auto group = cgroups->create("test-cpuset", {std::nullopt, {0}, std::nullopt});
+    auto outcome = run_in(*group, "grep Cpus_allowed_list /proc/self/status", 10);
+    CHECK(outcome.stdout_tail == "Cpus_allowed_list:\t0\n");
+    const std::string own = orch::cgroup_files::own_path(orch::CgroupHost::real().self_cgroup_text, "cpuset").value();
+    session_cpuset = "/sys/fs/cgroup/cpuset" + (own == "/" ? "" : own) + "/orchestrator-" + std::to_string(getpid());
+    CHECK(fs::exists(session_cpuset + "/test-cpuset"));
+    // A task still inside when the group goes is killed first.
+    auto straggler = run_in(*group, "sleep 30 & echo $!", 10);
+    group.reset();
+    CHECK_FALSE(fs::exists(session_cpuset + "/test-cpuset"));
+  }
+  CHECK_FALSE(fs::exists(session_cpuset));
+}
