@@ -89,4 +89,36 @@ int run_command(const std::string& matrix_path, const std::string& db_path) {
   return kExitOk;
 }
 
+int doctor_command() {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const auto cgroup_problem = launchers.cgroups().unusable_reason();
+  std::cout << "cgroups: "
+            << (cgroup_problem ? "unusable: " + *cgroup_problem
+                               : "cgroup v" + std::to_string(launchers.cgroups().version()) +
+                                     ", run groups nested under this process's own cgroup")
+            << "\n";
+  // Each launcher is asked about a cell that uses every setting it can apply.
+  CellSettings probe;
+  probe.cpuset = {system.allowed_cpus.empty() ? 0 : system.allowed_cpus.front()};
+  probe.cpu_quota_percent = 100;
+  probe.memory_bytes = int64_t(1) << 30;
+  for (const auto& name : launcher_names()) {
+    const Launcher& launcher = launchers.get(static_cast<LauncherKind>(&name - &launcher_names()[0]));
+    CellSettings settings;
+    for (const auto& setting : launcher.applies()) {
+      if (setting == "cpuset") settings.cpuset = probe.cpuset;
+      if (setting == "cpu_quota") settings.cpu_quota_percent = probe.cpu_quota_percent;
+      if (setting == "memory") settings.memory_bytes = probe.memory_bytes;
+    }
+    const auto refusal = launcher.refuse(settings);
+    std::string applies;
+    for (const auto& setting : launcher.applies()) applies += (applies.empty() ? "" : ", ") + setting;
+    std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
+              << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
+    if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace orch

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a matrix file; launches nothing");
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
   auto* run = app.add_subcommand("run", "run every cell and store the results");
+  auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
   for (auto* command : {validate, plan, run})
     command->add_option("matrix", matrix_path, "the experiment matrix (YAML)")->required();
   run->add_option("--db", db_path, "results database (SQLite), created if missing")
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   try {
     if (*validate) return orch::validate_command(matrix_path);
     if (*plan) return orch::plan_command(matrix_path);
+    if (*doctor) return orch::doctor_command();
     return orch::run_command(matrix_path, db_path);
   } catch (const orch::UserError& e) {
     std::cerr << "orchestrator: error: " << e.what() << '\n';

@@ -38,7 +38,8 @@ std::string join_shape(const std::vector<int64_t>& shape) {
 Columns run_columns(int64_t cell_id, const RunRecord& run) {
   const ProcessOutcome& process = run.process;
   const bool launched = process.launch_error.empty();
-  const ResourceUsage& usage = process.usage;
+  const bool worker_usage = !run.evidence.child_is_worker && run.report && run.report->runtime.self_usage;
+  const ResourceUsage& usage = worker_usage ? *run.report->runtime.self_usage : process.usage;
   Columns row = {
       {"cell_id", cell_id},
       {"run_index", int64_t{run.run_index}},
@@ -52,9 +53,9 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
       {"stdout_tail", process.stdout_tail},
       {"stderr_tail", process.stderr_tail},
   };
-  if (launched) {
-    row.insert(row.end(), {{"wall_ms", process.wall_ms},
-                           {"user_cpu_ms", usage.user_cpu_ms},
+  if (launched) row.push_back({"wall_ms", process.wall_ms});
+  if (launched && (run.evidence.child_is_worker || worker_usage)) {
+    row.insert(row.end(), {{"user_cpu_ms", usage.user_cpu_ms},
                            {"sys_cpu_ms", usage.sys_cpu_ms},
                            {"max_rss_kib", int64_t{usage.max_rss_kib}},
                            {"minor_faults", int64_t{usage.minor_faults}},

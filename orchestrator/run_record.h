@@ -34,6 +34,9 @@ struct RunEvidence {
   std::string cgroup_path;  // a cgroup the orchestrator made for the run
   std::optional<CgroupReadings> cgroup;
   bool oom_killed = false;  // the kernel's OOM killer ended the run
+  // False when the process the supervisor waited for is not the worker (docker's
+  // client): its rusage then comes from the worker's own report.
+  bool child_is_worker = true;
 };
 
 struct RunRecord {

@@ -49,6 +49,13 @@ WorkerReport parse_worker_report(const std::string& json_text) {
       if (cgroup.contains("cpu_quota_percent")) runtime.cgroup.cpu_quota_percent = cgroup.at("cpu_quota_percent").get<double>();
       if (cgroup.contains("memory_limit_bytes")) runtime.cgroup.memory_limit_bytes = cgroup.at("memory_limit_bytes").get<int64_t>();
     }
+    if (rt.contains("rusage")) {
+      const json& u = rt.at("rusage");
+      runtime.self_usage = ResourceUsage{u.at("user_cpu_ms").get<double>(), u.at("sys_cpu_ms").get<double>(),
+                                         u.at("max_rss_kib").get<long>(), u.at("minor_faults").get<long>(),
+                                         u.at("major_faults").get<long>(), u.at("voluntary_ctx_switches").get<long>(),
+                                         u.at("involuntary_ctx_switches").get<long>()};
+    }
     if (report.ok && report.samples_ms.empty())
       throw ProtocolError("status ok but no samples_ms");
     return report;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "supervisor.h"
+
 namespace orch {
 
 struct WorkerPhase {
@@ -40,6 +42,7 @@ struct WorkerRuntime {
     std::optional<double> cpu_quota_percent;
     std::optional<int64_t> memory_limit_bytes;
   } cgroup;
+  std::optional<ResourceUsage> self_usage;  // getrusage(RUSAGE_SELF) at the end of the run
 };
 
 struct WorkerReport {

@@ -10,10 +10,11 @@ PACKAGES="
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libspdlog-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libcli11-dev catch2
-  util-linux
+  util-linux docker.io
 "
 # libopenblas0-openmp: without a real BLAS, Debian's libtorch falls back to the
-# reference BLAS and runs MobileNetV2 ~7x slower.
+# reference BLAS and runs MobileNetV2 ~7x slower. docker.io: the docker launcher and
+# its tests (which start a private engine of their own; nothing is started here).
 
 missing=""
 for package in $PACKAGES; do

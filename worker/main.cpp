@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   doc.threads_observed = worker::thread_count();
   doc.pid = static_cast<int>(getpid());
   doc.limits = orch::probe_own_limits();
+  doc.usage = worker::self_usage();
 
   try {
     if (result_path.empty())

@@ -2,6 +2,7 @@
 #include "process_facts.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +61,13 @@ int thread_count() {
   auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
   if (ec) return 0;
   return static_cast<int>(std::distance(it, std::filesystem::directory_iterator()));
+}
+
+SelfUsage self_usage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto ms = [](const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; };
+  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt, ru.ru_nvcsw, ru.ru_nivcsw};
 }
 
 }  // namespace worker

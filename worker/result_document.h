@@ -9,6 +9,7 @@
 
 #include "cgroups/cgroup_probe.h"
 #include "inference_session.h"
+#include "process_facts.h"
 
 namespace worker {
 
@@ -38,6 +39,7 @@ struct ResultDocument {
   int threads_observed = 0;
   int pid = 0;  // as the worker sees itself: 1 or 2 inside a fresh PID namespace
   orch::ProcessLimits limits;
+  SelfUsage usage;
 };
 
 std::string to_json(const ResultDocument& doc);

@@ -38,6 +38,7 @@ class DockerRun final : public LaunchedRun {
 
   RunEvidence collect(const ProcessOutcome&) override {
     RunEvidence evidence;
+    evidence.child_is_worker = false;
     auto state = capture_output({docker_, "inspect", "--format", "{{.State.OOMKilled}}", name_});
     evidence.oom_killed = state && state->rfind("true", 0) == 0;
     return evidence;

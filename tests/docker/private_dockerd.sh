@@ -1,0 +1,34 @@
+# Sourced by the docker tests: a private Docker engine for one test, started with the
+# flags RUNTIMES.md found to work here and stopped by its pid -- never by name.
+#   docker_start DIR    starts dockerd with all its state under DIR, exports DOCKER_HOST
+#   docker_stop         stops it, removes its cgroup folders and DIR
+# Containers' cgroups are nested under the daemon's own cgroup (a relative
+# --cgroup-parent), never at a hierarchy's root.
+
+docker_start() {
+  DOCKER_DIR=$1
+  mkdir -p "$DOCKER_DIR"
+  dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" \
+          --pidfile "$DOCKER_DIR/dockerd.pid" --host "unix://$DOCKER_DIR/docker.sock" \
+          --iptables=false --ip-masq=false --bridge=none --storage-driver=overlay2 \
+          --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent=orchestrator-test-docker \
+          >"$DOCKER_DIR/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  export DOCKER_HOST="unix://$DOCKER_DIR/docker.sock"
+  for _ in $(seq 100); do
+    docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "dockerd did not start:" >&2
+  tail -20 "$DOCKER_DIR/dockerd.log" >&2
+  return 1
+}
+
+docker_stop() {
+  [ -n "${DOCKERD_PID:-}" ] || return 0
+  kill "$DOCKERD_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+  DOCKERD_PID=
+  find /sys/fs/cgroup -depth -type d -name orchestrator-test-docker -exec rmdir {} \; 2>/dev/null || true
+  rm -rf "$DOCKER_DIR"
+}
