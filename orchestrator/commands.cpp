@@ -12,6 +12,7 @@
 #include "matrix.h"
 #include "report_table.h"
 #include "result_store.h"
+#include "supervisor.h"
 #include "system_info.h"
 
 namespace orch {
@@ -24,6 +25,19 @@ std::string default_worker() {
   return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
 }
 
+// A device other than the CPU is checked with the worker's own LibTorch.
+void check_device(const WorkerSettings& worker) {
+  if (worker.device == "cpu") return;
+  const auto probe = capture_output({worker.program, "--probe-device", worker.device});
+  if (!probe.ok)
+    throw UserError(worker.device_origin, "worker.device: " + probe.text.substr(0, probe.text.find('\n')),
+                    "use device: cpu, or a worker built against a CUDA LibTorch");
+}
+
+std::string count(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 // Loads the matrix and checks it against this machine and every launcher.
 Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
                    const Launchers& launchers) {
@@ -32,6 +46,7 @@ Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
     throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
                     "build it with `cmake --build build`, or set worker.program in the matrix");
   launchers.validate(experiment);
+  check_device(experiment.worker);
   return experiment;
 }
 
@@ -45,8 +60,8 @@ int validate_command(const std::string& matrix_path) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, system, launchers);
-  std::cout << matrix_path << ": ok: " << experiment.cells.size() << " cells, "
-            << total_runs(experiment) << " runs\n";
+  std::cout << matrix_path << ": ok: " << count(experiment.cells.size(), "cell") << ", "
+            << count(total_runs(experiment), "run") << "\n";
   return kExitOk;
 }
 

@@ -8,12 +8,14 @@
 
 #include "commands.h"
 #include "error.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("orchestrator"));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
   CLI::App app{"orchestrator: isolated, repeatable LibTorch inference benchmarks from a YAML matrix"};
+  app.set_version_flag("--version", orch::orchestrator_version());
   app.require_subcommand(1);
   std::string matrix_path;
   std::string db_path = "results.db";

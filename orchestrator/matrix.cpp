@@ -80,7 +80,7 @@ struct Axis {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Sequence: return node.size() == 0 ? "an empty list" : "a list";
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Null: return "nothing";
     default: return "'" + node.Scalar() + "'";
@@ -232,6 +232,7 @@ class MatrixParser {
         worker.docker_image = string(value, "worker.docker_image");
       } else if (key == "device") {
         worker.device = string(value, "worker.device");
+        worker.device_origin = at(value);
         if (worker.device != "cpu" && worker.device.rfind("cuda", 0) != 0)
           fail(value, "worker.device: expected cpu or cuda[:N], got '" + worker.device + "'");
       }
@@ -375,6 +376,10 @@ class MatrixParser {
                        });
       }
       if (patch.label.empty()) patch.label = patch_label(patch);
+      for (const auto& other : axis.values)
+        if (other.label == patch.label)
+          fail(value, "matrix." + name + ": two values have the label '" + patch.label + "'",
+               "cells are told apart by their labels: give each value its own label");
       for (const auto& [setting, where] : patch.origins) axis.settings.insert(setting);
       axis.values.push_back(std::move(patch));
     }

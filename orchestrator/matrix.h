@@ -27,6 +27,7 @@ struct WorkerSettings {
   int warmup_iterations = 10;  // inside each run, untimed
   int iterations = 100;        // inside each run, each one timed
   std::string device = "cpu";
+  SourceLocation device_origin;  // where the matrix set the device, for errors
   std::string docker_image = "orchestrator-worker:latest";  // for launcher docker
 };
 

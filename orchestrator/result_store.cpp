@@ -11,10 +11,8 @@
 #include "cpu_list.h"
 #include "error.h"
 #include "schema_migrations.h"
+#include "version.h"
 
-#ifndef ORCH_VERSION
-#define ORCH_VERSION "unknown"
-#endif
 
 namespace orch {
 namespace {
@@ -188,7 +186,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
   insert_experiment.bind(6, system.kernel);
   insert_experiment.bind(7, system.cpu_model);
   insert_experiment.bind(8, format_cpu_list(system.online_cpus));
-  insert_experiment.bind(9, ORCH_VERSION);
+  insert_experiment.bind(9, orchestrator_version());
   insert_experiment.exec();
   ids.experiment_id = db_->getLastInsertRowid();
 

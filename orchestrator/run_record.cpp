@@ -67,13 +67,23 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
   if (process.interrupted_by != 0)
     return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));
   if (!process.launch_error.empty()) return set(RunStatus::kLaunchFailed, process.launch_error);
-  if (process.timed_out) return set(RunStatus::kTimeout, "no exit within timeout_s; process group killed");
+  if (process.timed_out) {
+    std::ostringstream reason;
+    reason << "still running after timeout_s = " << process.timeout_s << " s; its process group was killed";
+    return set(RunStatus::kTimeout, reason.str());
+  }
   if (record.evidence.oom_killed && process.exit_code != 0)
     return set(RunStatus::kOom, "killed by the kernel's OOM killer: the memory limit was reached");
   if (process.term_signal != 0)
     return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
-  if (record.report && !record.report->ok)
-    return set(RunStatus::kError, record.report->failed_phase + ": " + record.report->error);
+  if (record.report && !record.report->ok) {
+    // LibTorch errors can run to a page of traceback: the reason keeps the first line,
+    // the worker's stderr (stderr_tail) keeps all of it.
+    const std::string& error = record.report->error;
+    const auto newline = error.find('\n');
+    return set(RunStatus::kError, record.report->failed_phase + ": " + error.substr(0, newline) +
+                                      (newline == std::string::npos ? "" : " [more in stderr_tail]"));
+  }
   if (process.exit_code != 0) {
     std::string detail = last_line(process.stderr_tail);
     return set(RunStatus::kFailed, "exit code " + std::to_string(process.exit_code) +

@@ -97,6 +97,7 @@ class TailReader {
 
 ProcessOutcome run_process(const ProcessSpec& spec) {
   ProcessOutcome outcome;
+  outcome.timeout_s = spec.timeout_s;
   asio::io_context io;
   // Both sets exist before the fork, so no SIGCHLD or Ctrl-C can slip past them.
   asio::signal_set child_exits(io, SIGCHLD);
@@ -178,16 +179,17 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   return outcome;
 }
 
-std::optional<std::string> capture_output(const std::vector<std::string>& argv) {
+CommandOutput capture_output(const std::vector<std::string>& argv) {
   std::error_code ec;
   bp::ipstream out;
   bp::child child(bp::exe = argv.at(0), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
                   bp::std_in < bp::null, bp::std_out > out, bp::std_err > bp::null, ec);
-  if (ec) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  if (ec) return {false, ec.message()};
+  CommandOutput output;
+  output.text.assign(std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>());
   child.wait(ec);
-  if (ec || child.exit_code() != 0) return std::nullopt;
-  return text;
+  output.ok = !ec && child.exit_code() == 0;
+  return output;
 }
 
 }  // namespace orch

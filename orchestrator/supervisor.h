@@ -37,6 +37,7 @@ struct ResourceUsage {
 struct ProcessOutcome {
   std::string launch_error;  // set when the process could not be started at all
   bool timed_out = false;
+  double timeout_s = 0;  // the limit it ran under
   int interrupted_by = 0;  // SIGINT/SIGTERM that reached the orchestrator during the run
   int exit_code = -1;      // when the process exited
   int term_signal = 0;     // when a signal ended it
@@ -50,8 +51,11 @@ inline constexpr size_t kOutputTailBytes = 64 * 1024;
 
 ProcessOutcome run_process(const ProcessSpec& spec);
 
-// Runs a short helper command (e.g. `docker inspect`) to its end; its stdout when it
-// exited 0, nullopt otherwise.
-std::optional<std::string> capture_output(const std::vector<std::string>& argv);
+// Runs a short helper command (e.g. `docker inspect`) to its end.
+struct CommandOutput {
+  bool ok = false;   // started and exited 0
+  std::string text;  // its stdout
+};
+CommandOutput capture_output(const std::vector<std::string>& argv);
 
 }  // namespace orch

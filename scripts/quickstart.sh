@@ -3,5 +3,5 @@
 # quickstart matrix (configs/quickstart.yaml) into results.db, printing the table.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/build.sh
+sh scripts/build.sh >&2  # stdout is for the results table
 exec build/bin/orchestrator run configs/quickstart.yaml --db results.db

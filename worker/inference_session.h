@@ -37,6 +37,8 @@ class InferenceSession {
   virtual void load_model() = 0;
   virtual void infer() = 0;
   virtual TorchRuntimeInfo runtime_info() const = 0;
+  // Why `device` cannot run here ("" when it can), e.g. a CPU-only LibTorch asked for cuda.
+  virtual std::string device_problem(const std::string& device) const = 0;
 };
 
 // The plugin's one exported symbol. The caller owns the result.

@@ -81,6 +81,17 @@ void run_benchmark(worker::ResultDocument& doc, PhaseRecorder& phases, int warmu
   doc.torch = session->runtime_info();  // again: the pools are up now
 }
 
+int probe(const std::string& device) {
+  try {
+    const std::string problem = load_plugin()->device_problem(device);
+    std::cout << (problem.empty() ? "ok" : problem) << '\n';
+    return problem.empty() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cout << e.what() << '\n';
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,8 +102,11 @@ int main(int argc, char** argv) {
   int warmup_iterations = 10;
   int iterations = 100;
   std::string result_path;
+  std::string probe_device;
   CLI::App app{"bench_worker: one timed LibTorch inference run (normally started by orchestrator)"};
-  app.add_option("--model", doc.input.model_path, "TorchScript file")->required();
+  app.add_option("--model", doc.input.model_path, "TorchScript file (required for a run)");
+  app.add_option("--probe-device", probe_device,
+                 "only check that LibTorch can use this device: prints why not, exits 1");
   app.add_option("--input-shape", doc.input.input_shape, "e.g. 1,3,224,224")->delimiter(',');
   app.add_option("--device", doc.input.device, "cpu or cuda");
   app.add_option("--warmup-iterations", warmup_iterations)->check(CLI::NonNegativeNumber);
@@ -102,6 +116,11 @@ int main(int argc, char** argv) {
   app.add_option("--spawn-ns", spawn_ns, "the launcher's steady_clock reading just before spawning");
   app.add_option("--result", result_path, "where to write the JSON report (default: stdout)");
   CLI11_PARSE(app, argc, argv);
+  if (!probe_device.empty()) return probe(probe_device);
+  if (doc.input.model_path.empty()) {
+    std::cerr << "bench_worker: --model is required\n";
+    return 2;
+  }
   if (doc.input.input_shape.empty()) doc.input.input_shape = {1, 3, 224, 224};
 
   const int64_t origin_ns = spawn_ns > 0 ? spawn_ns : main_ns;

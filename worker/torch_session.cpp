@@ -17,12 +17,8 @@ class TorchSession final : public worker::InferenceSession {
   void init_runtime(const worker::SessionOptions& options) override {
     guarded([&] {
       options_ = options;
-      if (options.device != "cpu") {
-        // This build targets Debian's CPU-only libtorch; say so instead of timing the host.
-        if (!torch::cuda::is_available())
-          throw std::runtime_error("device '" + options.device +
-                                   "' requested but cuda not available in this LibTorch build");
-      }
+      // Say so instead of silently timing something else.
+      if (auto problem = device_problem(options.device); !problem.empty()) throw std::runtime_error(problem);
       // Inter-op first: LibTorch refuses to change it once the pool has started.
       if (options.inter_op_threads > 0) at::set_num_interop_threads(options.inter_op_threads);
       if (options.intra_op_threads > 0) at::set_num_threads(options.intra_op_threads);
@@ -45,6 +41,14 @@ class TorchSession final : public worker::InferenceSession {
       auto output = module_.forward({input_});
       (void)output;
     });
+  }
+
+  std::string device_problem(const std::string& device) const override {
+    if (device == "cpu") return "";
+    if (!torch::cuda::is_available())
+      return "device '" + device + "' requested but cuda not available in this LibTorch build (" +
+             TORCH_VERSION + ", CPU only)";
+    return "";
   }
 
   worker::TorchRuntimeInfo runtime_info() const override {

@@ -40,7 +40,7 @@ class DockerRun final : public LaunchedRun {
     RunEvidence evidence;
     evidence.child_is_worker = false;
     auto state = capture_output({docker_, "inspect", "--format", "{{.State.OOMKilled}}", name_});
-    evidence.oom_killed = state && state->rfind("true", 0) == 0;
+    evidence.oom_killed = state.ok && state.text.rfind("true", 0) == 0;
     return evidence;
   }
 
@@ -59,7 +59,7 @@ class DockerLauncher final : public Launcher {
     if (docker_.empty())
       return Refusal{"launcher", "docker is not installed (not found in PATH)", "apt-get install docker.io"};
     if (!engine_checked_) {
-      engine_running_ = capture_output({docker_, "version", "--format", "{{.Server.Version}}"}).has_value();
+      engine_running_ = capture_output({docker_, "version", "--format", "{{.Server.Version}}"}).ok;
       engine_checked_ = true;
     }
     if (!engine_running_)

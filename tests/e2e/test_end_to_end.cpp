@@ -72,6 +72,15 @@ TEST_CASE("validate names the line of a misspelled key and exits non-zero", "[e2
              Catch::Contains("typo.yaml:4:1: unknown key 'timout_s' in top level; did you mean 'timeout_s'?"));
 }
 
+TEST_CASE("a device this LibTorch cannot use is refused by validate", "[e2e]") {
+  test::TempDir dir;
+  std::string text = tiny_matrix();
+  text.replace(text.find("worker:\n"), 8, "worker:\n  device: cuda\n");
+  auto outcome = orchestrator({"validate", dir.write("gpu.yaml", text)});
+  CHECK(outcome.exit_code == 1);
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("gpu.yaml:5:11: worker.device: device 'cuda' requested but cuda not available"));
+}
+
 TEST_CASE("invalid input launches nothing and leaves no DB", "[e2e]") {
   test::TempDir dir;
   const auto matrix = dir.write("bad.yaml", tiny_matrix("", "  cpuset: [\"0\", \"4096\"]\n"));
@@ -100,6 +109,8 @@ TEST_CASE("hung and broken workers are stored with their reason and the matrix g
     CHECK(outcome.exit_code == 3);
     SQLite::Database db(dir.file("r.db"));
     CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'timeout'").getInt() == 6);
+    CHECK_THAT(db.execAndGet("SELECT reason FROM runs LIMIT 1").getString(),
+               Catch::StartsWith("still running after timeout_s = 0.05 s"));
   }
   SECTION("a corrupt model file") {
     const auto model = dir.write("corrupt.pt", "this is not a TorchScript archive");

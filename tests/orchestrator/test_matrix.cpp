@@ -211,3 +211,8 @@ TEST_CASE("bad resource limits are rejected where they stand", "[matrix][errors]
   CHECK_THAT(error_of(head + "{memory: 1K}\n"), Catch::Contains("at least 4M"));
   CHECK_THAT(error_of(head + "{namespaces: [pid]}\n"), Catch::Contains("5:21: namespaces: unknown namespace 'pid'"));
 }
+
+TEST_CASE("two values of an axis may not share a label", "[matrix][errors]") {
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  p:\n    - {label: a, launcher: host}\n    - {label: a, launcher: cgroup}\n"),
+             Catch::Contains("6:7: matrix.p: two values have the label 'a'"));
+}
