@@ -8,10 +8,12 @@
 #include <iostream>
 
 #include "experiment_runner.h"
+#include "interrupt.h"
 #include "launchers/launcher.h"
 #include "matrix.h"
 #include "report_table.h"
 #include "result_store.h"
+#include "run_lock.h"
 #include "supervisor.h"
 #include "system_info.h"
 
@@ -85,12 +87,20 @@ int plan_command(const std::string& matrix_path) {
   return kExitOk;
 }
 
-int run_command(const std::string& matrix_path, const std::string& db_path) {
+int run_command(const std::string& matrix_path, const RunOptions& options) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, system, launchers);
-  ResultStore store(db_path);
-  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system);
+  install_stop_handlers();
+  const RunLock lock(options.lock_path, options.lock_wait_s);
+  ResultStore store(options.db_path);
+  // With the lock held, whatever an earlier orchestrator on this host left is stale.
+  if (const int aborted = store.repair(system.hostname))
+    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
+  if (const int removed = launchers.remove_leftovers(experiment))
+    spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
+  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, options.resume);
+  const std::string& db_path = options.db_path;
 
   std::cout << "\nexperiment '" << experiment.name << "' (id " << outcome.experiment_id << ") in "
             << db_path << ": medians over measured runs\n";

@@ -17,26 +17,29 @@ struct SourceLocation {
   std::string to_string() const;  // "file:line:column"
 };
 
-class UserError : public std::runtime_error {
- public:
-  explicit UserError(const std::string& what, std::string hint = {})
-      : std::runtime_error(what), hint_(std::move(hint)) {}
-  UserError(const SourceLocation& where, const std::string& what, std::string hint = {})
-      : std::runtime_error(where.to_string() + ": " + what), hint_(std::move(hint)) {}
-
-  const std::string& hint() const { return hint_; }
-
- private:
-  std::string hint_;
-};
-
 // Process exit codes, documented in the README.
 enum ExitCode : int {
   kExitOk = 0,
   kExitError = 1,        // invalid input or environment; nothing was launched
   kExitUsage = 2,        // bad command line
   kExitRunsFailed = 3,   // the matrix completed, but some runs did not succeed
+  kExitLocked = 4,       // another run held the measurement lock past --lock-wait
   kExitInterrupted = 130 // SIGINT/SIGTERM: the current run was stored as aborted
+};
+
+class UserError : public std::runtime_error {
+ public:
+  explicit UserError(const std::string& what, std::string hint = {}, int exit_code = kExitError)
+      : std::runtime_error(what), hint_(std::move(hint)), exit_code_(exit_code) {}
+  UserError(const SourceLocation& where, const std::string& what, std::string hint = {})
+      : std::runtime_error(where.to_string() + ": " + what), hint_(std::move(hint)) {}
+
+  const std::string& hint() const { return hint_; }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  std::string hint_;
+  int exit_code_ = kExitError;
 };
 
 }  // namespace orch

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "clock.h"
+#include "interrupt.h"
 
 namespace orch {
 namespace {
@@ -52,16 +54,21 @@ std::string describe(const RunRecord& run) {
   return text.str();
 }
 
-RunRecord execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
-                      int run_index, const fs::path& scratch) {
+// The record of a run about to start; begin_run stores it as 'running'.
+RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_index) {
   RunRecord run;
   run.cell_index = cell.index;
   run.run_index = run_index;
   run.warmup = run_index < experiment.warmup_runs;
-  const std::string name = "orch-" + std::to_string(getpid()) + "-c" + std::to_string(cell.index) + "-r" +
-                           std::to_string(run_index);
-  const fs::path report_path = scratch / (name + ".json");
   run.started_at = utc_timestamp();
+  return run;
+}
+
+void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
+                 const fs::path& scratch, RunRecord& run) {
+  const std::string name = "orch-" + std::to_string(getpid()) + "-c" + std::to_string(cell.index) + "-r" +
+                           std::to_string(run.run_index);
+  const fs::path report_path = scratch / (name + ".json");
   // The clock starts before the launcher prepares anything: making a cgroup or a
   // container is part of what an isolation method costs at start-up.
   const RunArguments arguments{std::to_string(monotonic_ns()), report_path.string(), name};
@@ -71,7 +78,7 @@ RunRecord execute_run(const Experiment& experiment, const Launchers& launchers, 
   } catch (const CgroupError& e) {
     run.process.launch_error = e.what();
     judge_run(run, std::nullopt);
-    return run;
+    return;
   }
   const LaunchCommand& launch = launched->command();
   run.command_line = quote_command(launch.argv);
@@ -80,41 +87,69 @@ RunRecord execute_run(const Experiment& experiment, const Launchers& launchers, 
   run.evidence = launched->collect(run.process);
   judge_run(run, read_file(report_path));
   verify_limits(cell.settings, run);
-  return run;
+}
+
+// "3m05s" left, from the mean duration of the runs so far.
+std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
+  if (done == 0) return "?";
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spent).count() * left / done;
+  return std::to_string(seconds / 60) + "m" + (seconds % 60 < 10 ? "0" : "") + std::to_string(seconds % 60) + "s";
+}
+
+// The experiment's ids: a new experiment, or with --resume the interrupted one.
+ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers,
+                                        ResultStore& store, const SystemInfo& system, bool resume) {
+  if (resume) {
+    if (auto resumption = store.resume(experiment)) {
+      spdlog::info("resuming experiment '{}' (id {}): {} runs already stored", experiment.name,
+                   resumption->ids.experiment_id, resumption->finished.size());
+      return *resumption;
+    }
+    spdlog::info("no interrupted experiment of this matrix in the DB: starting a new one");
+  }
+  std::vector<std::string> cell_commands;
+  for (const auto& cell : experiment.cells)
+    cell_commands.push_back(quote_command(launchers.command(experiment, cell).argv));
+  return {store.begin_experiment(experiment, system, cell_commands), {}};
 }
 
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system) {
-  std::vector<std::string> cell_commands;
-  for (const auto& cell : experiment.cells)
-    cell_commands.push_back(quote_command(launchers.command(experiment, cell).argv));
-  const auto ids = store.begin_experiment(experiment, system, cell_commands);
+                                 ResultStore& store, const SystemInfo& system, bool resume) {
+  const auto opened = open_experiment(experiment, launchers, store, system, resume);
+  const auto& ids = opened.ids;
   ScratchDir scratch;
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
   const int runs_per_cell = experiment.warmup_runs + experiment.runs;
   const size_t cells = experiment.cells.size();
-  spdlog::info("experiment '{}' (id {}): {} cells x ({} warm-up + {} measured) runs", experiment.name,
-               ids.experiment_id, cells, experiment.warmup_runs, experiment.runs);
+  int left = static_cast<int>(cells) * runs_per_cell - static_cast<int>(opened.finished.size());
+  spdlog::info("experiment '{}' (id {}): {} cells x ({} warm-up + {} measured) runs, {} to go", experiment.name,
+               ids.experiment_id, cells, experiment.warmup_runs, experiment.runs, left);
+  const auto started = std::chrono::steady_clock::now();
+  int done = 0;
   for (const auto& cell : experiment.cells) {
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
-      RunRecord run = execute_run(experiment, launchers, cell, run_index, scratch.path());
-      store.record_run(ids.cell_ids.at(cell.index), run);
+      if (opened.finished.count({cell.index, run_index})) continue;
+      if (stop_signal() != 0) break;
+      RunRecord run = planned_run(experiment, cell, run_index);
+      const int64_t cell_id = ids.cell_ids.at(cell.index);
+      const int64_t run_id = store.begin_run(cell_id, run);
+      execute_run(experiment, launchers, cell, scratch.path(), run);
+      store.record_run(run_id, cell_id, run);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
-      spdlog::info("cell {}/{} [{}] run {}/{}{}: {}", cell.index + 1, cells, cell.label,
-                   run_index + 1, runs_per_cell, run.warmup ? " (warm-up)" : "", describe(run));
-      if (run.status == RunStatus::kAborted) {
-        outcome.interrupted = true;
-        store.finish_experiment(ids.experiment_id, "interrupted");
-        return outcome;
-      }
+      --left;
+      ++done;
+      spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
+                   runs_per_cell, run.warmup ? " (warm-up)" : "", describe(run),
+                   eta(std::chrono::steady_clock::now() - started, done, left));
     }
   }
-  store.finish_experiment(ids.experiment_id, "finished");
+  outcome.interrupted = stop_signal() != 0;
+  store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
   return outcome;
 }
 

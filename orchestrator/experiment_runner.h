@@ -1,5 +1,6 @@
 // Runs every cell of a validated experiment: warm-up runs, then measured runs, each a
-// fresh worker process, each stored as soon as it finishes.
+// fresh worker process, stored as 'running' when it starts and completed in one
+// transaction when it ends.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,10 @@ struct ExperimentOutcome {
   bool interrupted = false;  // SIGINT/SIGTERM: the run in flight was stored as aborted
 };
 
+// With `resume`, the latest interrupted experiment of the same matrix goes on where
+// it stopped (see ResultStore::resume); without one, a new experiment starts.
+// Stops before the next run once SIGINT/SIGTERM arrived (interrupt.h).
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system);
+                                 ResultStore& store, const SystemInfo& system, bool resume);
 
 }  // namespace orch

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -438,6 +439,15 @@ class MatrixParser {
   const SystemInfo& system_;
 };
 
+// FNV-1a, 64 bits, as 16 hex digits: identifies a matrix's text, not a secret.
+std::string content_hash(const std::string& text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
 }  // namespace
 
 std::string launcher_name(LauncherKind kind) { return launcher_names().at(static_cast<size_t>(kind)); }
@@ -459,6 +469,7 @@ Experiment parse_experiment(const std::string& text, const std::string& path,
   Experiment experiment = MatrixParser(path, system).parse(text, default_worker);
   experiment.matrix_path = fs::absolute(path).lexically_normal().string();
   experiment.matrix_text = text;
+  experiment.matrix_hash = content_hash(text);
   return experiment;
 }
 

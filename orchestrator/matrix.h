@@ -55,6 +55,7 @@ struct Experiment {
   std::string name;
   std::string matrix_path;  // absolute
   std::string matrix_text;  // the file as it was read, stored with the results
+  std::string matrix_hash;  // of matrix_text: `run --resume` finds the experiment by it
   int runs = 3;             // measured fresh-process runs per cell
   int warmup_runs = 1;      // discarded fresh-process runs per cell, before the measured ones
   double timeout_s = 600;   // per run; the worker's whole process group is killed after it

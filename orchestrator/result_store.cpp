@@ -3,6 +3,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <variant>
@@ -114,13 +116,14 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
 
 }  // namespace
 
-void ResultStore::insert_row(const std::string& table, const Columns& columns) {
+void ResultStore::insert_row(const std::string& table, const Columns& columns, bool replace) {
   std::string names, marks;
   for (const auto& [name, value] : columns) {
     names += (names.empty() ? "" : ", ") + name;
     marks += marks.empty() ? "?" : ", ?";
   }
-  SQLite::Statement insert(*db_, "INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")");
+  SQLite::Statement insert(*db_, std::string(replace ? "INSERT OR REPLACE" : "INSERT") + " INTO " + table +
+                                     " (" + names + ") VALUES (" + marks + ")");
   int index = 0;
   for (const auto& [name, value] : columns) {
     ++index;
@@ -174,20 +177,17 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
     const std::vector<std::string>& cell_commands) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_);
-  SQLite::Statement insert_experiment(*db_, R"sql(
-      INSERT INTO experiments (name, started_at, matrix_path, matrix_yaml, hostname, kernel,
-                               cpu_model, online_cpus, orchestrator_version)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
-  insert_experiment.bind(1, experiment.name);
-  insert_experiment.bind(2, utc_timestamp());
-  insert_experiment.bind(3, experiment.matrix_path);
-  insert_experiment.bind(4, experiment.matrix_text);
-  insert_experiment.bind(5, system.hostname);
-  insert_experiment.bind(6, system.kernel);
-  insert_experiment.bind(7, system.cpu_model);
-  insert_experiment.bind(8, format_cpu_list(system.online_cpus));
-  insert_experiment.bind(9, orchestrator_version());
-  insert_experiment.exec();
+  insert_row("experiments", {{"name", experiment.name},
+                             {"started_at", utc_timestamp()},
+                             {"matrix_path", experiment.matrix_path},
+                             {"matrix_yaml", experiment.matrix_text},
+                             {"matrix_hash", experiment.matrix_hash},
+                             {"hostname", system.hostname},
+                             {"kernel", system.kernel},
+                             {"cpu_model", system.cpu_model},
+                             {"online_cpus", format_cpu_list(system.online_cpus)},
+                             {"orchestrator_version", std::string(orchestrator_version())},
+                             {"orchestrator_pid", int64_t{getpid()}}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   const WorkerSettings& worker = experiment.worker;
@@ -216,19 +216,38 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
   return ids;
 }
 
-void ResultStore::record_run(int64_t cell_id, const RunRecord& run) {
+int64_t ResultStore::begin_run(int64_t cell_id, const RunRecord& run) {
+  return guarded([&] {
+    insert_row("runs", {{"cell_id", cell_id},
+                        {"run_index", int64_t{run.run_index}},
+                        {"is_warmup", int64_t{run.warmup}},
+                        {"status", std::string("running")},
+                        {"started_at", run.started_at},
+                        {"command_line", run.command_line}});
+    return db_->getLastInsertRowid();
+  });
+}
+
+void ResultStore::record_run(int64_t run_id, int64_t cell_id, const RunRecord& run) {
+  guarded([&] { complete_run(run_id, cell_id, run); });
+}
+
+template <typename Fn>
+auto ResultStore::guarded(Fn&& fn) -> decltype(fn()) {
   try {
-    insert_run(cell_id, run);
+    return fn();
   } catch (const SQLite::Exception& e) {
-    throw UserError("cannot store a finished run in " + path_ + ": " + e.what(),
-                    "earlier runs are safe in the DB; free disk space, then run again with the same matrix");
+    throw UserError("cannot store a run in " + path_ + ": " + e.what(),
+                    "runs stored before are safe in the DB; fix the cause (disk space?), then "
+                    "`orchestrator run --resume` with the same matrix");
   }
 }
 
-void ResultStore::insert_run(int64_t cell_id, const RunRecord& run) {
+void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run) {
   SQLite::Transaction transaction(*db_);
-  insert_row("runs", run_columns(cell_id, run));
-  const int64_t run_id = db_->getLastInsertRowid();
+  Columns row = run_columns(cell_id, run);
+  row.insert(row.begin(), {"id", run_id});
+  insert_row("runs", row, /*replace=*/true);
 
   if (run.report) {
     SQLite::Statement insert_phase(*db_, "INSERT INTO phases VALUES (?, ?, ?, ?, ?)");
@@ -253,6 +272,67 @@ void ResultStore::insert_run(int64_t cell_id, const RunRecord& run) {
     }
   }
   transaction.commit();
+}
+
+int ResultStore::repair(const std::string& hostname) {
+  return guarded([&] {
+    SQLite::Transaction transaction(*db_);
+    SQLite::Statement runs(*db_, R"sql(
+        UPDATE runs SET status = 'aborted',
+               reason = 'left running by an orchestrator (pid ' ||
+                        (SELECT orchestrator_pid FROM experiments e JOIN cells c ON c.experiment_id = e.id
+                          WHERE c.id = runs.cell_id) || ') that stopped without finishing it'
+         WHERE status = 'running'
+           AND cell_id IN (SELECT c.id FROM cells c JOIN experiments e ON e.id = c.experiment_id
+                            WHERE e.hostname = ?))sql");
+    runs.bind(1, hostname);
+    const int marked = runs.exec();
+    SQLite::Statement experiments(*db_, "UPDATE experiments SET status = 'interrupted' "
+                                        "WHERE status = 'running' AND hostname = ?");
+    experiments.bind(1, hostname);
+    experiments.exec();
+    transaction.commit();
+    return marked;
+  });
+}
+
+std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& experiment) {
+  return guarded([&]() -> std::optional<Resumption> {
+    SQLite::Statement find(*db_, "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
+                                 "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
+    find.bind(1, experiment.matrix_hash);
+    find.bind(2, experiment.name);
+    if (!find.executeStep()) return std::nullopt;
+    Resumption resumption;
+    resumption.ids.experiment_id = find.getColumn(0).getInt64();
+    SQLite::Transaction transaction(*db_);
+    // An aborted run measured nothing; it is run again.
+    for (const char* sql : {"DELETE FROM phases WHERE run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
+                            "WHERE c.experiment_id = ? AND r.status = 'aborted')",
+                            "DELETE FROM samples WHERE run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
+                            "WHERE c.experiment_id = ? AND r.status = 'aborted')",
+                            "DELETE FROM runs WHERE status = 'aborted' AND cell_id IN "
+                            "(SELECT id FROM cells WHERE experiment_id = ?)"}) {
+      SQLite::Statement statement(*db_, sql);
+      statement.bind(1, resumption.ids.experiment_id);
+      statement.exec();
+    }
+    SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
+    cells.bind(1, resumption.ids.experiment_id);
+    while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
+    SQLite::Statement finished(*db_, "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
+                                     "WHERE c.experiment_id = ?");
+    finished.bind(1, resumption.ids.experiment_id);
+    while (finished.executeStep())
+      resumption.finished.insert({finished.getColumn(0).getInt(), finished.getColumn(1).getInt()});
+    SQLite::Statement reopen(*db_, "UPDATE experiments SET status = 'running', orchestrator_pid = ? WHERE id = ?");
+    reopen.bind(1, int64_t{getpid()});
+    reopen.bind(2, resumption.ids.experiment_id);
+    reopen.exec();
+    transaction.commit();
+    if (resumption.ids.cell_ids.size() != experiment.cells.size()) return std::nullopt;
+    return resumption;
+  });
 }
 
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -42,16 +44,35 @@ class ResultStore {
   // `cell_commands` are the cells' command lines as `plan` shows them.
   ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
                                  const std::vector<std::string>& cell_commands);
-  void record_run(int64_t cell_id, const RunRecord& run);
+  // A run is stored as 'running' when it starts, and completed -- status, phases,
+  // samples -- in one transaction when it ends. Both throw UserError on a DB error.
+  int64_t begin_run(int64_t cell_id, const RunRecord& run);
+  void record_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   void finish_experiment(int64_t experiment_id, const std::string& status);
+
+  // Marks what an orchestrator on `hostname` left 'running' when it died: its runs
+  // become 'aborted', its experiments 'interrupted'. Call with the run lock held.
+  // Returns the number of runs marked.
+  int repair(const std::string& hostname);
+
+  // The latest interrupted experiment of the same matrix (content hash and name),
+  // reopened: its aborted runs are deleted so they run again.
+  struct Resumption {
+    ExperimentIds ids;
+    std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
+  };
+  std::optional<Resumption> resume(const Experiment& experiment);
 
   // The cell_summary view's display columns for one experiment.
   Table cell_summary(int64_t experiment_id);
 
  private:
   void migrate();
-  void insert_run(int64_t cell_id, const RunRecord& run);
-  void insert_row(const std::string& table, const Columns& columns);
+  void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
+  void insert_row(const std::string& table, const Columns& columns, bool replace = false);
+  // Runs fn, turning a DB failure (disk full, I/O error) into a UserError.
+  template <typename Fn>
+  auto guarded(Fn&& fn) -> decltype(fn());
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <iterator>
 
+#include "interrupt.h"
 #include "worker/thread_env.h"
 
 namespace orch {
@@ -99,9 +100,12 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   ProcessOutcome outcome;
   outcome.timeout_s = spec.timeout_s;
   asio::io_context io;
-  // Both sets exist before the fork, so no SIGCHLD or Ctrl-C can slip past them.
+  // Exists before the fork, so no SIGCHLD can slip past it.
   asio::signal_set child_exits(io, SIGCHLD);
-  asio::signal_set stop_requests(io, SIGINT, SIGTERM);
+  // Readable once SIGINT/SIGTERM arrived (interrupt.h); a stop before the spawn is
+  // seen as soon as the loop runs.
+  asio::posix::stream_descriptor stop_requests(io);
+  if (stop_fd() >= 0) stop_requests.assign(::dup(stop_fd()));
   bp::async_pipe out_pipe(io), err_pipe(io);
   bp::environment env = child_environment(spec.env);
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
@@ -143,12 +147,13 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
     ::kill(-pid, SIGKILL);
     if (spec.kill_all) spec.kill_all();
   });
-  stop_requests.async_wait([&](const boost::system::error_code& ec, int signal_number) {
-    if (ec) return;
-    outcome.interrupted_by = signal_number;
-    ::kill(-pid, SIGKILL);
-    if (spec.kill_all) spec.kill_all();
-  });
+  if (stop_requests.is_open())
+    stop_requests.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
+      if (ec) return;
+      outcome.interrupted_by = stop_signal();
+      ::kill(-pid, SIGKILL);
+      if (spec.kill_all) spec.kill_all();
+    });
 
   std::function<void()> await_exit = [&] {
     child_exits.async_wait([&](const boost::system::error_code& ec, int) {
@@ -162,7 +167,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
       if (WIFSIGNALED(status)) outcome.term_signal = WTERMSIG(status);
       ::kill(-pid, SIGKILL);  // whatever the worker left behind in its group
       deadline.cancel();
-      stop_requests.cancel();
+      if (stop_requests.is_open()) stop_requests.cancel();
       if (open_streams == 0) return;
       linger.expires_after(kPipeLinger);
       linger.async_wait([&](const boost::system::error_code& linger_ec) {

@@ -1,6 +1,7 @@
 // Runs one child process to completion: its own process group (so Ctrl-C on the
 // terminal does not reach it, and a kill reaches its whole tree), stdout/stderr
-// captured, a wall-clock timeout, and wait4() resource usage.
+// captured, a wall-clock timeout, wait4() resource usage, and -- once
+// install_stop_handlers() ran -- a kill as soon as SIGINT/SIGTERM arrives.
 #pragma once
 
 #include <functional>

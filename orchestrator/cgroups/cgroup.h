@@ -56,6 +56,9 @@ class CgroupSystem {
   virtual std::optional<std::string> unusable_reason() const = 0;
   // A fresh group named `leaf` with `limits` applied. Throws CgroupError.
   virtual std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) = 0;
+  // Removes what orchestrators that died (SIGKILL) left: their session folders, their
+  // groups, the tasks in them. Returns the number of sessions removed.
+  virtual int remove_dead_sessions() = 0;
 };
 
 // Where to look: the real machine, or a fake tree for tests.

@@ -18,6 +18,7 @@ class NoCgroups final : public CgroupSystem {
   std::unique_ptr<RunCgroup> create(const std::string&, const CgroupLimits&) override {
     throw CgroupError(reason_);
   }
+  int remove_dead_sessions() override { return 0; }
 
  private:
   std::string reason_;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -81,6 +82,28 @@ bool remove_dir(const std::string& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
+}
+
+int remove_dead_sessions(const std::string& own_dir) {
+  namespace fs = std::filesystem;
+  const std::string prefix = "orchestrator-";
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(own_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    for (const auto& group : fs::directory_iterator(entry.path(), ec)) {
+      if (!group.is_directory()) continue;
+      kill_tasks(group.path().string() + "/cgroup.procs");
+      remove_dir(group.path().string());
+    }
+    if (remove_dir(entry.path().string())) ++removed;
+  }
+  return removed;
 }
 
 std::optional<std::string> own_path(const std::string& self_cgroup_text, const std::string& controller) {

@@ -104,6 +104,13 @@ class CgroupV1 final : public CgroupSystem {
   }
 
   int version() const override { return reason_ ? 0 : 1; }
+
+  int remove_dead_sessions() override {
+    if (reason_) return 0;
+    int removed = 0;
+    for (const auto& [controller, own] : own_dirs_) removed = std::max(removed, files::remove_dead_sessions(own));
+    return removed;
+  }
   std::optional<std::string> unusable_reason() const override { return reason_; }
 
   std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {

@@ -97,6 +97,7 @@ class CgroupV2 final : public CgroupSystem {
   }
 
   int version() const override { return reason_ ? 0 : 2; }
+  int remove_dead_sessions() override { return reason_ ? 0 : files::remove_dead_sessions(own_dir_); }
   std::optional<std::string> unusable_reason() const override { return reason_; }
 
   std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {

@@ -65,6 +65,8 @@ class Launcher {
                                               const RunArguments& run) const {
     return std::make_unique<LaunchedRun>(command(settings, worker, run));
   }
+  // Removes what runs of an orchestrator that died left behind (containers); returns how many.
+  virtual int remove_leftovers() const { return 0; }
 };
 
 std::unique_ptr<Launcher> make_host_launcher();
@@ -86,6 +88,9 @@ class Launchers {
                         const RunArguments& run = {}) const;
   // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
+  // Removes what orchestrators that died left behind for the launchers `experiment`
+  // uses (cgroup sessions, containers); returns how many things went.
+  int remove_leftovers(const Experiment& experiment) const;
 
  private:
   std::unique_ptr<CgroupSystem> cgroups_;

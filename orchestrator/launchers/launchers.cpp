@@ -1,5 +1,6 @@
 // Creates each launcher once and checks every cell against its launcher (see launcher.h).
 #include <algorithm>
+#include <set>
 
 #include "launchers/launcher.h"
 
@@ -55,6 +56,14 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
 }
 
 }  // namespace
+
+int Launchers::remove_leftovers(const Experiment& experiment) const {
+  int removed = cgroups_->remove_dead_sessions();
+  std::set<LauncherKind> used;
+  for (const auto& cell : experiment.cells) used.insert(cell.settings.launcher);
+  for (auto kind : used) removed += get(kind).remove_leftovers();
+  return removed;
+}
 
 void Launchers::validate(const Experiment& experiment) const {
   for (const auto& cell : experiment.cells) {

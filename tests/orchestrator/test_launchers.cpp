@@ -95,6 +95,7 @@ class NoCgroupsHere final : public orch::CgroupSystem {
   std::unique_ptr<orch::RunCgroup> create(const std::string&, const orch::CgroupLimits&) override {
     throw orch::CgroupError("unusable");
   }
+  int remove_dead_sessions() override { return 0; }
 };
 
 orch::CellSettings limited(orch::LauncherKind launcher) {

@@ -51,6 +51,11 @@ orch::RunRecord ok_run(int run_index, bool warmup, double load_ms, std::vector<d
   return run;
 }
 
+// As the runner does it: 'running' first, completed when the run is over.
+void store_run(orch::ResultStore& store, int64_t cell_id, const orch::RunRecord& run) {
+  store.record_run(store.begin_run(cell_id, run), cell_id, run);
+}
+
 }  // namespace
 
 TEST_CASE("a new DB is created at the latest schema version", "[store]") {
@@ -90,10 +95,10 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   auto experiment = two_cell_experiment();
   auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"cmd0", "cmd1"});
   REQUIRE(ids.cell_ids.size() == 2);
-  store.record_run(ids.cell_ids[1], ok_run(0, true, 900, {50, 50}));  // warm-up: excluded
-  store.record_run(ids.cell_ids[1], ok_run(1, false, 100, {1, 2, 3}));
-  store.record_run(ids.cell_ids[1], ok_run(2, false, 300, {3, 4, 5}));
-  store.record_run(ids.cell_ids[1], ok_run(3, false, 200, {5, 6, 7, 8}));
+  store_run(store, ids.cell_ids[1], ok_run(0, true, 900, {50, 50}));  // warm-up: excluded
+  store_run(store, ids.cell_ids[1], ok_run(1, false, 100, {1, 2, 3}));
+  store_run(store, ids.cell_ids[1], ok_run(2, false, 300, {3, 4, 5}));
+  store_run(store, ids.cell_ids[1], ok_run(3, false, 200, {5, 6, 7, 8}));
   orch::RunRecord crashed;
   crashed.run_index = 4;
   crashed.started_at = "2026-11-23T00:00:01.000Z";
@@ -101,7 +106,7 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   crashed.status = orch::RunStatus::kCrashed;
   crashed.reason = "killed by SIGSEGV";
   crashed.process.term_signal = SIGSEGV;
-  store.record_run(ids.cell_ids[1], crashed);
+  store_run(store, ids.cell_ids[1], crashed);
   store.finish_experiment(ids.experiment_id, "finished");
 
   SQLite::Database db(dir.file("r.db"));
@@ -138,7 +143,38 @@ TEST_CASE("the median of an even number of runs is the mean of the middle two", 
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
   auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
-  for (int i = 0; i < 4; ++i) store.record_run(ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
+  for (int i = 0; i < 4; ++i) store_run(store, ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT model_load_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 25);
+}
+
+TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed", "[store]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  {
+    orch::ResultStore store(dir.file("r.db"));
+    auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
+    store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
+  }
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.repair("otherhost") == 0);  // another host's runs are not ours to judge
+  CHECK(store.repair("testhost") == 1);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT status FROM runs WHERE run_index = 1").getString() == "aborted");
+  CHECK_THAT(db.execAndGet("SELECT reason FROM runs WHERE run_index = 1").getString(),
+             Catch::Contains("stopped without finishing it"));
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "interrupted");
+
+  auto other = experiment;
+  other.matrix_hash = "def";
+  CHECK_FALSE(store.resume(other));  // a changed matrix is a new experiment
+  auto resumption = store.resume(experiment);
+  REQUIRE(resumption);
+  CHECK(resumption->ids.cell_ids.size() == 2);
+  CHECK(resumption->finished == std::set<std::pair<int, int>>{{0, 0}});  // the aborted run goes again
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs").getInt() == 1);
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "running");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 1);  // the finished run is intact
 }

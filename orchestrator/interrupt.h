@@ -1,0 +1,12 @@
+// SIGINT and SIGTERM during `run`. The handler only records the signal and writes a
+// byte to a pipe (async-signal-safe); the supervisor watches that pipe to kill the
+// worker at once, and the runner stops before the next run.
+#pragma once
+
+namespace orch {
+
+void install_stop_handlers();  // idempotent
+int stop_signal();             // 0 until SIGINT or SIGTERM arrived, then that signal
+int stop_fd();                 // readable once a stop signal arrived; -1 before install
+
+}  // namespace orch

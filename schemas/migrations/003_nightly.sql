@@ -1,0 +1,9 @@
+-- Schema v3: nightly operation. A run is stored as 'running' when it starts and
+-- completed in one transaction when it ends, so a run left 'running' by an
+-- orchestrator that died is found and marked 'aborted' at the next start; an
+-- experiment is identified by its matrix's content hash for `run --resume`.
+
+ALTER TABLE experiments ADD COLUMN orchestrator_pid INTEGER;
+ALTER TABLE experiments ADD COLUMN matrix_hash TEXT;   -- FNV-1a 64 of the matrix file's text
+
+CREATE INDEX experiments_by_matrix ON experiments(matrix_hash, status);
