@@ -1,0 +1,279 @@
+// The fault suite: each way a night can go wrong, against the real orchestrator
+// binary. Every case checks the stored status and that what had finished is intact.
+// (The docker cases live in tests/docker/docker_faults_test.sh.)
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "cgroups/cgroup.h"
+#include "supervisor.h"
+#include "test_support.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A worker that misbehaves as the cell's FAULT variable says, else is the real one.
+std::string faulty_worker(const test::TempDir& dir) {
+  const std::string path = dir.write("faulty_worker.sh", R"(#!/bin/sh
+result=
+for arg; do [ "$prev" = --result ] && result=$arg; prev=$arg; done
+case "${FAULT:-}" in
+  segv) kill -SEGV $$ ;;
+  hang) sleep 600 & echo $! > "$FAULT_DIR/grandchild.pid"; wait ;;
+  hang-once) if [ ! -e "$FAULT_DIR/hung" ]; then touch "$FAULT_DIR/hung"; sleep 600; fi ;;
+  garbage) printf 'Segmentation fault (core dumped)\n{{{' > "$result"; exit 0 ;;
+esac
+exec )" + test::bin("bench_worker") + R"( "$@"
+)");
+  chmod(path.c_str(), 0755);
+  return path;
+}
+
+std::string matrix(const test::TempDir& dir, const std::string& cells, const std::string& extra = "",
+                   int iterations = 20) {
+  return dir.write("m.yaml", "name: faults\nruns: 2\nwarmup_runs: 0\ntimeout_s: 5\n" + extra +
+                                 "worker:\n  program: " + faulty_worker(dir) + "\n  model: " +
+                                 test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
+                                 "  warmup_iterations: 2\n  iterations: " + std::to_string(iterations) +
+                                 "\nmatrix:\n  cells:\n" + cells);
+}
+
+std::string fault_env(const test::TempDir& dir, const std::string& fault) {
+  return "{FAULT: " + fault + ", FAULT_DIR: " + dir.path().string() + "}";
+}
+
+// The orchestrator, started without waiting for it.
+class Orchestrator {
+ public:
+  explicit Orchestrator(std::vector<std::string> args) {
+    args.insert(args.begin(), test::bin("orchestrator"));
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+  }
+  ~Orchestrator() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  void signal(int signal_number) { ::kill(pid_, signal_number); }
+  // Exit code, or 128 + signal.
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+int run(const std::vector<std::string>& args) { return Orchestrator(args).wait(); }
+
+std::string query(const std::string& db_path, const std::string& sql) {
+  SQLite::Database db(db_path);
+  db.setBusyTimeout(5000);
+  return db.execAndGet(sql).getString();
+}
+
+// Polls the DB until `sql` returns `expected` (up to 30 s).
+bool await(const std::string& db_path, const std::string& sql, const std::string& expected) {
+  for (int i = 0; i < 300; ++i) {
+    try {
+      if (fs::exists(db_path) && query(db_path, sql) == expected) return true;
+    } catch (const SQLite::Exception&) {
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+bool alive(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, comm, state;
+    if (!(stat >> pid_field >> comm >> state) || state == "Z") return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+pid_t read_pid(const fs::path& file) {
+  pid_t pid = 0;
+  std::ifstream(file) >> pid;
+  return pid;
+}
+
+// No cgroup of ours anywhere: nothing named orch* below /sys/fs/cgroup.
+std::vector<std::string> leftover_cgroups() {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_directory(ec) && it->path().filename().string().rfind("orch", 0) == 0) found.push_back(it->path());
+  return found;
+}
+
+void require_root_cgroups() {
+  if (geteuid() != 0) test::skip("needs root for cgroups");
+  if (auto reason = orch::detect_cgroups()->unusable_reason()) test::skip("cgroups unusable here: " + *reason);
+}
+
+// How many ok runs are complete: all their samples and all 7 phases.
+std::string intact_runs(int iterations = 20) {
+  const std::string n = std::to_string(iterations);
+  return "SELECT COUNT(*) FROM run_phases r WHERE status = 'ok' AND latency_n = " + n +
+         " AND (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.run_id) = " + n +
+         " AND (SELECT COUNT(*) FROM phases p WHERE p.run_id = r.run_id) = 7";
+}
+
+}  // namespace
+
+TEST_CASE("fault: crash, hang, garbage report -- each stored with its reason, the matrix goes on", "[faults]") {
+  test::TempDir dir;
+  const auto m = matrix(dir, "    - {label: first, env: {}}\n"
+                             "    - {label: segv, env: " + fault_env(dir, "segv") + "}\n"
+                             "    - {label: hang, env: " + fault_env(dir, "hang") + "}\n"
+                             "    - {label: garbage, env: " + fault_env(dir, "garbage") + "}\n"
+                             "    - {label: last, env: {}}\n");
+  const auto db = dir.file("r.db");
+  CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock")}) == 3);
+  auto outcome_of = [&](const std::string& cell) {
+    return query(db, "SELECT GROUP_CONCAT(DISTINCT status || ': ' || substr(reason, 1, 40)) FROM run_phases "
+                     "WHERE cell = '" + cell + "'");
+  };
+  CHECK(outcome_of("segv") == "crashed: killed by SIGSEGV");
+  CHECK(outcome_of("hang") == "timeout: still running after timeout_s = 5 s; its");
+  CHECK(outcome_of("garbage") == "bad_result: bad report: [json.exception.parse_error.");
+  CHECK_FALSE(alive(read_pid(dir.path() / "grandchild.pid")));  // the hung worker's whole tree died
+  CHECK(query(db, intact_runs()) == "4");                   // first and last cells, 2 runs each
+  CHECK(query(db, "SELECT status FROM experiments") == "finished");
+}
+
+TEST_CASE("fault: SIGTERM to the orchestrator kills the worker, removes its cgroup, exits 130", "[faults][root]") {
+  require_root_cgroups();
+  test::TempDir dir;
+  const auto m = matrix(dir, "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
+                             "    - {label: hang, launcher: cgroup, memory: 1G, env: " + fault_env(dir, "hang") + "}\n",
+                        "", 20);
+  const auto db = dir.file("r.db");
+  Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
+  REQUIRE(await(db, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND run_index = 0 AND cell_id = 2", "1"));
+  while (!fs::exists(dir.path() / "grandchild.pid")) std::this_thread::sleep_for(20ms);
+  orchestrator.signal(SIGTERM);
+  CHECK(orchestrator.wait() == 130);
+  CHECK(query(db, "SELECT status || ': ' || reason FROM run_phases WHERE cell = 'hang'") ==
+        "aborted: orchestrator received SIGTERM");
+  CHECK(query(db, "SELECT status FROM experiments") == "interrupted");
+  CHECK(query(db, intact_runs()) == "2");
+  CHECK_FALSE(alive(read_pid(dir.path() / "grandchild.pid")));
+  CHECK(leftover_cgroups().empty());
+}
+
+TEST_CASE("fault: SIGKILL to the orchestrator, then the next run repairs and --resume completes", "[faults][root]") {
+  require_root_cgroups();
+  test::TempDir dir;
+  const auto m = matrix(dir, "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
+                             "    - {label: stuck, launcher: cgroup, memory: 1G, env: " + fault_env(dir, "hang-once") + "}\n"
+                             "    - {label: last, launcher: cgroup, memory: 1G, env: {}}\n",
+                        "", 20);
+  const auto db = dir.file("r.db");
+  {
+    Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
+    REQUIRE(await(db, "SELECT COUNT(*) FROM runs WHERE status = 'running' AND cell_id = 2", "1"));
+    while (!fs::exists(dir.path() / "hung")) std::this_thread::sleep_for(20ms);
+    orchestrator.signal(SIGKILL);
+    CHECK(orchestrator.wait() == 128 + SIGKILL);
+  }
+  CHECK(query(db, "SELECT status FROM runs WHERE cell_id = 2") == "running");
+  CHECK_FALSE(leftover_cgroups().empty());  // its session, with the stuck worker inside
+
+  CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock"), "--resume"}) == 0);
+  CHECK(query(db, "SELECT COUNT(*) FROM experiments") == "1");
+  CHECK(query(db, "SELECT status FROM experiments") == "finished");
+  CHECK(query(db, intact_runs()) == "6");  // the 2 stored before, the aborted one again, the rest
+  CHECK(query(db, "SELECT COUNT(*) FROM runs WHERE cell_id = 1 AND id IN (1, 2)") == "2");  // kept, not rerun
+  CHECK(leftover_cgroups().empty());
+}
+
+TEST_CASE("fault: two concurrent runs never measure at the same time", "[faults]") {
+  test::TempDir dir;
+  const auto m = matrix(dir, "    - {label: only, env: {}}\n", "", 20000);
+  const auto lock = dir.file("lock");
+  Orchestrator first({"run", m, "--db", dir.file("a.db"), "--lock", lock});
+  REQUIRE(await(dir.file("a.db"), "SELECT COUNT(*) FROM runs", "1"));
+  // A second run that will not wait gives up at once with exit code 4.
+  Orchestrator impatient({"run", m, "--db", dir.file("b.db"), "--lock", lock, "--lock-wait", "0"});
+  CHECK(impatient.wait() == 4);
+  CHECK_FALSE(fs::exists(dir.file("b.db")));
+  // One that waits starts measuring only after the first has finished.
+  CHECK(run({"run", m, "--db", dir.file("c.db"), "--lock", lock, "--lock-wait", "120"}) == 0);
+  CHECK(first.wait() == 0);
+  CHECK(query(dir.file("a.db"), "SELECT finished_at FROM experiments") <
+        query(dir.file("c.db"), "SELECT MIN(started_at) FROM runs"));
+}
+
+TEST_CASE("fault: a reader holding the DB only delays storing (busy timeout)", "[faults]") {
+  test::TempDir dir;
+  const auto m = matrix(dir, "    - {label: only, env: {}}\n");
+  const auto db = dir.file("r.db");
+  REQUIRE(run({"run", m, "--db", db, "--lock", dir.file("lock")}) == 0);
+  SQLite::Database holder(db, SQLite::OPEN_READWRITE);
+  holder.exec("BEGIN EXCLUSIVE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(2s);
+    holder.exec("COMMIT");
+  });
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock")}) == 0);
+  release.join();
+  CHECK(std::chrono::steady_clock::now() - started > 1900ms);
+  CHECK(query(db, intact_runs()) == "4");
+}
+
+TEST_CASE("fault: a full disk is a clear error and a non-zero exit, finished runs stay", "[faults][root]") {
+  if (geteuid() != 0) test::skip("needs root to mount a small tmpfs");
+  test::TempDir dir;
+  const fs::path small = dir.path() / "small";
+  fs::create_directory(small);
+  REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=600k") == 0);
+  struct Unmount {
+    fs::path path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  const auto m = matrix(dir, "    - {label: only, env: {}}\n", "runs: 50\n", 2000);
+  std::string text;
+  {
+    std::ifstream in(m);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("runs: 2\n"), 8, "");
+  const auto db = (small / "r.db").string();
+  auto outcome = orch::run_process({{test::bin("orchestrator"), "run", dir.write("full.yaml", text), "--db", db,
+                                     "--lock", dir.file("lock")}, {}, 300});
+  CHECK(outcome.exit_code == 1);
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("cannot store a run in " + db) &&
+                                      Catch::Contains("full"));
+  const int stored = std::stoi(query(db, "SELECT COUNT(*) FROM runs WHERE status = 'ok'"));
+  CHECK(stored > 0);
+  CHECK(stored < 50);
+  CHECK(query(db, intact_runs(2000)) == std::to_string(stored));
+}
