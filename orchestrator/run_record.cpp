@@ -12,10 +12,18 @@
 namespace orch {
 namespace {
 
-std::string last_line(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const auto newline = text.rfind('\n');
-  return newline == std::string::npos ? text : text.substr(newline + 1);
+// The last line of `text` that says something: tools like docker end their errors
+// with a "See/Run '... --help'" line.
+std::string last_line(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    const bool help_hint = (line.rfind("See '", 0) == 0 || line.rfind("Run '", 0) == 0) &&
+                           line.find("--help") != std::string::npos;
+    if (!line.empty() && !help_hint) last = line;
+  }
+  return last;
 }
 
 constexpr long long kPageBytes = 4096;  // the kernel rounds memory limits to pages

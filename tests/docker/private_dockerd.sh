@@ -26,9 +26,16 @@ docker_start() {
 
 docker_stop() {
   [ -n "${DOCKERD_PID:-}" ] || return 0
+  # Containers first (a running one holds dockerd's shutdown up), then the daemon.
+  containers=$(docker ps -aq 2>/dev/null || true)
+  [ -z "$containers" ] || docker rm --force $containers >/dev/null 2>&1 || true
   kill "$DOCKERD_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 300); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
   DOCKERD_PID=
+  # dockerd bind-mounts its data root (and network namespaces) on themselves.
+  for mount_point in $(awk -v dir="$DOCKER_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    umount "$mount_point" 2>/dev/null || umount -l "$mount_point" || true
+  done
   find /sys/fs/cgroup -depth -type d -name orchestrator-test-docker -exec rmdir {} \; 2>/dev/null || true
   rm -rf "$DOCKER_DIR"
 }
