@@ -8,11 +8,16 @@
 namespace orch {
 namespace {
 
+constexpr int kMaxCpus = 8192;  // the kernel's largest NR_CPUS
+
 int parse_cpu(std::string_view text, std::string_view whole) {
   int value = -1;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0)
     throw std::invalid_argument("'" + std::string(whole) + "' is not a CPU list (like 0-3,8)");
+  if (value >= kMaxCpus)
+    throw std::invalid_argument("CPU " + std::to_string(value) + " is beyond any machine's " +
+                                std::to_string(kMaxCpus) + " CPUs");
   return value;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <regex>
 #include <set>
@@ -65,11 +66,13 @@ std::optional<int64_t> parse_bytes(const std::string& text) {
   if (unit.size() > 1 && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
   if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
   const std::string units = "KMGT";
-  int64_t value = std::stoll(text.substr(0, digits));
+  const int64_t value = std::stoll(text.substr(0, digits));
   if (unit.empty()) return value;
   auto power = units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))));
   if (unit.size() != 1 || power == std::string::npos) return std::nullopt;
-  return value << (10 * (power + 1));
+  const int shift = 10 * static_cast<int>(power + 1);
+  if (value > (std::numeric_limits<int64_t>::max() >> shift)) return std::nullopt;  // no overflow
+  return value << shift;
 }
 
 struct Axis {

@@ -209,6 +209,7 @@ TEST_CASE("bad resource limits are rejected where they stand", "[matrix][errors]
   CHECK_THAT(error_of(head + "{cpu_quota: 900%}\n"), Catch::Contains("cpu_quota: 900% is more than this machine's 4 CPUs"));
   CHECK_THAT(error_of(head + "{memory: 2X}\n"), Catch::Contains("5:16: memory: expected a size"));
   CHECK_THAT(error_of(head + "{memory: 1K}\n"), Catch::Contains("at least 4M"));
+  CHECK_THAT(error_of(head + "{memory: 99999999999999T}\n"), Catch::Contains("memory: expected a size"));
   CHECK_THAT(error_of(head + "{namespaces: [pid]}\n"), Catch::Contains("5:21: namespaces: unknown namespace 'pid'"));
 }
 
