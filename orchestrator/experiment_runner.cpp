@@ -21,12 +21,15 @@ namespace fs = std::filesystem;
 // A private folder for the workers' report files, removed when the experiment ends.
 class ScratchDir {
  public:
-  ScratchDir() {
+  // Owned by `owner` when workers run as another user: they write their reports here.
+  explicit ScratchDir(const std::optional<UserIdentity>& owner) {
     const char* tmp = getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/orchestrator-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr)
       throw UserError("cannot create a scratch folder " + pattern, "check TMPDIR");
     path_ = pattern;
+    if (owner && ::chown(pattern.c_str(), owner->uid, owner->gid) != 0)
+      throw UserError("cannot hand the scratch folder " + pattern + " to user " + owner->name);
   }
   ~ScratchDir() {
     std::error_code ec;
@@ -83,7 +86,7 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   const LaunchCommand& launch = launched->command();
   run.command_line = quote_command(launch.argv);
   run.process = run_process({launch.argv, launch.env, experiment.timeout_s, launched->join_files(),
-                             [&launched] { launched->kill_all(); }});
+                             launch.run_as, [&launched] { launched->kill_all(); }});
   run.evidence = launched->collect(run.process);
   judge_run(run, read_file(report_path));
   verify_limits(cell.settings, run);
@@ -119,7 +122,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                                  ResultStore& store, const SystemInfo& system, bool resume) {
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
   const auto& ids = opened.ids;
-  ScratchDir scratch;
+  ScratchDir scratch(experiment.worker.user);
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;

@@ -2,6 +2,7 @@
 // value where it stands, so each error names the exact file:line:column.
 #include "matrix.h"
 
+#include <pwd.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -30,7 +31,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name",      "description", "runs",  "warmup_runs",
                                                 "timeout_s", "worker",      "matrix"};
 const std::vector<std::string> kWorkerKeys = {"program",    "model",  "input_shape", "warmup_iterations",
-                                              "iterations", "device", "docker_image"};
+                                              "iterations", "device", "docker_image", "user"};
 const std::vector<std::string> kNamespaces = {"ipc", "net", "uts"};
 
 std::vector<std::string> axis_value_keys() {
@@ -232,6 +233,8 @@ class MatrixParser {
         worker.warmup_iterations = integer(value, "worker.warmup_iterations", 0, 1000000);
       } else if (key == "iterations") {
         worker.iterations = integer(value, "worker.iterations", 1, 10000000);
+      } else if (key == "user") {
+        worker.user = user(value);
       } else if (key == "docker_image") {
         worker.docker_image = string(value, "worker.docker_image");
       } else if (key == "device") {
@@ -242,6 +245,15 @@ class MatrixParser {
       }
     });
     if (worker.model_path.empty()) fail(map, "missing required key 'model' in worker");
+  }
+
+  UserIdentity user(const YAML::Node& value) const {
+    const std::string name = string(value, "worker.user");
+    const passwd* entry = getpwnam(name.c_str());
+    if (entry == nullptr) fail(value, "worker.user: no user '" + name + "' on this machine");
+    if (geteuid() != 0 && entry->pw_uid != geteuid())
+      fail(value, "worker.user: switching to '" + name + "' needs the orchestrator to run as root");
+    return {name, entry->pw_uid, entry->pw_gid};
   }
 
   LauncherKind launcher(const YAML::Node& value) const {

@@ -19,6 +19,13 @@ enum class LauncherKind { kHost, kTaskset, kCgroup, kUnshare, kSystemdRun, kDock
 std::string launcher_name(LauncherKind kind);
 const std::vector<std::string>& launcher_names();
 
+// An unprivileged account for the workers.
+struct UserIdentity {
+  std::string name;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
 // How the worker runs; identical for every cell of an experiment.
 struct WorkerSettings {
   std::string program;     // absolute path of the worker executable
@@ -29,6 +36,8 @@ struct WorkerSettings {
   std::string device = "cpu";
   SourceLocation device_origin;  // where the matrix set the device, for errors
   std::string docker_image = "orchestrator-worker:latest";  // for launcher docker
+  // Run workers as this user while the orchestrator keeps root for cgroups and caches.
+  std::optional<UserIdentity> user;
 };
 
 // What varies between cells.

@@ -81,6 +81,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
                            {"parallel_info", rt.parallel_info},
                            {"worker_pid", int64_t{rt.pid}},
+                           {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
                            {"cgroup_version", int64_t{rt.cgroup.version}},
                            {"cgroup_path", optional_text(rt.cgroup.path)},
                            {"cgroup_cpus", optional_text(rt.cgroup.cpus)},

@@ -4,6 +4,7 @@
 #include "supervisor.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -58,6 +59,16 @@ void join_cgroups(const std::vector<std::string>& procs_files) {
       (void)!::write(STDERR_FILENO, "\n", 1);
       ::_exit(126);
     }
+  }
+}
+
+// In the forked child, after joining cgroups: give up root. Async-signal-safe calls only.
+void drop_privileges(const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
+  if (!run_as) return;
+  if (::setgroups(0, nullptr) != 0 || ::setgid(run_as->second) != 0 || ::setuid(run_as->first) != 0) {
+    const char message[] = "orchestrator: cannot switch to the worker's user\n";
+    (void)!::write(STDERR_FILENO, message, sizeof(message) - 1);
+    ::_exit(126);
   }
 }
 
@@ -118,6 +129,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
                       [&spec](auto&) {
                         ::setpgid(0, 0);
                         join_cgroups(spec.join_files);
+                        drop_privileges(spec.run_as);
                       },
                   spawn_error);
   if (spawn_error) {

@@ -4,6 +4,7 @@
 // install_stop_handlers() ran -- a kill as soon as SIGINT/SIGTERM arrives.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -19,6 +20,9 @@ struct ProcessSpec {
   // cgroup.procs files the child writes its pid to before exec; if one fails the child
   // exits 126 with the reason on stderr, and nothing of the worker runs.
   std::vector<std::string> join_files;
+  // After joining its cgroups and before exec, the child becomes this user (uid, gid;
+  // supplementary groups dropped). Unset: it stays who the orchestrator is.
+  std::optional<std::pair<uint32_t, uint32_t>> run_as;
   // Called after the process group was killed on timeout or interrupt, to reach what
   // lives outside it (a cgroup's other tasks, a container).
   std::function<void()> kill_all;

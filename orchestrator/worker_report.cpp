@@ -41,6 +41,7 @@ WorkerReport parse_worker_report(const std::string& json_text) {
     runtime.blas_libraries = rt.value("blas_libraries", std::vector<std::string>{});
     runtime.threads_observed = rt.value("threads_observed", 0);
     runtime.pid = rt.value("pid", 0);
+    runtime.uid = rt.value("uid", -1);
     if (rt.contains("cgroup")) {
       const json& cgroup = rt.at("cgroup");
       runtime.cgroup.version = cgroup.value("version", 0);

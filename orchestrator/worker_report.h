@@ -34,6 +34,7 @@ struct WorkerRuntime {
   std::vector<std::string> blas_libraries;
   int threads_observed = 0;
   int pid = 0;  // as the worker saw itself (1 or 2 in a fresh PID namespace)
+  int uid = -1;  // the user it ran as; -1 when it did not say
   // Its own cgroup and the tightest limits above it, read from inside.
   struct Cgroup {
     int version = 0;

@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   doc.blas_libraries = worker::mapped_blas_libraries();
   doc.threads_observed = worker::thread_count();
   doc.pid = static_cast<int>(getpid());
+  doc.uid = static_cast<int>(getuid());
   doc.limits = orch::probe_own_limits();
   doc.usage = worker::self_usage();
 

@@ -31,7 +31,8 @@ std::string to_json(const ResultDocument& doc) {
                             {"thread_env", doc.thread_env},
                             {"blas_libraries", doc.blas_libraries},
                             {"threads_observed", doc.threads_observed},
-                            {"pid", doc.pid}};
+                            {"pid", doc.pid},
+                            {"uid", doc.uid}};
   nlohmann::json cgroup = {{"version", doc.limits.cgroup_version},
                            {"path", doc.limits.cgroup_path},
                            {"cpus", doc.limits.cpuset_cpus}};

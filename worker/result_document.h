@@ -37,6 +37,7 @@ struct ResultDocument {
   std::map<std::string, std::string> thread_env;
   std::vector<std::string> blas_libraries;
   int threads_observed = 0;
+  int uid = 0;  // the user it runs as
   int pid = 0;  // as the worker sees itself: 1 or 2 inside a fresh PID namespace
   orch::ProcessLimits limits;
   SelfUsage usage;

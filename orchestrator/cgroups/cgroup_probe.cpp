@@ -21,7 +21,8 @@ constexpr int64_t kUnlimitedAbove = int64_t(1) << 60;
 // mounted, at the mount point.
 std::string group_dir(const std::string& mount, const std::string& path) {
   const std::string nested = mount + (path == "/" ? "" : path);
-  return fs::is_directory(nested) ? nested : mount;
+  std::error_code ec;  // an unprivileged worker may not see into the folder: never throw
+  return fs::is_directory(nested, ec) ? nested : mount;
 }
 
 // The smallest value `read` finds from `dir` up to `mount`.

@@ -79,6 +79,8 @@ class DockerLauncher final : public Launcher {
                           "--network", "none", "--pull", "never"},
                          {}};
     auto& argv = launch.argv;
+    if (worker.user)
+      argv.push_back("--user=" + std::to_string(worker.user->uid) + ":" + std::to_string(worker.user->gid));
     if (settings.cpu_quota_percent) {
       std::ostringstream cpus;
       cpus << *settings.cpu_quota_percent / 100.0;

@@ -24,7 +24,16 @@ namespace orch {
 struct LaunchCommand {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
+  // The user (uid, gid) the spawned process switches to before exec; launchers that
+  // must start as root (unshare, systemd-run, docker) pass the user in argv instead.
+  std::optional<std::pair<uint32_t, uint32_t>> run_as;
 };
+
+// worker.user as (uid, gid), for LaunchCommand::run_as.
+inline std::optional<std::pair<uint32_t, uint32_t>> worker_credentials(const WorkerSettings& worker) {
+  if (!worker.user) return std::nullopt;
+  return std::make_pair(worker.user->uid, worker.user->gid);
+}
 
 // Why a launcher cannot honour a cell here, and which setting is at fault.
 struct Refusal {

@@ -47,6 +47,8 @@ class SystemdRunLauncher final : public Launcher {
     auto& argv = launch.argv;
     if (geteuid() != 0) argv.push_back("--user");
     argv.push_back("--unit=" + run.run_name);
+    if (worker.user)
+      argv.insert(argv.end(), {"--uid=" + std::to_string(worker.user->uid), "--gid=" + std::to_string(worker.user->gid)});
     if (settings.cpu_quota_percent) argv.insert(argv.end(), {"-p", "CPUQuota=" + percent_text(*settings.cpu_quota_percent)});
     if (!settings.cpuset.empty()) argv.insert(argv.end(), {"-p", "AllowedCPUs=" + format_cpu_list(settings.cpuset)});
     if (settings.memory_bytes)

@@ -34,6 +34,9 @@ class UnshareLauncher final : public Launcher {
                         const RunArguments& run) const override {
     LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, settings.env};
     for (const auto& ns : settings.namespaces) launch.argv.push_back("--" + ns);
+    if (worker.user)  // unshare needs root for --pid; it switches after making the namespaces
+      launch.argv.insert(launch.argv.end(), {"--setgid", std::to_string(worker.user->gid), "--setuid",
+                                             std::to_string(worker.user->uid)});
     const auto argv = worker_argv(worker, run);
     launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;

@@ -178,3 +178,17 @@ TEST_CASE("limits are applied, verified from inside and accounted from outside",
          it != std::filesystem::recursive_directory_iterator(); ++it)
       CHECK(it->path().filename().string().rfind("orch", 0) != 0);
 }
+
+TEST_CASE("workers run as worker.user while the orchestrator keeps root", "[e2e][root]") {
+  require_cgroups();
+  test::TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  std::string text = tiny_matrix("", "  launcher: [host, cgroup, unshare]\n");
+  text.replace(text.find("worker:\n"), 8, "worker:\n  user: nobody\n");
+  auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  CHECK(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(DISTINCT worker_uid) FROM runs").getString() == "65534");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'ok'").getInt() == 9);
+}
