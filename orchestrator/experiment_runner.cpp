@@ -10,8 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "cache_policy.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "warnings.h"
 
 namespace orch {
 namespace {
@@ -62,9 +64,16 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   RunRecord run;
   run.cell_index = cell.index;
   run.run_index = run_index;
-  run.warmup = run_index < experiment.warmup_runs;
+  run.warmup = run_index < warmup_runs_of(experiment, cell);
   run.started_at = utc_timestamp();
   return run;
+}
+
+// The page cache as the cell wants it, then a look at what is still in it.
+void prepare_cache(const Cell& cell, const ColdStartFiles& files, RunRecord& run) {
+  run.cache_action = apply_cache_policy(cell.settings.cache, files);
+  run.model_resident_pct = resident_percent(files.model);
+  if (!files.libtorch.empty()) run.libtorch_resident_pct = resident_percent(files.libtorch);
 }
 
 void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
@@ -92,6 +101,16 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   verify_limits(cell.settings, run);
 }
 
+// Cold start of an ok run: what the page cache decides.
+std::optional<double> cold_start_ms(const RunRecord& run) {
+  if (run.status != RunStatus::kOk || !run.report) return std::nullopt;
+  double total = 0;
+  for (const auto& phase : run.report->phases)
+    if (phase.name == "library_load" || phase.name == "model_load" || phase.name == "first_inference")
+      total += phase.duration_ms;
+  return total;
+}
+
 // "3m05s" left, from the mean duration of the runs so far.
 std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
   if (done == 0) return "?";
@@ -113,7 +132,12 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   std::vector<std::string> cell_commands;
   for (const auto& cell : experiment.cells)
     cell_commands.push_back(quote_command(launchers.command(experiment, cell).argv));
-  return {store.begin_experiment(experiment, system, cell_commands), {}};
+  const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
+  const auto warnings = host_warnings(host);
+  if (!warnings.empty())
+    spdlog::warn("host: {} (governor '{}', load average {}, swap used {} MiB); see README: Warnings",
+                 join_codes(warnings), host.governor, host.load_average_1m, host.swap_used_bytes >> 20);
+  return {store.begin_experiment(experiment, system, cell_commands, join_codes(warnings)), {}};
 }
 
 }  // namespace
@@ -126,22 +150,28 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
-  const int runs_per_cell = experiment.warmup_runs + experiment.runs;
   const size_t cells = experiment.cells.size();
-  int left = static_cast<int>(cells) * runs_per_cell - static_cast<int>(opened.finished.size());
-  spdlog::info("experiment '{}' (id {}): {} cells x ({} warm-up + {} measured) runs, {} to go", experiment.name,
-               ids.experiment_id, cells, experiment.warmup_runs, experiment.runs, left);
+  int left = -static_cast<int>(opened.finished.size());
+  for (const auto& cell : experiment.cells) left += warmup_runs_of(experiment, cell) + experiment.runs;
+  spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
+  const ColdStartFiles files = cold_start_files(experiment.worker.program, experiment.worker.model_path);
   const auto started = std::chrono::steady_clock::now();
   int done = 0;
   for (const auto& cell : experiment.cells) {
+    const int runs_per_cell = warmup_runs_of(experiment, cell) + experiment.runs;
+    std::vector<double> cold_starts;  // of this cell's measured ok runs, for cell_warnings
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
       if (opened.finished.count({cell.index, run_index})) continue;
       if (stop_signal() != 0) break;
       RunRecord run = planned_run(experiment, cell, run_index);
       const int64_t cell_id = ids.cell_ids.at(cell.index);
       const int64_t run_id = store.begin_run(cell_id, run);
+      prepare_cache(cell, files, run);
+      const long long swap_before = read_host_state(1).swap_used_bytes;
       execute_run(experiment, launchers, cell, scratch.path(), run);
+      run.warnings = run_warnings(run, swap_before);
       store.record_run(run_id, cell_id, run);
+      if (auto ms = cold_start_ms(run); ms && !run.warmup) cold_starts.push_back(*ms);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       --left;
@@ -150,6 +180,8 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                    runs_per_cell, run.warmup ? " (warm-up)" : "", describe(run),
                    eta(std::chrono::steady_clock::now() - started, done, left));
     }
+    if (const auto warnings = cell_warnings(cold_starts); !warnings.empty())
+      store.set_cell_warnings(ids.cell_ids.at(cell.index), join_codes(warnings));
   }
   outcome.interrupted = stop_signal() != 0;
   store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");

@@ -56,6 +56,7 @@ void copy_setting(const std::string& key, const CellSettings& from, CellSettings
   else if (key == "memory") to.memory_bytes = from.memory_bytes;
   else if (key == "env") to.env = from.env;
   else if (key == "namespaces") to.namespaces = from.namespaces;
+  else if (key == "cache") to.cache = from.cache;
 }
 
 // "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them.
@@ -338,6 +339,14 @@ class MatrixParser {
     return names;
   }
 
+  CachePolicy cache(const YAML::Node& value) const {
+    auto policy = parse_cache_policy(string(value, "cache"));
+    if (!policy) fail(value, "cache: expected none, drop, evict or warm N, got " + describe(value));
+    if (auto problem = cache_policy_problem(*policy))
+      fail(value, *problem, "cache: evict makes the model and LibTorch cold without root");
+    return *policy;
+  }
+
   // Sets one setting on a patch, recording where it came from and how it reads in a label.
   void apply_setting(SettingsPatch& patch, const std::string& key, const YAML::Node& value) const {
     CellSettings& v = patch.values;
@@ -356,6 +365,9 @@ class MatrixParser {
     } else if (key == "namespaces") {
       v.namespaces = namespaces(value);
       text = "ns=" + join(v.namespaces, "+");
+    } else if (key == "cache") {
+      v.cache = cache(value);
+      text = "cache=" + v.cache.text();
     } else if (key == "env") {
       v.env = env(value);
       std::vector<std::string> vars;
@@ -474,9 +486,14 @@ const std::vector<std::string>& launcher_names() {
 }
 
 const std::vector<std::string>& setting_names() {
-  static const std::vector<std::string> names = {"launcher", "cpuset", "cpu_quota",
-                                                 "memory",   "env",    "namespaces"};
+  static const std::vector<std::string> names = {"launcher", "cpuset",     "cpu_quota", "memory",
+                                                 "env",      "namespaces", "cache"};
   return names;
+}
+
+int warmup_runs_of(const Experiment& experiment, const Cell& cell) {
+  return cell.settings.cache.mode == CachePolicy::Mode::kWarm ? cell.settings.cache.warm_runs
+                                                              : experiment.warmup_runs;
 }
 
 Experiment parse_experiment(const std::string& text, const std::string& path,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cache_policy.h"
 #include "error.h"
 #include "system_info.h"
 
@@ -48,6 +49,7 @@ struct CellSettings {
   std::optional<int64_t> memory_bytes;      // hard limit, swap excluded
   std::map<std::string, std::string> env;   // set for the worker; other thread variables are removed
   std::vector<std::string> namespaces;      // launcher unshare: extra namespaces (ipc, net, uts)
+  CachePolicy cache;                        // page cache before each run (cache_policy.h)
 };
 
 // Setting names as the matrix writes them, in label order.
@@ -71,6 +73,10 @@ struct Experiment {
   WorkerSettings worker;
   std::vector<Cell> cells;
 };
+
+// Discarded fresh-process runs before a cell's measured ones: `cache: warm N` says N,
+// otherwise the experiment's warmup_runs.
+int warmup_runs_of(const Experiment& experiment, const Cell& cell);
 
 // Reads, expands and validates a matrix file. `default_worker` is used when the file
 // names no worker program. Throws UserError naming file:line:column.

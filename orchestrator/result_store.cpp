@@ -14,6 +14,7 @@
 #include "error.h"
 #include "schema_migrations.h"
 #include "version.h"
+#include "warnings.h"
 
 
 namespace orch {
@@ -109,6 +110,10 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"memory_peak_bytes", optional_value(group->memory_peak_bytes)},
                            {"oom_kills", optional_value(group->oom_kills)}});
   }
+  row.insert(row.end(), {{"cache_action", optional_text(run.cache_action)},
+                         {"model_resident_pct", optional_value(run.model_resident_pct)},
+                         {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},
+                         {"warnings", optional_text(join_codes(run.warnings))}});
   std::string mismatches;
   for (const auto& text : run.limit_mismatches) mismatches += (mismatches.empty() ? "" : "; ") + text;
   row.push_back({"limits_mismatch", optional_text(mismatches)});
@@ -175,7 +180,7 @@ void ResultStore::migrate() {
 
 ResultStore::ExperimentIds ResultStore::begin_experiment(
     const Experiment& experiment, const SystemInfo& system,
-    const std::vector<std::string>& cell_commands) {
+    const std::vector<std::string>& cell_commands, const std::string& host_warnings) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_);
   insert_row("experiments", {{"name", experiment.name},
@@ -188,7 +193,8 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                              {"cpu_model", system.cpu_model},
                              {"online_cpus", format_cpu_list(system.online_cpus)},
                              {"orchestrator_version", std::string(orchestrator_version())},
-                             {"orchestrator_pid", int64_t{getpid()}}});
+                             {"orchestrator_pid", int64_t{getpid()}},
+                             {"warnings", optional_text(host_warnings)}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   const WorkerSettings& worker = experiment.worker;
@@ -210,7 +216,8 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                          {"command_line", cell_commands.at(cell.index)},
                          {"cpu_quota_percent", optional_value(settings.cpu_quota_percent)},
                          {"memory_bytes", optional_value(settings.memory_bytes)},
-                         {"namespaces", optional_text(namespaces)}});
+                         {"namespaces", optional_text(namespaces)},
+                         {"cache_policy", settings.cache.text()}});
     ids.cell_ids.push_back(db_->getLastInsertRowid());
   }
   transaction.commit();
@@ -336,6 +343,15 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
   });
 }
 
+void ResultStore::set_cell_warnings(int64_t cell_id, const std::string& codes) {
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE cells SET warnings = ? WHERE id = ?");
+    update.bind(1, codes);
+    update.bind(2, cell_id);
+    update.exec();
+  });
+}
+
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {
   SQLite::Statement update(*db_, "UPDATE experiments SET status = ?, finished_at = ? WHERE id = ?");
   update.bind(1, status);
@@ -357,7 +373,7 @@ Table ResultStore::cell_summary(int64_t experiment_id) {
              ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
              involuntary_ctx_switches AS "invol cs",
              CASE WHEN limit_mismatches = 0 THEN 'ok' ELSE 'MISMATCH' END AS limits,
-             failures
+             failures, warnings
       FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index)sql");
   query.bind(1, experiment_id);
   Table table;

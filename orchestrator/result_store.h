@@ -42,8 +42,11 @@ class ResultStore {
     std::vector<int64_t> cell_ids;  // by cell index
   };
   // `cell_commands` are the cells' command lines as `plan` shows them.
+  // `host_warnings`: codes about the machine at the start (warnings.h).
   ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
-                                 const std::vector<std::string>& cell_commands);
+                                 const std::vector<std::string>& cell_commands,
+                                 const std::string& host_warnings = "");
+  void set_cell_warnings(int64_t cell_id, const std::string& codes);
   // A run is stored as 'running' when it starts, and completed -- status, phases,
   // samples -- in one transaction when it ends. Both throw UserError on a DB error.
   int64_t begin_run(int64_t cell_id, const RunRecord& run);

@@ -51,6 +51,10 @@ struct RunRecord {
   RunEvidence evidence;
   std::optional<WorkerReport> report;
   std::vector<std::string> limit_mismatches;  // requested vs in effect, when they differ
+  std::string cache_action;                   // what the cell's cache policy did before the run
+  std::optional<double> model_resident_pct;   // page-cache residency just before the spawn
+  std::optional<double> libtorch_resident_pct;
+  std::vector<std::string> warnings;          // codes (warnings.h)
   std::optional<LatencySummary> latency;
 };
 

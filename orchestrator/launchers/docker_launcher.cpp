@@ -58,7 +58,10 @@ class DockerLauncher final : public Launcher {
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
-  std::optional<Refusal> refuse(const CellSettings&) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+    if (settings.cache.mode == CachePolicy::Mode::kEvict)
+      return Refusal{"cache", "cache: evict cannot reach the copies of the files inside a docker image",
+                     "use cache: drop"};
     if (docker_.empty())
       return Refusal{"launcher", "docker is not installed (not found in PATH)", "apt-get install docker.io"};
     if (!engine_checked_) {

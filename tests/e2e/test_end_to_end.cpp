@@ -192,3 +192,60 @@ TEST_CASE("workers run as worker.user while the orchestrator keeps root", "[e2e]
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(DISTINCT worker_uid) FROM runs").getString() == "65534");
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'ok'").getInt() == 9);
 }
+
+TEST_CASE("cache drop makes library and model load cold, residency and major faults show why", "[.][page-cache-drop][e2e][root]") {
+  if (geteuid() != 0) test::skip("cache: drop needs root");
+  test::TempDir dir;
+  auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", "  cache: [drop, warm 2]\n")),
+                               "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  auto value = [&](const std::string& sql) { return db.execAndGet(sql).getDouble(); };
+  const std::string cold = " FROM run_phases WHERE cell = 'cache=drop' AND is_warmup = 0";
+  const std::string warm = " FROM run_phases WHERE cell = 'cache=warm 2' AND is_warmup = 0";
+  CHECK(value("SELECT MAX(libtorch_resident_pct)" + cold) < 5);
+  CHECK(value("SELECT MIN(libtorch_resident_pct)" + warm) > 50);
+  CHECK(value("SELECT MIN(major_faults)" + cold) > 50);
+  CHECK(value("SELECT MAX(major_faults)" + warm) < 10);
+  CHECK(value("SELECT MIN(library_load_ms)" + cold) > 1.3 * value("SELECT MAX(library_load_ms)" + warm));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.cache_policy = 'warm 2' "
+                      "AND r.is_warmup = 1").getInt() == 2);
+  CHECK_THAT(db.execAndGet("SELECT cache_action" + cold + " LIMIT 1").getString(), Catch::StartsWith("dropped all caches"));
+}
+
+TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-cache-evict][e2e][root]") {
+  if (geteuid() != 0) test::skip("needs root to become the unprivileged user 'nobody' for the test");
+  test::TempDir dir;
+  chmod(dir.path().c_str(), 0777);
+  const auto matrix = dir.write("m.yaml", tiny_matrix("", "  cache: [none, evict]\n"));
+  auto outcome = orch::run_process({{"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                     test::bin("orchestrator"), "run", matrix, "--db", dir.file("r.db"), "--lock",
+                                     dir.file("lock")}, {}, 300});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  auto value = [&](const std::string& sql) { return db.execAndGet(sql).getDouble(); };
+  CHECK(value("SELECT MIN(major_faults) FROM run_phases WHERE cell = 'cache=evict' AND is_warmup = 0") > 50);
+  CHECK(value("SELECT MAX(major_faults) FROM run_phases WHERE cell = 'cache=none' AND is_warmup = 0") < 10);
+  CHECK(value("SELECT MIN(library_load_ms) FROM run_phases WHERE cell = 'cache=evict' AND is_warmup = 0") >
+        1.3 * value("SELECT MAX(library_load_ms) FROM run_phases WHERE cell = 'cache=none' AND is_warmup = 0"));
+  // The kernel does not tell an unprivileged process what is cached: stored as unknown.
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE libtorch_resident_pct IS NOT NULL").getInt() == 0);
+}
+
+TEST_CASE("16 threads on one CPU carry the oversubscription warning, 1 thread does not", "[e2e]") {
+  test::TempDir dir;
+  auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", R"(  threads:
+    - {label: t1, launcher: taskset, cpuset: "0", env: {OMP_NUM_THREADS: "1"}}
+    - {label: t16, launcher: taskset, cpuset: "0", env: {OMP_NUM_THREADS: "16"}}
+)")), "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK_THAT(db.execAndGet("SELECT warnings FROM cell_summary WHERE cell = 't16'").getString(),
+             Catch::Contains("oversubscribed"));
+  CHECK_THAT(db.execAndGet("SELECT COALESCE(warnings, '') FROM cell_summary WHERE cell = 't1'").getString(),
+             !Catch::Contains("oversubscribed"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("oversubscribed"));
+}

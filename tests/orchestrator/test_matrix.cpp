@@ -217,3 +217,16 @@ TEST_CASE("two values of an axis may not share a label", "[matrix][errors]") {
   CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  p:\n    - {label: a, launcher: host}\n    - {label: a, launcher: cgroup}\n"),
              Catch::Contains("6:7: matrix.p: two values have the label 'a'"));
 }
+
+TEST_CASE("cache policies: none, drop, evict, warm N", "[matrix]") {
+  auto experiment = parse(std::string(kHeader) + "warmup_runs: 1\nmatrix:\n  cache: [none, evict, warm 3]\n");
+  REQUIRE(experiment.cells.size() == 3);
+  CHECK(experiment.cells[1].settings.cache.mode == orch::CachePolicy::Mode::kEvict);
+  CHECK(experiment.cells[2].label == "cache=warm 3");
+  CHECK(orch::warmup_runs_of(experiment, experiment.cells[0]) == 1);
+  CHECK(orch::warmup_runs_of(experiment, experiment.cells[2]) == 3);
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  cache: [sometimes]\n"),
+             Catch::Contains("4:11: cache: expected none, drop, evict or warm N, got 'sometimes'"));
+  CHECK_FALSE(orch::parse_cache_policy("warm -1"));
+  CHECK_FALSE(orch::parse_cache_policy("warm 2 extra"));
+}

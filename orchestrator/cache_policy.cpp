@@ -1,0 +1,150 @@
+// Page-cache policies and residency (see cache_policy.h).
+#include "cache_policy.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "supervisor.h"
+
+namespace orch {
+namespace {
+
+constexpr const char* kDropCaches = "/proc/sys/vm/drop_caches";
+
+std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+  return std::to_string(ms.count()) + " ms";
+}
+
+// The resolved paths `ldd` lists for `binary`.
+std::vector<std::string> ldd(const std::string& binary) {
+  std::vector<std::string> paths;
+  const auto output = capture_output({"/usr/bin/ldd", binary});
+  std::istringstream lines(output.text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string first, arrow, path;
+    words >> first >> arrow >> path;
+    if (arrow == "=>" && !path.empty() && path[0] == '/') paths.push_back(path);
+    else if (!first.empty() && first[0] == '/') paths.push_back(first);
+  }
+  return paths;
+}
+
+}  // namespace
+
+std::string CachePolicy::text() const {
+  switch (mode) {
+    case Mode::kNone: return "none";
+    case Mode::kDrop: return "drop";
+    case Mode::kEvict: return "evict";
+    case Mode::kWarm: return "warm " + std::to_string(warm_runs);
+  }
+  return "none";
+}
+
+std::optional<CachePolicy> parse_cache_policy(const std::string& text) {
+  if (text == "none") return CachePolicy{CachePolicy::Mode::kNone, 0};
+  if (text == "drop") return CachePolicy{CachePolicy::Mode::kDrop, 0};
+  if (text == "evict") return CachePolicy{CachePolicy::Mode::kEvict, 0};
+  std::istringstream words(text);
+  std::string word;
+  int runs = -1;
+  if (words >> word >> runs && word == "warm" && runs >= 0 && runs <= 1000 && words.eof())
+    return CachePolicy{CachePolicy::Mode::kWarm, runs};
+  return std::nullopt;
+}
+
+ColdStartFiles cold_start_files(const std::string& worker_program, const std::string& model_path) {
+  namespace fs = std::filesystem;
+  ColdStartFiles files;
+  files.model = model_path;
+  std::set<std::string> seen;
+  const std::string plugin = (fs::path(worker_program).parent_path() / "libbench_torch.so").string();
+  std::vector<std::string> roots = {worker_program};
+  if (fs::exists(plugin)) roots.push_back(plugin);
+  for (const auto& root : roots) {
+    std::vector<std::string> paths = ldd(root);
+    paths.insert(paths.begin(), root);
+    for (const auto& path : paths) {
+      std::error_code ec;
+      const std::string real = fs::canonical(path, ec).string();
+      if (ec || !seen.insert(real).second) continue;
+      files.libraries.push_back(real);
+      if (fs::path(real).filename().string().rfind("libtorch_cpu.so", 0) == 0) files.libtorch = real;
+    }
+  }
+  return files;
+}
+
+std::optional<double> resident_percent(const std::string& path) {
+  // Since Linux 5.2 mincore() tells the page-cache state only to whom could write the
+  // file (a side-channel fix); to anyone else it answers something else. No number
+  // beats a wrong one.
+  if (::geteuid() != 0 && ::access(path.c_str(), W_OK) != 0) return std::nullopt;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<double> percent;
+  if (::fstat(fd, &st) == 0 && st.st_size == 0) percent = 100.0;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    void* map = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED) {
+      const long page = ::sysconf(_SC_PAGESIZE);
+      const size_t pages = (st.st_size + page - 1) / page;
+      std::vector<unsigned char> resident(pages);
+      if (::mincore(map, st.st_size, resident.data()) == 0) {
+        size_t in_cache = 0;
+        for (unsigned char flag : resident) in_cache += flag & 1;
+        percent = 100.0 * in_cache / pages;
+      }
+      ::munmap(map, st.st_size);
+    }
+  }
+  ::close(fd);
+  return percent;
+}
+
+std::optional<std::string> cache_policy_problem(const CachePolicy& policy) {
+  if (policy.mode == CachePolicy::Mode::kDrop && ::access(kDropCaches, W_OK) != 0)
+    return std::string("cache: drop needs root (it writes ") + kDropCaches + ")";
+  return std::nullopt;
+}
+
+std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files) {
+  const auto start = std::chrono::steady_clock::now();
+  if (policy.mode == CachePolicy::Mode::kDrop) {
+    ::sync();
+    const int fd = ::open(kDropCaches, O_WRONLY | O_CLOEXEC);
+    const bool dropped = fd >= 0 && ::write(fd, "3", 1) == 1;
+    const std::string error = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return dropped ? "dropped all caches in " + elapsed_ms(start) : "could not drop caches: " + error;
+  }
+  if (policy.mode == CachePolicy::Mode::kEvict) {
+    std::vector<std::string> all = files.libraries;
+    all.push_back(files.model);
+    int evicted = 0;
+    for (const auto& path : all) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      if (::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
+      ::close(fd);
+    }
+    return "evicted " + std::to_string(evicted) + " of " + std::to_string(all.size()) + " files in " +
+           elapsed_ms(start);
+  }
+  return "";
+}
+
+}  // namespace orch

@@ -1,0 +1,69 @@
+// Trust warnings (see warnings.h).
+#include "warnings.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "cgroups/cgroup_files.h"
+
+namespace orch {
+
+std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes) {
+  std::vector<std::string> codes;
+  if (run.latency && run.latency->cv > kMaxCv) codes.push_back("cv");
+  if (run.evidence.cgroup && run.evidence.cgroup->throttled_ms.value_or(0) > 0) codes.push_back("throttled");
+  if (run.report) {
+    const auto& runtime = run.report->runtime;
+    const int threads = std::max(runtime.intra_op_threads, runtime.threads_observed);
+    if (!runtime.allowed_cpus.empty() && threads > static_cast<int>(runtime.allowed_cpus.size()))
+      codes.push_back("oversubscribed");
+  }
+  if (!run.limit_mismatches.empty()) codes.push_back("limits");
+  if (swap_used_bytes > 0) codes.push_back("swap");
+  return codes;
+}
+
+std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms) {
+  if (cold_start_ms.size() < 3) return {};
+  std::vector<double> rest(cold_start_ms.begin() + 1, cold_start_ms.end());
+  std::sort(rest.begin(), rest.end());
+  const size_t n = rest.size();
+  const double median = n % 2 ? rest[n / 2] : (rest[n / 2 - 1] + rest[n / 2]) / 2;
+  if (median > 0 && cold_start_ms.front() > kFirstRunSlowFactor * median) return {"first-run-slow"};
+  return {};
+}
+
+HostState read_host_state(int online_cpus) {
+  HostState host;
+  host.online_cpus = online_cpus;
+  host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
+  std::ifstream("/proc/loadavg") >> host.load_average_1m;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  long long value = 0, total = 0, free = 0;
+  std::string unit;
+  while (meminfo >> key >> value) {
+    std::getline(meminfo, unit);
+    if (key == "SwapTotal:") total = value;
+    if (key == "SwapFree:") free = value;
+  }
+  host.swap_used_bytes = (total - free) * 1024;
+  return host;
+}
+
+std::vector<std::string> host_warnings(const HostState& host) {
+  std::vector<std::string> codes;
+  if (!host.governor.empty() && host.governor != "performance") codes.push_back("governor");
+  if (host.load_average_1m > kHighLoadPerCpu * host.online_cpus) codes.push_back("load");
+  if (host.swap_used_bytes > 0) codes.push_back("swap");
+  return codes;
+}
+
+std::string join_codes(const std::vector<std::string>& codes) {
+  std::string text;
+  for (const auto& code : codes) text += (text.empty() ? "" : ",") + code;
+  return text;
+}
+
+}  // namespace orch
