@@ -101,16 +101,6 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   verify_limits(cell.settings, run);
 }
 
-// Cold start of an ok run: what the page cache decides.
-std::optional<double> cold_start_ms(const RunRecord& run) {
-  if (run.status != RunStatus::kOk || !run.report) return std::nullopt;
-  double total = 0;
-  for (const auto& phase : run.report->phases)
-    if (phase.name == "library_load" || phase.name == "model_load" || phase.name == "first_inference")
-      total += phase.duration_ms;
-  return total;
-}
-
 // "3m05s" left, from the mean duration of the runs so far.
 std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
   if (done == 0) return "?";
@@ -137,7 +127,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   if (!warnings.empty())
     spdlog::warn("host: {} (governor '{}', load average {}, swap used {} MiB); see README: Warnings",
                  join_codes(warnings), host.governor, host.load_average_1m, host.swap_used_bytes >> 20);
-  return {store.begin_experiment(experiment, system, cell_commands, join_codes(warnings)), {}};
+  const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version()};
+  return {store.begin_experiment(experiment, system, cell_commands, context), {}};
 }
 
 }  // namespace
@@ -159,7 +150,6 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   int done = 0;
   for (const auto& cell : experiment.cells) {
     const int runs_per_cell = warmup_runs_of(experiment, cell) + experiment.runs;
-    std::vector<double> cold_starts;  // of this cell's measured ok runs, for cell_warnings
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
       if (opened.finished.count({cell.index, run_index})) continue;
       if (stop_signal() != 0) break;
@@ -171,7 +161,6 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       execute_run(experiment, launchers, cell, scratch.path(), run);
       run.warnings = run_warnings(run, swap_before);
       store.record_run(run_id, cell_id, run);
-      if (auto ms = cold_start_ms(run); ms && !run.warmup) cold_starts.push_back(*ms);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       --left;
@@ -180,8 +169,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                    runs_per_cell, run.warmup ? " (warm-up)" : "", describe(run),
                    eta(std::chrono::steady_clock::now() - started, done, left));
     }
-    if (const auto warnings = cell_warnings(cold_starts); !warnings.empty())
-      store.set_cell_warnings(ids.cell_ids.at(cell.index), join_codes(warnings));
+    store.update_cell_statistics(ids.cell_ids.at(cell.index));
   }
   outcome.interrupted = stop_signal() != 0;
   store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");

@@ -57,6 +57,7 @@ void copy_setting(const std::string& key, const CellSettings& from, CellSettings
   else if (key == "env") to.env = from.env;
   else if (key == "namespaces") to.namespaces = from.namespaces;
   else if (key == "cache") to.cache = from.cache;
+  else if (key == "torch_threads") to.threads = from.threads;
 }
 
 // "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them.
@@ -339,6 +340,15 @@ class MatrixParser {
     return names;
   }
 
+  CellSettings::Threads threads(const YAML::Node& map) const {
+    CellSettings::Threads counts;
+    for_each_entry(map, "torch_threads", {"intra_op", "inter_op"}, [&](const std::string& key, const YAML::Node& value) {
+      (key == "intra_op" ? counts.intra_op : counts.inter_op) =
+          static_cast<int>(integer(value, "torch_threads." + key, 1, 1024));
+    });
+    return counts;
+  }
+
   CachePolicy cache(const YAML::Node& value) const {
     auto policy = parse_cache_policy(string(value, "cache"));
     if (!policy) fail(value, "cache: expected none, drop, evict or warm N, got " + describe(value));
@@ -365,6 +375,9 @@ class MatrixParser {
     } else if (key == "namespaces") {
       v.namespaces = namespaces(value);
       text = "ns=" + join(v.namespaces, "+");
+    } else if (key == "torch_threads") {
+      v.threads = threads(value);
+      text = "torch_threads=" + std::to_string(v.threads.intra_op) + "/" + std::to_string(v.threads.inter_op);
     } else if (key == "cache") {
       v.cache = cache(value);
       text = "cache=" + v.cache.text();
@@ -486,8 +499,8 @@ const std::vector<std::string>& launcher_names() {
 }
 
 const std::vector<std::string>& setting_names() {
-  static const std::vector<std::string> names = {"launcher", "cpuset",     "cpu_quota", "memory",
-                                                 "env",      "namespaces", "cache"};
+  static const std::vector<std::string> names = {"launcher",   "cpuset", "cpu_quota", "memory", "env",
+                                                 "namespaces", "cache",  "torch_threads"};
   return names;
 }
 

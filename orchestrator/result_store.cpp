@@ -180,7 +180,7 @@ void ResultStore::migrate() {
 
 ResultStore::ExperimentIds ResultStore::begin_experiment(
     const Experiment& experiment, const SystemInfo& system,
-    const std::vector<std::string>& cell_commands, const std::string& host_warnings) {
+    const std::vector<std::string>& cell_commands, const HostContext& host) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_);
   insert_row("experiments", {{"name", experiment.name},
@@ -194,7 +194,13 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                              {"online_cpus", format_cpu_list(system.online_cpus)},
                              {"orchestrator_version", std::string(orchestrator_version())},
                              {"orchestrator_pid", int64_t{getpid()}},
-                             {"warnings", optional_text(host_warnings)}});
+                             {"warnings", optional_text(host.warnings)},
+                             {"governor", optional_text(host.governor)},
+                             {"boost", optional_text(system.boost)},
+                             {"smt", system.threads_per_core > 0
+                                         ? Value(std::to_string(system.threads_per_core) + " threads per core")
+                                         : Value()},
+                             {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   const WorkerSettings& worker = experiment.worker;
@@ -343,11 +349,34 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
   });
 }
 
-void ResultStore::set_cell_warnings(int64_t cell_id, const std::string& codes) {
+void ResultStore::update_cell_statistics(int64_t cell_id) {
   guarded([&] {
-    SQLite::Statement update(*db_, "UPDATE cells SET warnings = ? WHERE id = ?");
-    update.bind(1, codes);
-    update.bind(2, cell_id);
+    SQLite::Statement runs(*db_, R"sql(
+        SELECT r.latency_p50_ms, COALESCE(p.cold_start_ms, 0) FROM runs r
+          LEFT JOIN (SELECT run_id, SUM(duration_ms) AS cold_start_ms FROM phases
+                      WHERE name IN ('library_load', 'model_load', 'first_inference') GROUP BY run_id) p
+            ON p.run_id = r.id
+         WHERE r.cell_id = ? AND r.is_warmup = 0 AND r.status = 'ok' ORDER BY r.run_index)sql");
+    runs.bind(1, cell_id);
+    std::vector<double> p50s, cold_starts;
+    while (runs.executeStep()) {
+      p50s.push_back(runs.getColumn(0).getDouble());
+      cold_starts.push_back(runs.getColumn(1).getDouble());
+    }
+    SQLite::Statement update(*db_, "UPDATE cells SET latency_p50_ci_low_ms = ?, latency_p50_ci_high_ms = ?, "
+                                   "run_to_run_cv = ?, warnings = ? WHERE id = ?");
+    if (p50s.empty()) {
+      for (int i = 1; i <= 3; ++i) update.bind(i);
+    } else {
+      const ConfidenceInterval ci = bootstrap_median_ci(p50s);
+      update.bind(1, ci.low);
+      update.bind(2, ci.high);
+      update.bind(3, coefficient_of_variation(p50s));
+    }
+    const std::string warnings = join_codes(cell_warnings(cold_starts));
+    if (warnings.empty()) update.bind(4);
+    else update.bind(4, warnings);
+    update.bind(5, cell_id);
     update.exec();
   });
 }
@@ -368,7 +397,9 @@ Table ResultStore::cell_summary(int64_t experiment_id) {
              ROUND(effective_memory_limit_bytes / 1048576.0) AS "mem limit MiB",
              library_load_ms AS "lib load ms", model_load_ms AS "model load ms",
              first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
-             latency_p50_ms AS "p50 ms", latency_p99_ms AS "p99 ms",
+             latency_p50_ms AS "p50 ms",
+             ROUND(latency_p50_ci_low_ms, 2) || '-' || ROUND(latency_p50_ci_high_ms, 2) AS "p50 95% CI",
+             latency_p99_ms AS "p99 ms",
              throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
              ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
              involuntary_ctx_switches AS "invol cs",

@@ -27,6 +27,13 @@ namespace orch {
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 using Columns = std::vector<std::pair<std::string, Value>>;
 
+// What the orchestrator knows about the machine beyond SystemInfo at the start.
+struct HostContext {
+  std::string warnings;  // codes (warnings.h)
+  std::string governor;
+  int cgroup_version = 0;
+};
+
 class ResultStore {
  public:
   // Creates the file if needed. Throws UserError when it cannot be opened or its
@@ -42,11 +49,12 @@ class ResultStore {
     std::vector<int64_t> cell_ids;  // by cell index
   };
   // `cell_commands` are the cells' command lines as `plan` shows them.
-  // `host_warnings`: codes about the machine at the start (warnings.h).
   ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
                                  const std::vector<std::string>& cell_commands,
-                                 const std::string& host_warnings = "");
-  void set_cell_warnings(int64_t cell_id, const std::string& codes);
+                                 const HostContext& host = {});
+  // From the cell's measured ok runs in the DB (so a resumed cell counts them all):
+  // the bootstrap CI of the median p50, the run-to-run CV, and cell warnings.
+  void update_cell_statistics(int64_t cell_id);
   // A run is stored as 'running' when it starts, and completed -- status, phases,
   // samples -- in one transaction when it ends. Both throw UserError on a DB error.
   int64_t begin_run(int64_t cell_id, const RunRecord& run);

@@ -57,6 +57,15 @@ SystemInfo collect_system_info() {
     for (long cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); ++cpu) info.online_cpus.push_back(cpu);
   }
   info.allowed_cpus = affinity();
+  try {
+    info.threads_per_core = static_cast<int>(
+        parse_cpu_list(first_line("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list")).size());
+  } catch (const std::invalid_argument&) {
+  }
+  const std::string boost = first_line("/sys/devices/system/cpu/cpufreq/boost");
+  const std::string no_turbo = first_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
+  if (!boost.empty()) info.boost = boost == "1" ? "on" : "off";
+  else if (!no_turbo.empty()) info.boost = no_turbo == "1" ? "off" : "on";
   return info;
 }
 

@@ -13,6 +13,8 @@ struct SystemInfo {
   std::string cpu_model;  // /proc/cpuinfo "model name"
   std::vector<int> online_cpus;   // /sys/devices/system/cpu/online
   std::vector<int> allowed_cpus;  // this process's affinity: the most a child can get
+  int threads_per_core = 0;       // SMT: CPUs in cpu0's thread_siblings_list; 0 if unknown
+  std::string boost;              // "on"/"off" from cpufreq/boost or intel_pstate/no_turbo; "" if unknown
 };
 
 SystemInfo collect_system_info();

@@ -22,6 +22,7 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
 // first-run-slow: the first measured run's cold start (library_load + model_load +
 // first_inference) is more than kFirstRunSlowFactor x the median of the others.
 // `cold_start_ms` holds the measured ok runs of a cell, in run order.
+// (ResultStore::update_cell_statistics reads them from the DB.)
 std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms);
 
 // The machine at the start of an experiment.

@@ -3,10 +3,11 @@
 
 namespace orch {
 
-std::vector<std::string> worker_argv(const WorkerSettings& worker, const RunArguments& run) {
+std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
+                                     const RunArguments& run) {
   std::string shape;
   for (auto dim : worker.input_shape) shape += (shape.empty() ? "" : ",") + std::to_string(dim);
-  return {worker.program,
+  std::vector<std::string> argv = {worker.program,
           "--model", worker.model_path,
           "--input-shape", shape,
           "--device", worker.device,
@@ -14,6 +15,9 @@ std::vector<std::string> worker_argv(const WorkerSettings& worker, const RunArgu
           "--iterations", std::to_string(worker.iterations),
           "--spawn-ns", run.spawn_ns,
           "--result", run.result_path};
+  if (cell.threads.intra_op > 0) argv.insert(argv.end(), {"--intra-op-threads", std::to_string(cell.threads.intra_op)});
+  if (cell.threads.inter_op > 0) argv.insert(argv.end(), {"--inter-op-threads", std::to_string(cell.threads.inter_op)});
+  return argv;
 }
 
 std::string quote_command(const std::vector<std::string>& argv) {

@@ -16,7 +16,9 @@ struct RunArguments {
   std::string run_name = "<run-name>";  // unique per run; names its cgroup, scope or container
 };
 
-std::vector<std::string> worker_argv(const WorkerSettings& worker, const RunArguments& run);
+// The cell's settings give the thread counts set through LibTorch's API.
+std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
+                                     const RunArguments& run);
 
 // argv as a POSIX shell would need it typed, for display and for the DB. Never executed.
 std::string quote_command(const std::vector<std::string>& argv);

@@ -17,7 +17,7 @@ class CgroupLauncher final : public Launcher {
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    return {worker_argv(worker, run), settings.env, worker_credentials(worker)};
+    return {worker_argv(worker, settings, run), settings.env, worker_credentials(worker)};
   }
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,

@@ -102,7 +102,7 @@ class DockerLauncher final : public Launcher {
     inside.model_path = model_inside;
     RunArguments run_inside = run;
     run_inside.result_path = result_inside;
-    const auto worker_command = worker_argv(inside, run_inside);
+    const auto worker_command = worker_argv(inside, settings, run_inside);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

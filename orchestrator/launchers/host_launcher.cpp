@@ -11,7 +11,7 @@ class HostLauncher final : public Launcher {
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    return {worker_argv(worker, run), settings.env, worker_credentials(worker)};
+    return {worker_argv(worker, settings, run), settings.env, worker_credentials(worker)};
   }
 };
 

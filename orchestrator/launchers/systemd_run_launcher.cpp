@@ -54,7 +54,7 @@ class SystemdRunLauncher final : public Launcher {
     if (settings.memory_bytes)
       argv.insert(argv.end(), {"-p", "MemoryMax=" + std::to_string(*settings.memory_bytes), "-p", "MemorySwapMax=0"});
     for (const auto& [name, value] : settings.env) argv.push_back("--setenv=" + name + "=" + value);
-    const auto worker_command = worker_argv(worker, run);
+    const auto worker_command = worker_argv(worker, settings, run);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

@@ -25,7 +25,7 @@ class TasksetLauncher final : public Launcher {
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
     LaunchCommand launch{{taskset_, "-c", format_cpu_list(settings.cpuset)}, settings.env, worker_credentials(worker)};
-    const auto argv = worker_argv(worker, run);
+    const auto argv = worker_argv(worker, settings, run);
     launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;
   }

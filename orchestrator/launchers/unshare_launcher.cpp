@@ -37,7 +37,7 @@ class UnshareLauncher final : public Launcher {
     if (worker.user)  // unshare needs root for --pid; it switches after making the namespaces
       launch.argv.insert(launch.argv.end(), {"--setgid", std::to_string(worker.user->gid), "--setuid",
                                              std::to_string(worker.user->uid)});
-    const auto argv = worker_argv(worker, run);
+    const auto argv = worker_argv(worker, settings, run);
     launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;
   }

@@ -1,5 +1,6 @@
--- Schema v4: cache policy per cell, page-cache residency before each run, and the
--- warnings that say when a number should not be trusted. Views recreated with the
+-- Schema v4: cache policy per cell, page-cache residency before each run, the
+-- warnings that say when a number should not be trusted, per-cell statistics
+-- across runs, and more about the host. Views recreated with the
 -- new columns appended.
 
 ALTER TABLE cells ADD COLUMN cache_policy TEXT NOT NULL DEFAULT 'none';  -- none | drop | evict | warm N
@@ -9,6 +10,13 @@ ALTER TABLE runs ADD COLUMN model_resident_pct REAL;      -- of the model file i
 ALTER TABLE runs ADD COLUMN libtorch_resident_pct REAL;   -- of libtorch_cpu.so, before the run
 ALTER TABLE runs ADD COLUMN warnings TEXT;                -- codes, e.g. cv,oversubscribed
 ALTER TABLE experiments ADD COLUMN warnings TEXT;         -- host codes at the start: governor, load, swap
+ALTER TABLE experiments ADD COLUMN smt TEXT;              -- threads per core, from cpu0's thread_siblings_list
+ALTER TABLE experiments ADD COLUMN governor TEXT;         -- cpu0's scaling_governor; NULL without cpufreq
+ALTER TABLE experiments ADD COLUMN boost TEXT;            -- cpufreq boost / intel_pstate turbo; NULL if unknown
+ALTER TABLE experiments ADD COLUMN cgroup_version INTEGER;
+ALTER TABLE cells ADD COLUMN latency_p50_ci_low_ms REAL;  -- bootstrap 95% CI of the median of run p50s
+ALTER TABLE cells ADD COLUMN latency_p50_ci_high_ms REAL;
+ALTER TABLE cells ADD COLUMN run_to_run_cv REAL;          -- CV of the measured runs' p50s
 
 DROP VIEW cell_summary;
 DROP VIEW run_phases;
@@ -155,6 +163,9 @@ SELECT c.experiment_id,
            WHERE r.cell_id = c.id AND r.is_warmup = 0 AND r.warnings IS NOT NULL AND r.warnings <> ''
           UNION
           SELECT value FROM json_each('["' || REPLACE(c.warnings, ',', '","') || '"]')
-           WHERE c.warnings IS NOT NULL AND c.warnings <> '')) AS warnings
+           WHERE c.warnings IS NOT NULL AND c.warnings <> '')) AS warnings,
+       ROUND(c.latency_p50_ci_low_ms, 3) AS latency_p50_ci_low_ms,
+       ROUND(c.latency_p50_ci_high_ms, 3) AS latency_p50_ci_high_ms,
+       ROUND(c.run_to_run_cv, 4) AS run_to_run_cv
 FROM cells c
 LEFT JOIN medians m ON m.cell_id = c.id;

@@ -249,3 +249,20 @@ TEST_CASE("16 threads on one CPU carry the oversubscription warning, 1 thread do
              !Catch::Contains("oversubscribed"));
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("oversubscribed"));
 }
+
+TEST_CASE("thread counts set through LibTorch's API take effect where env variables do not", "[e2e]") {
+  test::TempDir dir;
+  auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", R"(  how:
+    - {label: env, env: {OMP_NUM_THREADS: "2", TORCH_NUM_INTEROP_THREADS: "2"}}
+    - {label: api, torch_threads: {intra_op: 2, inter_op: 2}}
+)")), "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  auto threads = [&](const std::string& cell) {
+    return db.execAndGet("SELECT intra_op_threads || '/' || inter_op_threads FROM cell_summary WHERE cell = '" +
+                         cell + "'").getString();
+  };
+  CHECK(threads("env") == "2/1");  // LibTorch reads OMP_NUM_THREADS, not TORCH_NUM_INTEROP_THREADS
+  CHECK(threads("api") == "2/2");
+}

@@ -34,7 +34,12 @@ TEST_CASE("the worker argv carries every worker setting and the per-run values",
   const std::vector<std::string> expected = {
       "/opt/bench_worker", "--model", "/models/m.pt", "--input-shape", "2,3,64,64", "--device", "cpu",
       "--warmup-iterations", "5", "--iterations", "50", "--spawn-ns", "123", "--result", "/tmp/r.json"};
-  CHECK(orch::worker_argv(experiment.worker, {"123", "/tmp/r.json"}) == expected);
+  CHECK(orch::worker_argv(experiment.worker, {}, {"123", "/tmp/r.json"}) == expected);
+  orch::CellSettings api_threads;
+  api_threads.threads = {4, 2};
+  auto with_threads = orch::worker_argv(experiment.worker, api_threads, {"123", "/tmp/r.json"});
+  CHECK(std::vector<std::string>(with_threads.end() - 4, with_threads.end()) ==
+        std::vector<std::string>{"--intra-op-threads", "4", "--inter-op-threads", "2"});
 }
 
 TEST_CASE("host runs the worker as is, with the cell's env", "[argv]") {

@@ -178,3 +178,27 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
   CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "running");
   CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 1);  // the finished run is intact
 }
+
+TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from the stored runs", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  // model_load stands for the cold start here: the first measured run is 3x the others.
+  store_run(store, ids.cell_ids[0], ok_run(0, false, 300, {9}));
+  store_run(store, ids.cell_ids[0], ok_run(1, false, 100, {10}));
+  store_run(store, ids.cell_ids[0], ok_run(2, false, 100, {11}));
+  store_run(store, ids.cell_ids[0], ok_run(3, false, 100, {10}));
+  store.update_cell_statistics(ids.cell_ids[0]);
+  store.update_cell_statistics(ids.cell_ids[1]);  // no runs: NULLs
+  SQLite::Database db(dir.file("r.db"));
+  SQLite::Statement row(db, "SELECT latency_p50_ci_low_ms, latency_p50_ci_high_ms, run_to_run_cv, warnings, "
+                            "latency_p50_ms FROM cell_summary WHERE cell_index = 0");
+  REQUIRE(row.executeStep());
+  CHECK(row.getColumn(0).getDouble() >= 9);
+  CHECK(row.getColumn(1).getDouble() <= 11);
+  CHECK(row.getColumn(0).getDouble() <= row.getColumn(4).getDouble());
+  CHECK(row.getColumn(1).getDouble() >= row.getColumn(4).getDouble());
+  CHECK(row.getColumn(2).getDouble() == Approx(orch::coefficient_of_variation({9, 10, 11, 10})).epsilon(0.001));
+  CHECK(row.getColumn(3).getString() == "first-run-slow");
+  CHECK(db.execAndGet("SELECT latency_p50_ci_low_ms IS NULL FROM cell_summary WHERE cell_index = 1").getInt() == 1);
+}
