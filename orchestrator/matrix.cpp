@@ -58,6 +58,7 @@ void copy_setting(const std::string& key, const CellSettings& from, CellSettings
   else if (key == "namespaces") to.namespaces = from.namespaces;
   else if (key == "cache") to.cache = from.cache;
   else if (key == "torch_threads") to.threads = from.threads;
+  else if (key == "program") to.program = from.program;
 }
 
 // "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them.
@@ -218,12 +219,16 @@ class MatrixParser {
     return path.string();
   }
 
+  std::string executable(const YAML::Node& value, const std::string& key) const {
+    const std::string path = existing_file(value, key);
+    if (access(path.c_str(), X_OK) != 0) fail(value, key + ": " + path + " is not executable");
+    return path;
+  }
+
   void parse_worker(const YAML::Node& map, WorkerSettings& worker) const {
     for_each_entry(map, "worker", kWorkerKeys, [&](const std::string& key, const YAML::Node& value) {
       if (key == "program") {
-        worker.program = existing_file(value, "worker.program");
-        if (access(worker.program.c_str(), X_OK) != 0)
-          fail(value, "worker.program: " + worker.program + " is not executable");
+        worker.program = executable(value, "worker.program");
       } else if (key == "model") {
         worker.model_path = existing_file(value, "worker.model");
       } else if (key == "input_shape") {
@@ -375,6 +380,9 @@ class MatrixParser {
     } else if (key == "namespaces") {
       v.namespaces = namespaces(value);
       text = "ns=" + join(v.namespaces, "+");
+    } else if (key == "program") {
+      v.program = executable(value, "program");
+      text = "program=" + fs::path(v.program).filename().string();
     } else if (key == "torch_threads") {
       v.threads = threads(value);
       text = "torch_threads=" + std::to_string(v.threads.intra_op) + "/" + std::to_string(v.threads.inter_op);
@@ -500,7 +508,7 @@ const std::vector<std::string>& launcher_names() {
 
 const std::vector<std::string>& setting_names() {
   static const std::vector<std::string> names = {"launcher",   "cpuset", "cpu_quota", "memory", "env",
-                                                 "namespaces", "cache",  "torch_threads"};
+                                                 "namespaces", "cache",  "torch_threads", "program"};
   return names;
 }
 

@@ -50,6 +50,7 @@ struct CellSettings {
   std::map<std::string, std::string> env;   // set for the worker; other thread variables are removed
   std::vector<std::string> namespaces;      // launcher unshare: extra namespaces (ipc, net, uts)
   CachePolicy cache;                        // page cache before each run (cache_policy.h)
+  std::string program;                      // this cell's worker; "" for worker.program
   // torch_threads: thread pools set through LibTorch's API (at::set_num_threads, at::set_num_interop_threads),
   // which wins over the environment; 0 leaves LibTorch's own choice.
   struct Threads {

@@ -7,7 +7,7 @@ std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSet
                                      const RunArguments& run) {
   std::string shape;
   for (auto dim : worker.input_shape) shape += (shape.empty() ? "" : ",") + std::to_string(dim);
-  std::vector<std::string> argv = {worker.program,
+  std::vector<std::string> argv = {cell.program.empty() ? worker.program : cell.program,
           "--model", worker.model_path,
           "--input-shape", shape,
           "--device", worker.device,

@@ -59,6 +59,9 @@ class DockerLauncher final : public Launcher {
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
   std::optional<Refusal> refuse(const CellSettings& settings) const override {
+    if (!settings.program.empty())
+      return Refusal{"program", "launcher docker runs the image's bundled worker, not " + settings.program,
+                     "compare other workers with a launcher that runs host programs"};
     if (settings.cache.mode == CachePolicy::Mode::kEvict)
       return Refusal{"cache", "cache: evict cannot reach the copies of the files inside a docker image",
                      "use cache: drop"};
@@ -99,10 +102,12 @@ class DockerLauncher final : public Launcher {
                              worker.docker_image});
     WorkerSettings inside = worker;
     inside.program = kWorker;
+    CellSettings bundled = settings;
+    bundled.program.clear();
     inside.model_path = model_inside;
     RunArguments run_inside = run;
     run_inside.result_path = result_inside;
-    const auto worker_command = worker_argv(inside, settings, run_inside);
+    const auto worker_command = worker_argv(inside, bundled, run_inside);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

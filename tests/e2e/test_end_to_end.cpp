@@ -266,3 +266,18 @@ TEST_CASE("thread counts set through LibTorch's API take effect where env variab
   CHECK(threads("env") == "2/1");  // LibTorch reads OMP_NUM_THREADS, not TORCH_NUM_INTEROP_THREADS
   CHECK(threads("api") == "2/2");
 }
+
+TEST_CASE("one matrix compares the C++ worker with the Python one, import torch included", "[e2e]") {
+  test::TempDir dir;
+  const std::string python_worker = std::string(ORCH_TEST_SOURCE_DIR) + "/worker/python/bench_worker.py";
+  auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", "  worker_kind:\n"
+      "    - {label: cpp}\n    - {label: python, program: " + python_worker + "}\n")), "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM run_phases WHERE cell = 'python' AND status = 'ok' AND latency_n = 20 "
+                      "AND library_load_ms > 0 AND model_load_ms > 0").getInt() == 3);
+  CHECK_THAT(db.execAndGet("SELECT r.command_line FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'python' LIMIT 1")
+                 .getString(), Catch::StartsWith(python_worker));
+  CHECK(db.execAndGet("SELECT COUNT(DISTINCT name) FROM phases").getInt() == 7);  // the same phases from both
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Keeps schemas/ honest: every shipped matrix validates against matrix.schema.json,
-broken ones with an unknown key or a wrong type do not, and a real report of the
-bundled worker validates against worker-result.schema.json.
+broken ones with an unknown key or a wrong type do not, and real reports of both
+workers (C++ and Python) validate against worker-result.schema.json.
 
 Usage: check_schemas.py SOURCE_DIR BIN_DIR MODELS_DIR
 """
@@ -44,13 +44,14 @@ for name in ("unknown_key.yaml", "wrong_type.yaml", "empty_matrix.yaml", "unknow
 
 report_schema = schema("worker-result.schema.json")
 jsonschema.Draft202012Validator.check_schema(report_schema)
+workers = (os.path.join(bin_dir, "bench_worker"), os.path.join(source, "worker", "python", "bench_worker.py"))
 with tempfile.TemporaryDirectory() as tmp:
-    for model in ("tiny_cnn.pt", "missing.pt"):  # a success and a failure report
+    for worker, model in [(w, m) for w in workers for m in ("tiny_cnn.pt", "missing.pt")]:  # success, failure
         result = os.path.join(tmp, "report.json")
-        subprocess.run([os.path.join(bin_dir, "bench_worker"), "--model", os.path.join(models, model),
+        subprocess.run([worker, "--model", os.path.join(models, model),
                         "--input-shape", "1,3,16,16", "--iterations", "3", "--spawn-ns", "1",
                         "--result", result], check=False, capture_output=True)
         with open(result) as f:
             report = json.load(f)
         jsonschema.validate(report, report_schema)
-        print(f"valid worker report ({report['status']}) for {model}")
+        print(f"valid worker report ({report['status']}) from {os.path.basename(worker)} for {model}")

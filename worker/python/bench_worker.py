@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""bench_worker.py: the seeds' Python benchmark as an orchestrator worker.
+
+Speaks the same protocol as the C++ bench_worker (schemas/worker-result.schema.json),
+so one matrix can compare them (cell setting `program`). `import torch` is its
+library_load phase. Runs with Debian's python3-torch (/usr/bin/python3).
+"""
+import time
+
+MAIN_NS = time.monotonic_ns()  # CLOCK_MONOTONIC, the clock the orchestrator's --spawn-ns uses
+
+import argparse  # noqa: E402 (the clock above must come first)
+import json
+import os
+import resource
+import sys
+
+THREAD_ENV_PREFIXES = ("OMP_", "GOMP_", "KMP_", "MKL_", "OPENBLAS_", "GOTO_", "BLIS_", "TORCH_", "VECLIB_")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model")
+    parser.add_argument("--input-shape", default="1,3,224,224")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--warmup-iterations", type=int, default=10)
+    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--intra-op-threads", type=int, default=0)
+    parser.add_argument("--inter-op-threads", type=int, default=0)
+    parser.add_argument("--spawn-ns", type=int, default=0)
+    parser.add_argument("--result")
+    parser.add_argument("--probe-device")
+    return parser.parse_args()
+
+
+class Phases:
+    """Times named phases on the monotonic clock, as offsets from the origin."""
+
+    def __init__(self, doc, origin_ns):
+        self.doc, self.origin_ns = doc, origin_ns
+
+    def run(self, name, fn):
+        self.doc["failed_phase"] = name
+        start = time.monotonic_ns()
+        value = fn()
+        self.doc["phases"].append({"name": name, "start_ms": (start - self.origin_ns) / 1e6,
+                                   "duration_ms": (time.monotonic_ns() - start) / 1e6})
+        del self.doc["failed_phase"]
+        return value
+
+
+def blas_libraries():
+    found = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1] if "/" in line else ""
+            name = os.path.basename(path)
+            if "blas" in name or "mkl_" in name or "blis" in name:
+                found.add(os.path.realpath(path))
+    return sorted(found)
+
+
+def own_limits():
+    """The tightest CPU quota and memory limit above this process (cgroup v1 or v2)."""
+    mounts, paths = {}, {}
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            _, point, kind, options = line.split()[:4]
+            if kind == "cgroup2":
+                mounts[""] = point
+            elif kind == "cgroup":
+                for option in options.split(","):
+                    mounts[option] = point
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                paths[controller] = path
+
+    def folder(controller):
+        nested = mounts[controller] + ("" if paths[controller] == "/" else paths[controller])
+        return nested if os.path.isdir(nested) else mounts[controller]
+
+    def tightest(controller, read):
+        best, here = None, folder(controller)
+        while True:
+            try:
+                value = read(here)
+            except (OSError, ValueError):
+                value = None
+            if value is not None and (best is None or value < best):
+                best = value
+            if len(here) <= len(mounts[controller]):
+                return best
+            here = os.path.dirname(here)
+
+    def text(path):
+        with open(path) as f:
+            return f.read().strip()
+
+    result = {"version": 0, "path": "", "cpus": ""}
+    if "memory" in mounts and "memory" in paths:
+        result.update(version=1, path=paths["memory"])
+        limit = tightest("memory", lambda d: int(text(d + "/memory.limit_in_bytes")))
+        if limit is not None and limit < 1 << 60:
+            result["memory_limit_bytes"] = limit
+        if "cpu" in mounts and "cpu" in paths:
+            def quota(d):
+                q, p = int(text(d + "/cpu.cfs_quota_us")), int(text(d + "/cpu.cfs_period_us"))
+                return 100.0 * q / p if q > 0 else None
+            value = tightest("cpu", quota)
+            if value is not None:
+                result["cpu_quota_percent"] = value
+        if "cpuset" in mounts and "cpuset" in paths:
+            try:
+                result["cpus"] = text(folder("cpuset") + "/cpuset.effective_cpus")
+            except OSError:
+                pass
+    elif "" in mounts and "" in paths:
+        result.update(version=2, path=paths[""])
+        def memory(d):
+            v = text(d + "/memory.max")
+            return None if v == "max" else int(v)
+        def quota(d):
+            q, p = text(d + "/cpu.max").split()
+            return None if q == "max" else 100.0 * int(q) / int(p)
+        for key, read in (("memory_limit_bytes", memory), ("cpu_quota_percent", quota)):
+            value = tightest("", read)
+            if value is not None:
+                result[key] = value
+    return result
+
+
+def usage():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"user_cpu_ms": ru.ru_utime * 1e3, "sys_cpu_ms": ru.ru_stime * 1e3, "max_rss_kib": ru.ru_maxrss,
+            "minor_faults": ru.ru_minflt, "major_faults": ru.ru_majflt,
+            "voluntary_ctx_switches": ru.ru_nvcsw, "involuntary_ctx_switches": ru.ru_nivcsw}
+
+
+def benchmark(args, doc, phases):
+    shape = [int(d) for d in args.input_shape.split(",")]
+    torch = phases.run("library_load", lambda: __import__("torch"))
+
+    def init():
+        if args.device != "cpu" and not torch.cuda.is_available():
+            raise RuntimeError(f"device '{args.device}' requested but cuda not available in this PyTorch build "
+                               f"({torch.__version__})")
+        if args.inter_op_threads > 0:
+            torch.set_num_interop_threads(args.inter_op_threads)
+        if args.intra_op_threads > 0:
+            torch.set_num_threads(args.intra_op_threads)
+        torch.manual_seed(0)
+        return torch.randn(shape, device=args.device)
+
+    x = phases.run("runtime_init", init)
+    model = phases.run("model_load", lambda: torch.jit.load(args.model, map_location=args.device).eval())
+    cuda = args.device.startswith("cuda")
+
+    def infer():
+        with torch.inference_mode():
+            model(x)
+        if cuda:
+            torch.cuda.synchronize()  # the host clock must wait for the device
+
+    phases.run("first_inference", infer)
+    phases.run("warmup", lambda: [infer() for _ in range(args.warmup_iterations)])
+
+    def timed():
+        for _ in range(args.iterations):
+            start = time.monotonic_ns()
+            infer()
+            doc["samples_ms"].append((time.monotonic_ns() - start) / 1e6)
+
+    phases.run("timed_loop", timed)
+    doc["runtime"].update(
+        torch_version=torch.__version__, mkldnn=torch.backends.mkldnn.is_available(),
+        mkl=torch.backends.mkl.is_available(), openmp=torch.backends.openmp.is_available(),
+        intra_op_threads=torch.get_num_threads(), inter_op_threads=torch.get_num_interop_threads(),
+        parallel_info=torch.__config__.parallel_info())
+
+
+def main():
+    args = parse_args()
+    if args.probe_device:
+        import torch
+        ok = args.probe_device == "cpu" or torch.cuda.is_available()
+        print("ok" if ok else f"device '{args.probe_device}' requested but cuda not available")
+        return 0 if ok else 1
+    if not args.model:
+        print("bench_worker.py: --model is required", file=sys.stderr)
+        return 2
+    origin = args.spawn_ns or MAIN_NS
+    doc = {"protocol_version": 1, "clock_origin": "spawn" if args.spawn_ns else "worker_main", "phases": [],
+           "samples_ms": [], "runtime": {},
+           "input": {"model": args.model, "shape": [int(d) for d in args.input_shape.split(",")],
+                     "batch_size": int(args.input_shape.split(",")[0]), "device": args.device}}
+    if args.spawn_ns:
+        doc["phases"].append({"name": "process_start", "start_ms": 0.0, "duration_ms": (MAIN_NS - args.spawn_ns) / 1e6})
+    try:
+        benchmark(args, doc, Phases(doc, origin))
+        doc["status"] = "ok"
+    except Exception as error:  # a failed run is a result: report it
+        doc["status"], doc["error"] = "error", str(error)
+    doc["runtime"].update(
+        allowed_cpus=sorted(os.sched_getaffinity(0)), online_cpus=os.cpu_count(),
+        thread_env={k: v for k, v in os.environ.items() if k.startswith(THREAD_ENV_PREFIXES)},
+        blas_libraries=blas_libraries(), threads_observed=len(os.listdir("/proc/self/task")),
+        pid=os.getpid(), uid=os.getuid(), cgroup=own_limits(), rusage=usage())
+    text = json.dumps(doc)
+    if args.result:
+        with open(args.result + ".tmp", "w") as f:
+            f.write(text + "\n")
+        os.replace(args.result + ".tmp", args.result)  # all or nothing
+    else:
+        print(text)
+    if doc["status"] != "ok":
+        print(f"bench_worker.py: {doc.get('failed_phase', '')}: {doc['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
