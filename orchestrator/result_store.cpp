@@ -170,10 +170,13 @@ void ResultStore::migrate() {
     throw UserError("results DB " + path_ + " has schema version " + std::to_string(current) +
                         ", newer than this orchestrator's " + std::to_string(latest_schema_version()),
                     "use a newer orchestrator, or another --db");
+  // Each step in its own transaction; the views go with the last one, so a reader
+  // never sees views that do not match the tables.
   for (int version = current; version < latest_schema_version(); ++version) {
     SQLite::Transaction transaction(*db_);
     db_->exec(schema_migrations()[version]);
     db_->exec("PRAGMA user_version = " + std::to_string(version + 1));
+    if (version + 1 == latest_schema_version()) db_->exec(schema_views());
     transaction.commit();
   }
 }

@@ -1,5 +1,6 @@
-// The results schema, compiled in from schemas/migrations/*.sql: element i moves a
-// DB from PRAGMA user_version i to i + 1.
+// The results schema, compiled in: schemas/migrations/*.sql (element i moves a DB
+// from PRAGMA user_version i to i + 1) and schemas/views.sql (the views, recreated
+// whenever a migration ran).
 #pragma once
 
 #include <string>
@@ -8,5 +9,6 @@
 namespace orch {
 
 const std::vector<std::string>& schema_migrations();
+const std::string& schema_views();
 
 }  // namespace orch

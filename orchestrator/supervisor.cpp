@@ -72,13 +72,6 @@ void drop_privileges(const std::optional<std::pair<uint32_t, uint32_t>>& run_as)
   }
 }
 
-double ms(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
-
-ResourceUsage to_usage(const rusage& ru) {
-  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss,  ru.ru_minflt,
-          ru.ru_majflt,    ru.ru_nvcsw,     ru.ru_nivcsw};
-}
-
 // Reads a pipe to its end, keeping only the last kOutputTailBytes; calls on_end once.
 class TailReader {
  public:
@@ -174,7 +167,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
       rusage ru{};
       if (::wait4(pid, &status, WNOHANG, &ru) != pid) return await_exit();
       outcome.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      outcome.usage = to_usage(ru);
+      outcome.usage = to_resource_usage(ru);
       if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) outcome.term_signal = WTERMSIG(status);
       ::kill(-pid, SIGKILL);  // whatever the worker left behind in its group

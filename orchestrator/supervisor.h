@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "resource_usage.h"
+
 namespace orch {
 
 struct ProcessSpec {
@@ -26,17 +28,6 @@ struct ProcessSpec {
   // Called after the process group was killed on timeout or interrupt, to reach what
   // lives outside it (a cgroup's other tasks, a container).
   std::function<void()> kill_all;
-};
-
-// wait4() rusage of the child (and of what it waited for), in named units.
-struct ResourceUsage {
-  double user_cpu_ms = 0;
-  double sys_cpu_ms = 0;
-  long max_rss_kib = 0;
-  long minor_faults = 0;
-  long major_faults = 0;
-  long voluntary_ctx_switches = 0;
-  long involuntary_ctx_switches = 0;
 };
 
 struct ProcessOutcome {

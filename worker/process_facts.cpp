@@ -63,11 +63,10 @@ int thread_count() {
   return static_cast<int>(std::distance(it, std::filesystem::directory_iterator()));
 }
 
-SelfUsage self_usage() {
+orch::ResourceUsage self_usage() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto ms = [](const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; };
-  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt, ru.ru_nvcsw, ru.ru_nivcsw};
+  return orch::to_resource_usage(ru);
 }
 
 }  // namespace worker

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "resource_usage.h"
+
 namespace worker {
 
 std::vector<int> allowed_cpus();              // sched_getaffinity
@@ -15,15 +17,6 @@ std::vector<std::string> mapped_blas_libraries();  // from /proc/self/maps
 int thread_count();                           // entries of /proc/self/task
 
 // getrusage(RUSAGE_SELF), for launchers whose child is not the worker (docker).
-struct SelfUsage {
-  double user_cpu_ms = 0;
-  double sys_cpu_ms = 0;
-  long max_rss_kib = 0;
-  long minor_faults = 0;
-  long major_faults = 0;
-  long voluntary_ctx_switches = 0;
-  long involuntary_ctx_switches = 0;
-};
-SelfUsage self_usage();
+orch::ResourceUsage self_usage();
 
 }  // namespace worker

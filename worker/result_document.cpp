@@ -39,7 +39,7 @@ std::string to_json(const ResultDocument& doc) {
   if (doc.limits.cpu_quota_percent) cgroup["cpu_quota_percent"] = *doc.limits.cpu_quota_percent;
   if (doc.limits.memory_limit_bytes) cgroup["memory_limit_bytes"] = *doc.limits.memory_limit_bytes;
   runtime["cgroup"] = std::move(cgroup);
-  const SelfUsage& u = doc.usage;
+  const orch::ResourceUsage& u = doc.usage;
   runtime["rusage"] = {{"user_cpu_ms", u.user_cpu_ms},
                        {"sys_cpu_ms", u.sys_cpu_ms},
                        {"max_rss_kib", u.max_rss_kib},

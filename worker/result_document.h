@@ -40,7 +40,7 @@ struct ResultDocument {
   int uid = 0;  // the user it runs as
   int pid = 0;  // as the worker sees itself: 1 or 2 inside a fresh PID namespace
   orch::ProcessLimits limits;
-  SelfUsage usage;
+  orch::ResourceUsage usage;
 };
 
 std::string to_json(const ResultDocument& doc);

@@ -5,19 +5,9 @@
 set -eu
 build=$1
 models=$2
-here=$(cd "$(dirname "$0")" && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "SKIPPED: needs root to start a Docker engine"; exit 77; }
-command -v dockerd >/dev/null || { echo "SKIPPED: dockerd not installed (apt-get install docker.io)"; exit 77; }
+. "$(cd "$(dirname "$0")" && pwd)/private_dockerd.sh"
+docker_test_begin "$build"   # sets $work, starts the engine, imports orchestrator-worker:test
 
-. "$here/private_dockerd.sh"
-work=$(mktemp -d)
-trap 'docker_stop; rm -rf "$work"' EXIT
-docker_start "$work/docker"
-"$here/../../docker/build-image.sh" "$build" orchestrator-worker:test
-
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; exit 1; fi
-}
 q() { sqlite3 "$work/r.db" "$1"; }
 orchestrator="$build/bin/orchestrator"
 store="--db $work/r.db --lock $work/lock"   # no spaces in mktemp's paths

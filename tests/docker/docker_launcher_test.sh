@@ -5,15 +5,8 @@
 set -eu
 build=$1
 models=$2
-here=$(cd "$(dirname "$0")" && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "SKIPPED: needs root to start a Docker engine"; exit 77; }
-command -v dockerd >/dev/null || { echo "SKIPPED: dockerd not installed (apt-get install docker.io)"; exit 77; }
-
-. "$here/private_dockerd.sh"
-work=$(mktemp -d)
-trap 'docker_stop; rm -rf "$work"' EXIT
-docker_start "$work/docker"
-"$here/../../docker/build-image.sh" "$build" orchestrator-worker:test
+. "$(cd "$(dirname "$0")" && pwd)/private_dockerd.sh"
+docker_test_begin "$build"   # sets $work, starts the engine, imports orchestrator-worker:test
 
 cat >"$work/m.yaml" <<YAML
 name: docker-test
@@ -35,9 +28,6 @@ status=0
 [ "$status" -eq 3 ] || { echo "FAIL: expected exit 3 (one cell OOMs), got $status"; exit 1; }
 
 q() { sqlite3 "$work/r.db" "$1"; }
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; exit 1; fi
-}
 check "limits read back from inside the container" "2" \
   "$(q "SELECT COUNT(*) FROM run_phases WHERE cell_index = 0 AND status = 'ok' AND effective_quota_percent = 100
           AND effective_cpus = '0' AND effective_memory_limit_bytes = 536870912 AND limits_mismatch IS NULL")"

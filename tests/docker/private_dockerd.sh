@@ -2,6 +2,11 @@
 # flags RUNTIMES.md found to work here and stopped by its pid -- never by name.
 #   docker_start DIR    starts dockerd with all its state under DIR, exports DOCKER_HOST
 #   docker_stop         stops it, removes its cgroup folders and DIR
+#   docker_test_begin BUILD_DIR
+#                       for a test: skips (exit 77) without root or dockerd, makes $work
+#                       (removed on exit), starts the engine, imports the worker image
+#                       orchestrator-worker:test
+#   check DESCRIPTION EXPECTED ACTUAL   prints ok, or FAIL and exits 1
 # Containers' cgroups are nested under the daemon's own cgroup (a relative
 # --cgroup-parent), never at a hierarchy's root.
 
@@ -38,4 +43,17 @@ docker_stop() {
   done
   find /sys/fs/cgroup -depth -type d -name orchestrator-test-docker -exec rmdir {} \; 2>/dev/null || true
   rm -rf "$DOCKER_DIR"
+}
+
+docker_test_begin() {
+  [ "$(id -u)" -eq 0 ] || { echo "SKIPPED: needs root to start a Docker engine"; exit 77; }
+  command -v dockerd >/dev/null || { echo "SKIPPED: dockerd not installed (apt-get install docker.io)"; exit 77; }
+  work=$(mktemp -d)
+  trap 'docker_stop; rm -rf "$work"' EXIT
+  docker_start "$work/docker"
+  "$(dirname "$0")/../../docker/build-image.sh" "$1" orchestrator-worker:test  # $0: the test script
+}
+
+check() {  # check DESCRIPTION EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; exit 1; fi
 }
