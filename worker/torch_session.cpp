@@ -17,6 +17,7 @@ class TorchSession final : public worker::InferenceSession {
   void init_runtime(const worker::SessionOptions& options) override {
     guarded([&] {
       options_ = options;
+      on_cuda_ = options.device.rfind("cuda", 0) == 0;
       // Say so instead of silently timing something else.
       if (auto problem = device_problem(options.device); !problem.empty()) throw std::runtime_error(problem);
       // Inter-op first: LibTorch refuses to change it once the pool has started.
@@ -35,11 +36,15 @@ class TorchSession final : public worker::InferenceSession {
     });
   }
 
+  // On a GPU the forward pass only queues kernels: synchronising before returning
+  // makes the caller's clock measure the device's work, not the launches (seed 004,
+  // method 2). Every call ends synchronised, so the next one starts on an idle device.
   void infer() override {
     guarded([&] {
       c10::InferenceMode inference_mode;
       auto output = module_.forward({input_});
       (void)output;
+      if (on_cuda_) torch::cuda::synchronize();
     });
   }
 
@@ -76,6 +81,7 @@ class TorchSession final : public worker::InferenceSession {
   }
 
   worker::SessionOptions options_;
+  bool on_cuda_ = false;
   torch::jit::script::Module module_;
   torch::Tensor input_;
 };
