@@ -9,11 +9,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <set>
 #include <sstream>
 
-#include "supervisor.h"
+#include "cold_start_files.h"
 
 namespace orch {
 namespace {
@@ -23,22 +21,6 @@ constexpr const char* kDropCaches = "/proc/sys/vm/drop_caches";
 std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
   return std::to_string(ms.count()) + " ms";
-}
-
-// The resolved paths `ldd` lists for `binary`.
-std::vector<std::string> ldd(const std::string& binary) {
-  std::vector<std::string> paths;
-  const auto output = capture_output({"/usr/bin/ldd", binary});
-  std::istringstream lines(output.text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string first, arrow, path;
-    words >> first >> arrow >> path;
-    if (arrow == "=>" && !path.empty() && path[0] == '/') paths.push_back(path);
-    else if (!first.empty() && first[0] == '/') paths.push_back(first);
-  }
-  return paths;
 }
 
 }  // namespace
@@ -63,28 +45,6 @@ std::optional<CachePolicy> parse_cache_policy(const std::string& text) {
   if (words >> word >> runs && word == "warm" && runs >= 0 && runs <= 1000 && words.eof())
     return CachePolicy{CachePolicy::Mode::kWarm, runs};
   return std::nullopt;
-}
-
-ColdStartFiles cold_start_files(const std::string& worker_program, const std::string& model_path) {
-  namespace fs = std::filesystem;
-  ColdStartFiles files;
-  files.model = model_path;
-  std::set<std::string> seen;
-  const std::string plugin = (fs::path(worker_program).parent_path() / "libbench_torch.so").string();
-  std::vector<std::string> roots = {worker_program};
-  if (fs::exists(plugin)) roots.push_back(plugin);
-  for (const auto& root : roots) {
-    std::vector<std::string> paths = ldd(root);
-    paths.insert(paths.begin(), root);
-    for (const auto& path : paths) {
-      std::error_code ec;
-      const std::string real = fs::canonical(path, ec).string();
-      if (ec || !seen.insert(real).second) continue;
-      files.libraries.push_back(real);
-      if (fs::path(real).filename().string().rfind("libtorch_cpu.so", 0) == 0) files.libtorch = real;
-    }
-  }
-  return files;
 }
 
 std::optional<double> resident_percent(const std::string& path) {

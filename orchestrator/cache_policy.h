@@ -23,21 +23,15 @@ struct CachePolicy {
 // Parses "none", "drop", "evict" or "warm N"; nullopt otherwise.
 std::optional<CachePolicy> parse_cache_policy(const std::string& text);
 
-// The files whose caching decides a cold start: the model, and the worker's library
-// closure (the worker, its LibTorch plugin and what `ldd` lists for them).
-struct ColdStartFiles {
-  std::string model;
-  std::vector<std::string> libraries;
-  std::string libtorch;  // libtorch_cpu's path, "" if not among them
-};
-ColdStartFiles cold_start_files(const std::string& worker_program, const std::string& model_path);
-
 // Share of `path`'s pages in the page cache (mincore), in percent; nullopt if unreadable,
 // or when the kernel would not tell this process (not root, file not writable).
 std::optional<double> resident_percent(const std::string& path);
 
 // Why `policy` cannot be applied by this process; nullopt when it can.
 std::optional<std::string> cache_policy_problem(const CachePolicy& policy);
+
+// The files whose caching decides a cold start (cold_start_files.h).
+struct ColdStartFiles;
 
 // Applies a drop or evict before a run; says what it did ("dropped all caches in
 // 31 ms", "evicted 288 files in 4 ms") or why it could not.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cache_policy.h"
+#include "cold_start_files.h"
 #include "clock.h"
 #include "interrupt.h"
 #include "warnings.h"
