@@ -53,7 +53,9 @@ Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
 }
 
 int total_runs(const Experiment& experiment) {
-  return static_cast<int>(experiment.cells.size()) * (experiment.warmup_runs + experiment.runs);
+  int runs = 0;
+  for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
+  return runs;
 }
 
 }  // namespace
@@ -73,8 +75,8 @@ int plan_command(const std::string& matrix_path) {
   const Experiment experiment = prepare(matrix_path, system, launchers);
   std::cout << "experiment '" << experiment.name << "': " << experiment.cells.size() << " cells x ("
             << experiment.warmup_runs << " warm-up + " << experiment.runs
-            << " measured) fresh-process runs = " << total_runs(experiment)
-            << " runs, timeout " << experiment.timeout_s << " s each\n"
+            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
+            << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
             << "<spawn-ns> and <result-file> are filled in per run.\n";
   for (const auto& cell : experiment.cells) {
     const LaunchCommand launch = launchers.command(experiment, cell);
@@ -91,8 +93,8 @@ int run_command(const std::string& matrix_path, const RunOptions& options) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, system, launchers);
+  const RunLock lock(options.lock_path, options.lock_wait_s);  // Ctrl-C while waiting just ends us
   install_stop_handlers();
-  const RunLock lock(options.lock_path, options.lock_wait_s);
   ResultStore store(options.db_path);
   // With the lock held, whatever an earlier orchestrator on this host left is stale.
   if (const int aborted = store.repair(system.hostname))

@@ -144,13 +144,13 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   outcome.experiment_id = ids.experiment_id;
   const size_t cells = experiment.cells.size();
   int left = -static_cast<int>(opened.finished.size());
-  for (const auto& cell : experiment.cells) left += warmup_runs_of(experiment, cell) + experiment.runs;
+  for (const auto& cell : experiment.cells) left += runs_of(experiment, cell);
   spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
   const ColdStartFiles files = cold_start_files(experiment.worker.program, experiment.worker.model_path);
   const auto started = std::chrono::steady_clock::now();
   int done = 0;
   for (const auto& cell : experiment.cells) {
-    const int runs_per_cell = warmup_runs_of(experiment, cell) + experiment.runs;
+    const int runs_per_cell = runs_of(experiment, cell);
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
       if (opened.finished.count({cell.index, run_index})) continue;
       if (stop_signal() != 0) break;

@@ -73,5 +73,10 @@ int main(int argc, char** argv) {
     std::cerr << "orchestrator: error: " << e.what() << '\n';
     if (!e.hint().empty()) std::cerr << "  hint: " << e.hint() << '\n';
     return e.exit_code();
+  } catch (const std::exception& e) {
+    // Not a user error, so a bug or an environment failure nothing anticipated. The
+    // stack has unwound: cgroups, containers and the scratch folder are gone.
+    std::cerr << "orchestrator: internal error: " << e.what() << '\n';
+    return orch::kExitError;
   }
 }

@@ -84,6 +84,8 @@ struct Experiment {
 // Discarded fresh-process runs before a cell's measured ones: `cache: warm N` says N,
 // otherwise the experiment's warmup_runs.
 int warmup_runs_of(const Experiment& experiment, const Cell& cell);
+// All fresh-process runs of a cell: its warm-up runs and the measured ones.
+int runs_of(const Experiment& experiment, const Cell& cell);
 
 // Reads, expands and validates a matrix file. `default_worker` is used when the file
 // names no worker program. Throws UserError naming file:line:column.

@@ -170,15 +170,18 @@ void ResultStore::migrate() {
     throw UserError("results DB " + path_ + " has schema version " + std::to_string(current) +
                         ", newer than this orchestrator's " + std::to_string(latest_schema_version()),
                     "use a newer orchestrator, or another --db");
-  // Each step in its own transaction; the views go with the last one, so a reader
-  // never sees views that do not match the tables.
+  // Each step in its own transaction. The views are then recreated as this build
+  // defines them (one transaction: a reader never sees them half made), so a fixed
+  // view reaches every DB without a migration.
   for (int version = current; version < latest_schema_version(); ++version) {
     SQLite::Transaction transaction(*db_);
     db_->exec(schema_migrations()[version]);
     db_->exec("PRAGMA user_version = " + std::to_string(version + 1));
-    if (version + 1 == latest_schema_version()) db_->exec(schema_views());
     transaction.commit();
   }
+  SQLite::Transaction transaction(*db_);
+  db_->exec(schema_views());
+  transaction.commit();
 }
 
 ResultStore::ExperimentIds ResultStore::begin_experiment(
@@ -322,6 +325,10 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     if (!find.executeStep()) return std::nullopt;
     Resumption resumption;
     resumption.ids.experiment_id = find.getColumn(0).getInt64();
+    SQLite::Statement count(*db_, "SELECT COUNT(*) FROM cells WHERE experiment_id = ?");
+    count.bind(1, resumption.ids.experiment_id);
+    count.executeStep();
+    if (count.getColumn(0).getInt64() != static_cast<int64_t>(experiment.cells.size())) return std::nullopt;
     SQLite::Transaction transaction(*db_);
     // An aborted run measured nothing; it is run again.
     for (const char* sql : {"DELETE FROM phases WHERE run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
@@ -347,7 +354,6 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     reopen.bind(2, resumption.ids.experiment_id);
     reopen.exec();
     transaction.commit();
-    if (resumption.ids.cell_ids.size() != experiment.cells.size()) return std::nullopt;
     return resumption;
   });
 }
@@ -385,14 +391,20 @@ void ResultStore::update_cell_statistics(int64_t cell_id) {
 }
 
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {
-  SQLite::Statement update(*db_, "UPDATE experiments SET status = ?, finished_at = ? WHERE id = ?");
-  update.bind(1, status);
-  update.bind(2, utc_timestamp());
-  update.bind(3, experiment_id);
-  update.exec();
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE experiments SET status = ?, finished_at = ? WHERE id = ?");
+    update.bind(1, status);
+    update.bind(2, utc_timestamp());
+    update.bind(3, experiment_id);
+    update.exec();
+  });
 }
 
 Table ResultStore::cell_summary(int64_t experiment_id) {
+  return guarded([&] { return read_cell_summary(experiment_id); });
+}
+
+Table ResultStore::read_cell_summary(int64_t experiment_id) {
   SQLite::Statement query(*db_, R"sql(
       SELECT cell_index + 1 AS "#", cell, runs_ok || '/' || runs AS ok,
              intra_op_threads || '/' || inter_op_threads AS "threads", effective_cpus AS cpus,

@@ -80,6 +80,7 @@ class ResultStore {
  private:
   void migrate();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
+  Table read_cell_summary(int64_t experiment_id);
   void insert_row(const std::string& table, const Columns& columns, bool replace = false);
   // Runs fn, turning a DB failure (disk full, I/O error) into a UserError.
   template <typename Fn>

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +19,7 @@ namespace orch {
 RunLock::RunLock(const std::string& path, double wait_s) {
   // Read-only is enough for flock, and works on a lock file another user created.
   fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ >= 0) ::fchmod(fd_, 0644);  // whatever the umask: other users must be able to open it too
   if (fd_ < 0 && errno == EACCES) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0)
     throw UserError("cannot open the lock file " + path + ": " + std::strerror(errno),

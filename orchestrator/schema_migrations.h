@@ -1,6 +1,6 @@
 // The results schema, compiled in: schemas/migrations/*.sql (element i moves a DB
 // from PRAGMA user_version i to i + 1) and schemas/views.sql (the views, recreated
-// whenever a migration ran).
+// whenever the orchestrator opens a DB to write).
 #pragma once
 
 #include <string>

@@ -109,7 +109,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   // Readable once SIGINT/SIGTERM arrived (interrupt.h); a stop before the spawn is
   // seen as soon as the loop runs.
   asio::posix::stream_descriptor stop_requests(io);
-  if (stop_fd() >= 0) stop_requests.assign(::dup(stop_fd()));
+  if (stop_fd() >= 0) stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
   bp::async_pipe out_pipe(io), err_pipe(io);
   bp::environment env = child_environment(spec.env);
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());

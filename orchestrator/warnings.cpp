@@ -15,8 +15,9 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
   if (run.evidence.cgroup && run.evidence.cgroup->throttled_ms.value_or(0) > 0) codes.push_back("throttled");
   if (run.report) {
     const auto& runtime = run.report->runtime;
-    const int threads = std::max(runtime.intra_op_threads, runtime.threads_observed);
-    if (!runtime.allowed_cpus.empty() && threads > static_cast<int>(runtime.allowed_cpus.size()))
+    // Compute threads against CPUs: the intra-op pool is what runs at once (the process
+    // also has a main thread and idle inter-op threads, which do not compete).
+    if (!runtime.allowed_cpus.empty() && runtime.intra_op_threads > static_cast<int>(runtime.allowed_cpus.size()))
       codes.push_back("oversubscribed");
   }
   if (!run.limit_mismatches.empty()) codes.push_back("limits");

@@ -54,7 +54,7 @@ SELECT r.id AS run_id,
        r.effective_memory_limit_bytes,
        r.nr_throttled,
        r.throttled_ms,
-       r.memory_peak_bytes AS peak_memory_bytes,  -- charged to the run's cgroup (not shared page cache)
+       r.memory_peak_bytes AS peak_memory_bytes,  -- charged to the run's cgroup, page cache it read first included
        r.oom_kills,
        r.limits_mismatch,
        c.cache_policy,
@@ -73,34 +73,43 @@ CREATE VIEW cell_summary AS
 WITH measured AS (
   SELECT * FROM run_phases WHERE is_warmup = 0 AND status = 'ok'
 ), ranked AS (
-  SELECT cell_id, library_load_ms, model_load_ms, first_inference_ms, latency_mean_ms,
-         latency_p50_ms, latency_p99_ms, throttled_ms, peak_memory_bytes, max_rss_kib, involuntary_ctx_switches,
-         COUNT(*) OVER w AS n,
-         ROW_NUMBER() OVER (w ORDER BY library_load_ms)    AS library_load_rank,
-         ROW_NUMBER() OVER (w ORDER BY model_load_ms)      AS model_load_rank,
-         ROW_NUMBER() OVER (w ORDER BY first_inference_ms) AS first_inference_rank,
-         ROW_NUMBER() OVER (w ORDER BY latency_mean_ms)    AS mean_rank,
-         ROW_NUMBER() OVER (w ORDER BY latency_p50_ms)     AS p50_rank,
-         ROW_NUMBER() OVER (w ORDER BY latency_p99_ms)     AS p99_rank,
-         ROW_NUMBER() OVER (w ORDER BY throttled_ms)       AS throttled_rank,
-         ROW_NUMBER() OVER (w ORDER BY peak_memory_bytes)  AS peak_rank,
-         ROW_NUMBER() OVER (w ORDER BY max_rss_kib)        AS rss_rank,
-         ROW_NUMBER() OVER (w ORDER BY involuntary_ctx_switches) AS nivcsw_rank
+  -- Per metric: its rank among the cell's non-NULL values, and how many there are.
+  SELECT cell_id,
+         library_load_ms, COUNT(library_load_ms) OVER w AS library_load_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, library_load_ms IS NULL ORDER BY library_load_ms) AS library_load_ms_rank,
+         model_load_ms, COUNT(model_load_ms) OVER w AS model_load_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, model_load_ms IS NULL ORDER BY model_load_ms) AS model_load_ms_rank,
+         first_inference_ms, COUNT(first_inference_ms) OVER w AS first_inference_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, first_inference_ms IS NULL ORDER BY first_inference_ms) AS first_inference_ms_rank,
+         latency_mean_ms, COUNT(latency_mean_ms) OVER w AS latency_mean_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, latency_mean_ms IS NULL ORDER BY latency_mean_ms) AS latency_mean_ms_rank,
+         latency_p50_ms, COUNT(latency_p50_ms) OVER w AS latency_p50_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, latency_p50_ms IS NULL ORDER BY latency_p50_ms) AS latency_p50_ms_rank,
+         latency_p99_ms, COUNT(latency_p99_ms) OVER w AS latency_p99_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, latency_p99_ms IS NULL ORDER BY latency_p99_ms) AS latency_p99_ms_rank,
+         throttled_ms, COUNT(throttled_ms) OVER w AS throttled_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, throttled_ms IS NULL ORDER BY throttled_ms) AS throttled_ms_rank,
+         peak_memory_bytes, COUNT(peak_memory_bytes) OVER w AS peak_memory_bytes_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, peak_memory_bytes IS NULL ORDER BY peak_memory_bytes) AS peak_memory_bytes_rank,
+         max_rss_kib, COUNT(max_rss_kib) OVER w AS max_rss_kib_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, max_rss_kib IS NULL ORDER BY max_rss_kib) AS max_rss_kib_rank,
+         involuntary_ctx_switches, COUNT(involuntary_ctx_switches) OVER w AS involuntary_ctx_switches_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, involuntary_ctx_switches IS NULL ORDER BY involuntary_ctx_switches) AS involuntary_ctx_switches_rank
   FROM measured
   WINDOW w AS (PARTITION BY cell_id)
 ), medians AS (
-  -- the middle row, or the mean of the two middle rows
+  -- the middle value, or the mean of the two middle values; NULLs do not count
   SELECT cell_id,
-         AVG(CASE WHEN library_load_rank    IN ((n + 1) / 2, (n + 2) / 2) THEN library_load_ms END)    AS library_load_ms,
-         AVG(CASE WHEN model_load_rank      IN ((n + 1) / 2, (n + 2) / 2) THEN model_load_ms END)      AS model_load_ms,
-         AVG(CASE WHEN first_inference_rank IN ((n + 1) / 2, (n + 2) / 2) THEN first_inference_ms END) AS first_inference_ms,
-         AVG(CASE WHEN mean_rank            IN ((n + 1) / 2, (n + 2) / 2) THEN latency_mean_ms END)    AS latency_mean_ms,
-         AVG(CASE WHEN p50_rank             IN ((n + 1) / 2, (n + 2) / 2) THEN latency_p50_ms END)     AS latency_p50_ms,
-         AVG(CASE WHEN p99_rank             IN ((n + 1) / 2, (n + 2) / 2) THEN latency_p99_ms END)     AS latency_p99_ms,
-         AVG(CASE WHEN throttled_rank       IN ((n + 1) / 2, (n + 2) / 2) THEN throttled_ms END)       AS throttled_ms,
-         AVG(CASE WHEN peak_rank            IN ((n + 1) / 2, (n + 2) / 2) THEN peak_memory_bytes END)  AS peak_memory_bytes,
-         AVG(CASE WHEN rss_rank             IN ((n + 1) / 2, (n + 2) / 2) THEN max_rss_kib END)        AS max_rss_kib,
-         AVG(CASE WHEN nivcsw_rank          IN ((n + 1) / 2, (n + 2) / 2) THEN involuntary_ctx_switches END) AS involuntary_ctx_switches
+         AVG(CASE WHEN library_load_ms IS NOT NULL AND library_load_ms_rank IN ((library_load_ms_n + 1) / 2, (library_load_ms_n + 2) / 2) THEN library_load_ms END) AS library_load_ms,
+         AVG(CASE WHEN model_load_ms IS NOT NULL AND model_load_ms_rank IN ((model_load_ms_n + 1) / 2, (model_load_ms_n + 2) / 2) THEN model_load_ms END) AS model_load_ms,
+         AVG(CASE WHEN first_inference_ms IS NOT NULL AND first_inference_ms_rank IN ((first_inference_ms_n + 1) / 2, (first_inference_ms_n + 2) / 2) THEN first_inference_ms END) AS first_inference_ms,
+         AVG(CASE WHEN latency_mean_ms IS NOT NULL AND latency_mean_ms_rank IN ((latency_mean_ms_n + 1) / 2, (latency_mean_ms_n + 2) / 2) THEN latency_mean_ms END) AS latency_mean_ms,
+         AVG(CASE WHEN latency_p50_ms IS NOT NULL AND latency_p50_ms_rank IN ((latency_p50_ms_n + 1) / 2, (latency_p50_ms_n + 2) / 2) THEN latency_p50_ms END) AS latency_p50_ms,
+         AVG(CASE WHEN latency_p99_ms IS NOT NULL AND latency_p99_ms_rank IN ((latency_p99_ms_n + 1) / 2, (latency_p99_ms_n + 2) / 2) THEN latency_p99_ms END) AS latency_p99_ms,
+         AVG(CASE WHEN throttled_ms IS NOT NULL AND throttled_ms_rank IN ((throttled_ms_n + 1) / 2, (throttled_ms_n + 2) / 2) THEN throttled_ms END) AS throttled_ms,
+         AVG(CASE WHEN peak_memory_bytes IS NOT NULL AND peak_memory_bytes_rank IN ((peak_memory_bytes_n + 1) / 2, (peak_memory_bytes_n + 2) / 2) THEN peak_memory_bytes END) AS peak_memory_bytes,
+         AVG(CASE WHEN max_rss_kib IS NOT NULL AND max_rss_kib_rank IN ((max_rss_kib_n + 1) / 2, (max_rss_kib_n + 2) / 2) THEN max_rss_kib END) AS max_rss_kib,
+         AVG(CASE WHEN involuntary_ctx_switches IS NOT NULL AND involuntary_ctx_switches_rank IN ((involuntary_ctx_switches_n + 1) / 2, (involuntary_ctx_switches_n + 2) / 2) THEN involuntary_ctx_switches END) AS involuntary_ctx_switches
   FROM ranked
   GROUP BY cell_id
 )

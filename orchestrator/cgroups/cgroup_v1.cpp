@@ -124,9 +124,10 @@ class CgroupV1 final : public CgroupSystem {
       }
       dirs[controller] = session + "/" + leaf;
     }
-    // From here on the RunCgroup owns the folders: a failure below removes them.
-    for (const auto& [controller, dir] : dirs) files::make_dir(dir);
+    // The RunCgroup owns the folders before they exist: a failure below removes
+    // whichever were made.
     auto group = std::make_unique<RunCgroupV1>(dirs, "/" + session_ + "/" + leaf);
+    for (const auto& [controller, dir] : dirs) files::make_dir(dir);
     apply(dirs, limits);
     return group;
   }

@@ -81,6 +81,13 @@ class CgroupV2 final : public CgroupSystem {
       if (!reason_ && std::find(have.begin(), have.end(), controller) == have.end())
         reason_ = "cgroup v2 controller '" + controller + "' is not available in " + own_dir_ +
                   " (start the orchestrator in a delegated cgroup: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
+    // Controllers can only be enabled below a group whose processes all move out: ours
+    // will, anyone else's would stop us.
+    std::istringstream procs(files::read(own_dir_ + "/cgroup.procs").value_or(""));
+    for (int other = 0; !reason_ && !own_path_.empty() && procs >> other;)
+      if (other != pid_)
+        reason_ = "the orchestrator's cgroup " + own_dir_ + " also holds process " + std::to_string(other) +
+                  " (start the orchestrator in a cgroup of its own: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
     if (!reason_ && access(own_dir_.c_str(), W_OK) != 0)
       reason_ = "no write access to " + own_dir_ +
                 " (run as root, or in a delegated cgroup: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
@@ -88,7 +95,15 @@ class CgroupV2 final : public CgroupSystem {
 
   ~CgroupV2() override {
     if (!session_ready_) return;
-    try {  // back where we started, so that the session folder can go
+    // The reverse of prepare_session: the kernel lets a process back into its old group
+    // only once no controller is enabled for that group's children.
+    for (const auto& dir : {session_dir(), own_dir_}) {
+      try {
+        files::write(dir + "/cgroup.subtree_control", "-cpu -cpuset -memory");
+      } catch (const CgroupError&) {
+      }
+    }
+    try {
       files::write(own_dir_ + "/cgroup.procs", std::to_string(pid_));
     } catch (const CgroupError&) {
     }

@@ -102,7 +102,7 @@ class Launchers {
   int remove_leftovers(const Experiment& experiment) const;
 
  private:
-  std::unique_ptr<CgroupSystem> cgroups_;
+  std::unique_ptr<CgroupSystem> cgroups_;  // declared first, so destroyed after the launchers
   std::map<LauncherKind, std::unique_ptr<Launcher>> launchers_;
 };
 

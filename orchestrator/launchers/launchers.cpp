@@ -24,8 +24,7 @@ Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move
   launchers_[LauncherKind::kDocker] = make_docker_launcher();
 }
 
-// Launchers go first: their runs' cgroups must be gone before the session folder.
-Launchers::~Launchers() { launchers_.clear(); }
+Launchers::~Launchers() = default;
 
 const Launcher& Launchers::get(LauncherKind kind) const { return *launchers_.at(kind); }
 

@@ -36,12 +36,19 @@ docker_stop() {
   [ -z "$containers" ] || docker rm --force $containers >/dev/null 2>&1 || true
   kill "$DOCKERD_PID" 2>/dev/null || true
   for _ in $(seq 300); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    kill -KILL "$DOCKERD_PID"
+    for _ in $(seq 50); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
   DOCKERD_PID=
   # dockerd bind-mounts its data root (and network namespaces) on themselves.
   for mount_point in $(awk -v dir="$DOCKER_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r); do
     umount "$mount_point" 2>/dev/null || umount -l "$mount_point" || true
   done
-  find /sys/fs/cgroup -depth -type d -name orchestrator-test-docker -exec rmdir {} \; 2>/dev/null || true
+  # Containers' groups first (deepest first), then the parent the engine made.
+  for parent in $(find /sys/fs/cgroup -type d -name orchestrator-test-docker); do
+    find "$parent" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
   rm -rf "$DOCKER_DIR"
 }
 

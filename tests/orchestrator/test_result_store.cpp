@@ -202,3 +202,19 @@ TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from 
   CHECK(row.getColumn(3).getString() == "first-run-slow");
   CHECK(db.execAndGet("SELECT latency_p50_ci_low_ms IS NULL FROM cell_summary WHERE cell_index = 1").getInt() == 1);
 }
+
+TEST_CASE("medians in cell_summary ignore NULLs instead of counting them", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 3; ++i) {
+    auto run = ok_run(i, false, 10, {1});
+    if (i < 2) {  // the third run had no cgroup: no throttling figure at all
+      run.evidence.cgroup = orch::CgroupReadings{};
+      run.evidence.cgroup->throttled_ms = i == 0 ? 10.0 : 30.0;
+    }
+    store_run(store, ids.cell_ids[0], run);
+  }
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT throttled_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 20);
+}
