@@ -56,7 +56,8 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
   };
   if (launched) row.push_back({"wall_ms", process.wall_ms});
   if (launched && (run.evidence.child_is_worker || worker_usage)) {
-    row.insert(row.end(), {{"user_cpu_ms", usage.user_cpu_ms},
+    row.insert(row.end(), {{"rusage_source", std::string(worker_usage ? "worker" : "wait4")},
+                           {"user_cpu_ms", usage.user_cpu_ms},
                            {"sys_cpu_ms", usage.sys_cpu_ms},
                            {"max_rss_kib", int64_t{usage.max_rss_kib}},
                            {"minor_faults", int64_t{usage.minor_faults}},

@@ -16,7 +16,6 @@
 #include <boost/process/extend.hpp>
 #include <chrono>
 #include <functional>
-#include <iterator>
 
 #include "interrupt.h"
 #include "worker/thread_env.h"
@@ -109,7 +108,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   // Readable once SIGINT/SIGTERM arrived (interrupt.h); a stop before the spawn is
   // seen as soon as the loop runs.
   asio::posix::stream_descriptor stop_requests(io);
-  if (stop_fd() >= 0) stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
+  if (stop_fd() >= 0 && !spec.survives_stop) stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
   bp::async_pipe out_pipe(io), err_pipe(io);
   bp::environment env = child_environment(spec.env);
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
@@ -190,16 +189,12 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
 }
 
 CommandOutput capture_output(const std::vector<std::string>& argv) {
-  std::error_code ec;
-  bp::ipstream out;
-  bp::child child(bp::exe = argv.at(0), bp::args = std::vector<std::string>(argv.begin() + 1, argv.end()),
-                  bp::std_in < bp::null, bp::std_out > out, bp::std_err > bp::null, ec);
-  if (ec) return {false, ec.message()};
-  CommandOutput output;
-  output.text.assign(std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>());
-  child.wait(ec);
-  output.ok = !ec && child.exit_code() == 0;
-  return output;
+  // Through run_process: a helper that hangs (a stuck docker engine) is killed too.
+  ProcessSpec spec{argv, {}, kHelperTimeoutS};
+  spec.survives_stop = true;
+  const ProcessOutcome outcome = run_process(spec);
+  if (!outcome.launch_error.empty()) return {false, outcome.launch_error};
+  return {outcome.exit_code == 0 && !outcome.timed_out, outcome.stdout_tail};
 }
 
 }  // namespace orch

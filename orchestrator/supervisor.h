@@ -28,6 +28,9 @@ struct ProcessSpec {
   // Called after the process group was killed on timeout or interrupt, to reach what
   // lives outside it (a cgroup's other tasks, a container).
   std::function<void()> kill_all;
+  // Helpers that clean up after an interrupt (docker kill, docker rm) must finish:
+  // they do not watch for SIGINT/SIGTERM.
+  bool survives_stop = false;
 };
 
 struct ProcessOutcome {
@@ -47,7 +50,9 @@ inline constexpr size_t kOutputTailBytes = 64 * 1024;
 
 ProcessOutcome run_process(const ProcessSpec& spec);
 
-// Runs a short helper command (e.g. `docker inspect`) to its end.
+// Runs a short helper command (e.g. `docker inspect`) to its end, or kills it after
+// kHelperTimeoutS. Its stdout is kept up to kOutputTailBytes.
+inline constexpr double kHelperTimeoutS = 60;
 struct CommandOutput {
   bool ok = false;   // started and exited 0
   std::string text;  // its stdout

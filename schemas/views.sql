@@ -62,7 +62,8 @@ SELECT r.id AS run_id,
        r.model_resident_pct,
        r.libtorch_resident_pct,
        r.warnings,
-       r.worker_uid
+       r.worker_uid,
+       r.rusage_source
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 LEFT JOIN phases p ON p.run_id = r.id
