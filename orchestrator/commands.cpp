@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <iostream>
 
+#include "cpu_list.h"
 #include "experiment_runner.h"
 #include "interrupt.h"
 #include "launchers/launcher.h"
@@ -52,6 +54,20 @@ Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
   return experiment;
 }
 
+// What a cell limits and how, in words, for `plan`.
+std::string describe_limits(const CellSettings& settings) {
+  std::ostringstream text;
+  text << "cpuset " << (settings.cpuset.empty() ? "-" : format_cpu_list(settings.cpuset));
+  text << ", cpu_quota ";
+  if (settings.cpu_quota_percent) text << *settings.cpu_quota_percent << "%";
+  else text << "-";
+  text << ", memory " << (settings.memory_bytes ? std::to_string(*settings.memory_bytes) + " bytes" : "-");
+  text << ", cache " << settings.cache.text();
+  if (settings.threads.intra_op || settings.threads.inter_op)
+    text << ", torch_threads " << settings.threads.intra_op << "/" << settings.threads.inter_op;
+  return text.str();
+}
+
 int total_runs(const Experiment& experiment) {
   int runs = 0;
   for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
@@ -77,12 +93,14 @@ int plan_command(const std::string& matrix_path) {
             << experiment.warmup_runs << " warm-up + " << experiment.runs
             << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
             << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
-            << "<spawn-ns> and <result-file> are filled in per run.\n";
+            << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
   for (const auto& cell : experiment.cells) {
     const LaunchCommand launch = launchers.command(experiment, cell);
     std::string env;
     for (const auto& [name, value] : launch.env) env += " " + name + "=" + value;
     std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << cell.label
+              << "\n  launcher: " << launcher_name(cell.settings.launcher) << ", " << describe_limits(cell.settings)
+              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
               << "\n  env:" << (env.empty() ? " (no thread variables)" : env)
               << "\n  command: " << quote_command(launch.argv) << "\n";
   }

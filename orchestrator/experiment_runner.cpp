@@ -2,10 +2,13 @@
 #include "experiment_runner.h"
 
 #include <spdlog/spdlog.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,13 +24,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path temp_root() {
+  const char* tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+// Scratch folders of orchestrators that are gone (SIGKILL): only report files inside.
+void remove_dead_scratch_dirs() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(temp_root(), ec)) {
+    const std::string name = entry.path().filename().string();
+    int pid = 0;
+    char rest[16];
+    if (std::sscanf(name.c_str(), "orchestrator-%d-%15s", &pid, rest) != 2 || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
 // A private folder for the workers' report files, removed when the experiment ends.
+// Named orchestrator-<pid>-XXXXXX, so that the next run can remove the folder of an
+// orchestrator that died (remove_dead_scratch_dirs).
 class ScratchDir {
  public:
   // Owned by `owner` when workers run as another user: they write their reports here.
   explicit ScratchDir(const std::optional<UserIdentity>& owner) {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/orchestrator-XXXXXX";
+    std::string pattern = (temp_root() / ("orchestrator-" + std::to_string(getpid()) + "-XXXXXX")).string();
     if (mkdtemp(pattern.data()) == nullptr)
       throw UserError("cannot create a scratch folder " + pattern, "check TMPDIR");
     path_ = pattern;
@@ -138,6 +160,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                                  ResultStore& store, const SystemInfo& system, bool resume) {
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
   const auto& ids = opened.ids;
+  remove_dead_scratch_dirs();
   ScratchDir scratch(experiment.worker.user);
 
   ExperimentOutcome outcome;
@@ -151,8 +174,19 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   int done = 0;
   for (const auto& cell : experiment.cells) {
     const int runs_per_cell = runs_of(experiment, cell);
+    auto finished = [&](int run_index) { return opened.finished.count({cell.index, run_index}) > 0; };
+    bool cell_done = true;
+    for (int run_index = 0; run_index < runs_per_cell; ++run_index) cell_done = cell_done && finished(run_index);
+    // A resumed cell with runs still to do warms up again first: its stored warm-up
+    // runs warmed a machine that has been through an interruption since.
+    const int warmups = warmup_runs_of(experiment, cell);
+    for (int run_index = 0; run_index < warmups && !cell_done; ++run_index) {
+      if (!finished(run_index)) continue;
+      store.forget_run(ids.cell_ids.at(cell.index), run_index);
+      ++left;
+    }
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
-      if (opened.finished.count({cell.index, run_index})) continue;
+      if (cell_done || (run_index >= warmups && finished(run_index))) continue;
       if (stop_signal() != 0) break;
       RunRecord run = planned_run(experiment, cell, run_index);
       const int64_t cell_id = ids.cell_ids.at(cell.index);

@@ -391,6 +391,21 @@ void ResultStore::update_cell_statistics(int64_t cell_id) {
   });
 }
 
+void ResultStore::forget_run(int64_t cell_id, int run_index) {
+  guarded([&] {
+    SQLite::Transaction transaction(*db_);
+    for (const char* sql : {"DELETE FROM phases WHERE run_id IN (SELECT id FROM runs WHERE cell_id = ? AND run_index = ?)",
+                            "DELETE FROM samples WHERE run_id IN (SELECT id FROM runs WHERE cell_id = ? AND run_index = ?)",
+                            "DELETE FROM runs WHERE cell_id = ? AND run_index = ?"}) {
+      SQLite::Statement statement(*db_, sql);
+      statement.bind(1, cell_id);
+      statement.bind(2, run_index);
+      statement.exec();
+    }
+    transaction.commit();
+  });
+}
+
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {
   guarded([&] {
     SQLite::Statement update(*db_, "UPDATE experiments SET status = ?, finished_at = ? WHERE id = ?");

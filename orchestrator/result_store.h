@@ -73,6 +73,9 @@ class ResultStore {
     std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
   };
   std::optional<Resumption> resume(const Experiment& experiment);
+  // Deletes a stored run with its phases and samples (a resumed cell's warm-up runs,
+  // which must warm the machine again before its remaining measured runs).
+  void forget_run(int64_t cell_id, int run_index);
 
   // The cell_summary view's display columns for one experiment.
   Table cell_summary(int64_t experiment_id);

@@ -98,6 +98,7 @@ TEST_CASE("plan prints each cell's exact command and launches nothing", "[e2e]")
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("2 cells x (1 warm-up + 2 measured)"));
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("command: /usr/bin/taskset -c 0 " + test::bin("bench_worker")));
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("env: OMP_NUM_THREADS=2"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("launcher: taskset, cpuset 0, cpu_quota -, memory -, cache none"));
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
 }
 
