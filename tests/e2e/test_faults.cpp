@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cgroups/cgroup.h"
+#include "clock.h"
 #include "supervisor.h"
 #include "test_support.h"
 
@@ -29,17 +30,19 @@ using namespace std::chrono_literals;
 
 // A worker that misbehaves as the cell's FAULT variable says, else is the real one.
 std::string faulty_worker(const test::TempDir& dir) {
-  const std::string path = dir.write("faulty_worker.sh", R"(#!/bin/sh
+  const std::string path = dir.write("faulty_worker.sh", R"sh(#!/bin/sh
 result=
 for arg; do [ "$prev" = --result ] && result=$arg; prev=$arg; done
 case "${FAULT:-}" in
   segv) kill -SEGV $$ ;;
   hang) sleep 600 & echo $! > "$FAULT_DIR/grandchild.pid"; wait ;;
   hang-once) if [ ! -e "$FAULT_DIR/hung" ]; then touch "$FAULT_DIR/hung"; sleep 600; fi ;;
+  hang-second-once) echo x >> "$FAULT_DIR/calls"
+    if [ "$(wc -l < "$FAULT_DIR/calls")" -eq 2 ]; then touch "$FAULT_DIR/hung"; sleep 600; fi ;;
   garbage) printf 'Segmentation fault (core dumped)\n{{{' > "$result"; exit 0 ;;
 esac
-exec )" + test::bin("bench_worker") + R"( "$@"
-)");
+exec )sh" + test::bin("bench_worker") + R"sh( "$@"
+)sh");
   chmod(path.c_str(), 0755);
   return path;
 }
@@ -276,4 +279,30 @@ TEST_CASE("fault: a full disk is a clear error and a non-zero exit, finished run
   CHECK(stored > 0);
   CHECK(stored < 50);
   CHECK(query(db, intact_runs(2000)) == std::to_string(stored));
+}
+
+TEST_CASE("fault: after a SIGKILL in a measured run, --resume warms the cell up again first", "[faults]") {
+  test::TempDir dir;
+  std::string text;
+  {
+    std::ifstream in(matrix(dir, "    - {label: first, env: {}}\n"
+                                 "    - {label: stuck, env: " + fault_env(dir, "hang-second-once") + "}\n"));
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("warmup_runs: 0"), 14, "warmup_runs: 1");
+  const auto m = dir.write("warm.yaml", text);
+  const auto db = dir.file("r.db");
+  {
+    Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
+    while (!fs::exists(dir.path() / "hung")) std::this_thread::sleep_for(20ms);  // in stuck's first measured run
+    orchestrator.signal(SIGKILL);
+    orchestrator.wait();
+  }
+  const std::string killed_at = orch::utc_timestamp();
+  CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock"), "--resume"}) == 0);
+  // stuck's warm-up ran again after the interruption, before its measured runs.
+  CHECK(query(db, "SELECT COUNT(*) FROM run_phases WHERE cell = 'stuck' AND is_warmup = 1 AND status = 'ok' "
+                  "AND started_at > '" + killed_at + "'") == "1");
+  CHECK(query(db, "SELECT COUNT(*) FROM run_phases WHERE cell = 'first' AND run_id <= 3") == "3");  // kept
+  CHECK(query(db, intact_runs()) == "6");
 }
