@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -154,57 +155,74 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   return {store.begin_experiment(experiment, system, cell_commands, context), {}};
 }
 
+// The run indices of `cell` still to do. A resumed cell with runs left warms up again
+// first: its stored warm-up runs warmed a machine that has been through an
+// interruption since, so they are forgotten and repeated.
+std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
+                            const ResultStore::Resumption& opened, ResultStore& store) {
+  auto finished = [&](int run_index) { return opened.finished.count({cell.index, run_index}) > 0; };
+  std::vector<int> todo;
+  for (int run_index = 0; run_index < runs_of(experiment, cell); ++run_index)
+    if (!finished(run_index)) todo.push_back(run_index);
+  if (todo.empty()) return todo;
+  std::vector<int> again;
+  for (int run_index = 0; run_index < warmup_runs_of(experiment, cell); ++run_index) {
+    if (!finished(run_index)) continue;
+    store.forget_run(opened.ids.cell_ids.at(cell.index), run_index);
+    again.push_back(run_index);
+  }
+  todo.insert(todo.begin(), again.begin(), again.end());
+  std::sort(todo.begin(), todo.end());
+  return todo;
+}
+
+// One run from start to stored: 'running', cache prepared, executed, judged, completed.
+RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+                      const Cell& cell, int64_t cell_id, int run_index, const ColdStartFiles& files,
+                      const fs::path& scratch) {
+  RunRecord run = planned_run(experiment, cell, run_index);
+  const int64_t run_id = store.begin_run(cell_id, run);
+  prepare_cache(cell, files, run);
+  const long long swap_before = read_host_state(1).swap_used_bytes;
+  execute_run(experiment, launchers, cell, scratch, run);
+  run.warnings = run_warnings(run, swap_before);
+  store.record_run(run_id, cell_id, run);
+  return run;
+}
+
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
                                  ResultStore& store, const SystemInfo& system, bool resume) {
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
   const auto& ids = opened.ids;
+  std::vector<std::vector<int>> plan;  // run indices to do, by cell
+  int left = 0;
+  for (const auto& cell : experiment.cells) {
+    plan.push_back(runs_to_do(experiment, cell, opened, store));
+    left += static_cast<int>(plan.back().size());
+  }
   remove_dead_scratch_dirs();
-  ScratchDir scratch(experiment.worker.user);
+  const ScratchDir scratch(experiment.worker.user);
+  const ColdStartFiles files = cold_start_files(experiment.worker.program, experiment.worker.model_path);
+  const size_t cells = experiment.cells.size();
+  spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
-  const size_t cells = experiment.cells.size();
-  int left = -static_cast<int>(opened.finished.size());
-  for (const auto& cell : experiment.cells) left += runs_of(experiment, cell);
-  spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
-  const ColdStartFiles files = cold_start_files(experiment.worker.program, experiment.worker.model_path);
   const auto started = std::chrono::steady_clock::now();
-  int done = 0;
   for (const auto& cell : experiment.cells) {
-    const int runs_per_cell = runs_of(experiment, cell);
-    auto finished = [&](int run_index) { return opened.finished.count({cell.index, run_index}) > 0; };
-    bool cell_done = true;
-    for (int run_index = 0; run_index < runs_per_cell; ++run_index) cell_done = cell_done && finished(run_index);
-    // A resumed cell with runs still to do warms up again first: its stored warm-up
-    // runs warmed a machine that has been through an interruption since.
-    const int warmups = warmup_runs_of(experiment, cell);
-    for (int run_index = 0; run_index < warmups && !cell_done; ++run_index) {
-      if (!finished(run_index)) continue;
-      store.forget_run(ids.cell_ids.at(cell.index), run_index);
-      ++left;
-    }
-    for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
-      if (cell_done || (run_index >= warmups && finished(run_index))) continue;
+    const int64_t cell_id = ids.cell_ids.at(cell.index);
+    for (int run_index : plan.at(cell.index)) {
       if (stop_signal() != 0) break;
-      RunRecord run = planned_run(experiment, cell, run_index);
-      const int64_t cell_id = ids.cell_ids.at(cell.index);
-      const int64_t run_id = store.begin_run(cell_id, run);
-      prepare_cache(cell, files, run);
-      const long long swap_before = read_host_state(1).swap_used_bytes;
-      execute_run(experiment, launchers, cell, scratch.path(), run);
-      run.warnings = run_warnings(run, swap_before);
-      store.record_run(run_id, cell_id, run);
+      const RunRecord run = measure_run(experiment, launchers, store, cell, cell_id, run_index, files, scratch.path());
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
-      --left;
-      ++done;
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
-                   runs_per_cell, run.warmup ? " (warm-up)" : "", describe(run),
-                   eta(std::chrono::steady_clock::now() - started, done, left));
+                   runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
+                   eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
     }
-    store.update_cell_statistics(ids.cell_ids.at(cell.index));
+    store.update_cell_statistics(cell_id);
   }
   outcome.interrupted = stop_signal() != 0;
   store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
