@@ -18,6 +18,7 @@
 #include "run_lock.h"
 #include "supervisor.h"
 #include "system_info.h"
+#include "text.h"
 
 namespace orch {
 namespace {
@@ -148,8 +149,9 @@ int doctor_command() {
   probe.cpuset = {system.allowed_cpus.empty() ? 0 : system.allowed_cpus.front()};
   probe.cpu_quota_percent = 100;
   probe.memory_bytes = int64_t(1) << 30;
-  for (const auto& name : launcher_names()) {
-    const Launcher& launcher = launchers.get(static_cast<LauncherKind>(&name - &launcher_names()[0]));
+  for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
+    const std::string& name = launcher_names()[kind];
+    const Launcher& launcher = launchers.get(static_cast<LauncherKind>(kind));
     CellSettings settings;
     for (const auto& setting : launcher.applies()) {
       if (setting == "cpuset") settings.cpuset = probe.cpuset;
@@ -157,8 +159,7 @@ int doctor_command() {
       if (setting == "memory") settings.memory_bytes = probe.memory_bytes;
     }
     const auto refusal = launcher.refuse(settings);
-    std::string applies;
-    for (const auto& setting : launcher.applies()) applies += (applies.empty() ? "" : ", ") + setting;
+    const std::string applies = join(launcher.applies(), ", ");
     std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
               << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
     if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";

@@ -183,7 +183,7 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
   RunRecord run = planned_run(experiment, cell, run_index);
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(cell, files, run);
-  const long long swap_before = read_host_state(1).swap_used_bytes;
+  const long long swap_before = swap_used_bytes();
   execute_run(experiment, launchers, cell, scratch, run);
   run.warnings = run_warnings(run, swap_before);
   store.record_run(run_id, cell_id, run);

@@ -22,6 +22,7 @@
 
 #include "cpu_list.h"
 #include "spelling.h"
+#include "text.h"
 
 namespace orch {
 namespace fs = std::filesystem;
@@ -95,11 +96,6 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string text;
-  for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
-  return text;
-}
 
 class MatrixParser {
  public:

@@ -13,6 +13,7 @@
 #include "cpu_list.h"
 #include "error.h"
 #include "schema_migrations.h"
+#include "text.h"
 #include "version.h"
 #include "warnings.h"
 
@@ -29,11 +30,6 @@ Value optional_value(const std::optional<T>& value) {
   return value ? Value(*value) : Value();
 }
 
-std::string join_shape(const std::vector<int64_t>& shape) {
-  std::string text;
-  for (auto dim : shape) text += (text.empty() ? "" : ",") + std::to_string(dim);
-  return text;
-}
 
 // The runs row of one finished run; absent values are NULL.
 Columns run_columns(int64_t cell_id, const RunRecord& run) {
@@ -67,10 +63,8 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
   }
   if (run.report) {
     const WorkerRuntime& rt = run.report->runtime;
-    std::string blas;
-    for (const auto& library : rt.blas_libraries) blas += (blas.empty() ? "" : ";") + library;
     row.insert(row.end(), {{"torch_version", optional_text(rt.torch_version)},
-                           {"blas_libraries", blas},
+                           {"blas_libraries", join(rt.blas_libraries, ";")},
                            {"mkldnn", int64_t{rt.mkldnn}},
                            {"mkl", int64_t{rt.mkl}},
                            {"openmp", int64_t{rt.openmp}},
@@ -115,9 +109,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                          {"model_resident_pct", optional_value(run.model_resident_pct)},
                          {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},
                          {"warnings", optional_text(join_codes(run.warnings))}});
-  std::string mismatches;
-  for (const auto& text : run.limit_mismatches) mismatches += (mismatches.empty() ? "" : "; ") + text;
-  row.push_back({"limits_mismatch", optional_text(mismatches)});
+  row.push_back({"limits_mismatch", optional_text(join(run.limit_mismatches, "; "))});
   return row;
 }
 
@@ -213,8 +205,6 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
   const WorkerSettings& worker = experiment.worker;
   for (const auto& cell : experiment.cells) {
     const CellSettings& settings = cell.settings;
-    std::string namespaces;
-    for (const auto& ns : settings.namespaces) namespaces += (namespaces.empty() ? "" : ",") + ns;
     insert_row("cells", {{"experiment_id", ids.experiment_id},
                          {"cell_index", int64_t{cell.index}},
                          {"label", cell.label},
@@ -222,14 +212,14 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                          {"cpuset", optional_text(format_cpu_list(settings.cpuset))},
                          {"env_json", nlohmann::json(settings.env).dump()},
                          {"model_path", worker.model_path},
-                         {"input_shape", join_shape(worker.input_shape)},
+                         {"input_shape", join_numbers(worker.input_shape)},
                          {"device", worker.device},
                          {"warmup_iterations", int64_t{worker.warmup_iterations}},
                          {"iterations", int64_t{worker.iterations}},
                          {"command_line", cell_commands.at(cell.index)},
                          {"cpu_quota_percent", optional_value(settings.cpu_quota_percent)},
                          {"memory_bytes", optional_value(settings.memory_bytes)},
-                         {"namespaces", optional_text(namespaces)},
+                         {"namespaces", optional_text(join(settings.namespaces, ","))},
                          {"cache_policy", settings.cache.text()}});
     ids.cell_ids.push_back(db_->getLastInsertRowid());
   }
@@ -332,16 +322,9 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     if (count.getColumn(0).getInt64() != static_cast<int64_t>(experiment.cells.size())) return std::nullopt;
     SQLite::Transaction transaction(*db_);
     // An aborted run measured nothing; it is run again.
-    for (const char* sql : {"DELETE FROM phases WHERE run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
-                            "WHERE c.experiment_id = ? AND r.status = 'aborted')",
-                            "DELETE FROM samples WHERE run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
-                            "WHERE c.experiment_id = ? AND r.status = 'aborted')",
-                            "DELETE FROM runs WHERE status = 'aborted' AND cell_id IN "
-                            "(SELECT id FROM cells WHERE experiment_id = ?)"}) {
-      SQLite::Statement statement(*db_, sql);
-      statement.bind(1, resumption.ids.experiment_id);
-      statement.exec();
-    }
+    delete_runs("SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
+                "WHERE c.experiment_id = ? AND r.status = 'aborted'",
+                [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
     SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
     cells.bind(1, resumption.ids.experiment_id);
     while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
@@ -394,16 +377,21 @@ void ResultStore::update_cell_statistics(int64_t cell_id) {
 void ResultStore::forget_run(int64_t cell_id, int run_index) {
   guarded([&] {
     SQLite::Transaction transaction(*db_);
-    for (const char* sql : {"DELETE FROM phases WHERE run_id IN (SELECT id FROM runs WHERE cell_id = ? AND run_index = ?)",
-                            "DELETE FROM samples WHERE run_id IN (SELECT id FROM runs WHERE cell_id = ? AND run_index = ?)",
-                            "DELETE FROM runs WHERE cell_id = ? AND run_index = ?"}) {
-      SQLite::Statement statement(*db_, sql);
+    delete_runs("SELECT id FROM runs WHERE cell_id = ? AND run_index = ?", [&](SQLite::Statement& statement) {
       statement.bind(1, cell_id);
       statement.bind(2, run_index);
-      statement.exec();
-    }
+    });
     transaction.commit();
   });
+}
+
+void ResultStore::delete_runs(const std::string& select_ids,
+                              const std::function<void(SQLite::Statement&)>& bind) {
+  for (const char* table_and_key : {"phases WHERE run_id", "samples WHERE run_id", "runs WHERE id"}) {
+    SQLite::Statement statement(*db_, std::string("DELETE FROM ") + table_and_key + " IN (" + select_ids + ")");
+    bind(statement);
+    statement.exec();
+  }
 }
 
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {

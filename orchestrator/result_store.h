@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace orch {
@@ -85,6 +87,9 @@ class ResultStore {
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   Table read_cell_summary(int64_t experiment_id);
   void insert_row(const std::string& table, const Columns& columns, bool replace = false);
+  // Deletes the runs that `select_ids` (a SELECT of run ids; `bind` fills its
+  // parameters) names, with their phases and samples, inside the caller's transaction.
+  void delete_runs(const std::string& select_ids, const std::function<void(SQLite::Statement&)>& bind);
   // Runs fn, turning a DB failure (disk full, I/O error) into a UserError.
   template <typename Fn>
   auto guarded(Fn&& fn) -> decltype(fn());

@@ -1,13 +1,13 @@
 // Reads this machine's facts from the kernel (see system_info.h).
 #include "system_info.h"
 
-#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
 
+#include "cpu_affinity.h"
 #include "cpu_list.h"
 
 namespace orch {
@@ -32,15 +32,6 @@ std::string cpu_model() {
   return "";
 }
 
-std::vector<int> affinity() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0)
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  return cpus;
-}
 
 }  // namespace
 
@@ -56,7 +47,7 @@ SystemInfo collect_system_info() {
   } catch (const std::invalid_argument&) {
     for (long cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); ++cpu) info.online_cpus.push_back(cpu);
   }
-  info.allowed_cpus = affinity();
+  info.allowed_cpus = own_affinity();
   try {
     info.threads_per_core = static_cast<int>(
         parse_cpu_list(first_line("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list")).size());

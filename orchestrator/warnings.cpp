@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cgroups/cgroup_files.h"
+#include "text.h"
 
 namespace orch {
 
@@ -35,21 +36,24 @@ std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms)
   return {};
 }
 
-HostState read_host_state(int online_cpus) {
-  HostState host;
-  host.online_cpus = online_cpus;
-  host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
-  std::ifstream("/proc/loadavg") >> host.load_average_1m;
+long long swap_used_bytes() {
   std::ifstream meminfo("/proc/meminfo");
-  std::string key;
+  std::string key, unit;
   long long value = 0, total = 0, free = 0;
-  std::string unit;
   while (meminfo >> key >> value) {
     std::getline(meminfo, unit);
     if (key == "SwapTotal:") total = value;
     if (key == "SwapFree:") free = value;
   }
-  host.swap_used_bytes = (total - free) * 1024;
+  return (total - free) * 1024;
+}
+
+HostState read_host_state(int online_cpus) {
+  HostState host;
+  host.online_cpus = online_cpus;
+  host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
+  std::ifstream("/proc/loadavg") >> host.load_average_1m;
+  host.swap_used_bytes = swap_used_bytes();
   return host;
 }
 
@@ -61,10 +65,6 @@ std::vector<std::string> host_warnings(const HostState& host) {
   return codes;
 }
 
-std::string join_codes(const std::vector<std::string>& codes) {
-  std::string text;
-  for (const auto& code : codes) text += (text.empty() ? "" : ",") + code;
-  return text;
-}
+std::string join_codes(const std::vector<std::string>& codes) { return join(codes, ","); }
 
 }  // namespace orch

@@ -33,6 +33,7 @@ struct HostState {
   long long swap_used_bytes = 0;
 };
 HostState read_host_state(int online_cpus);
+long long swap_used_bytes();  // /proc/meminfo: SwapTotal - SwapFree
 // governor, load, swap.
 std::vector<std::string> host_warnings(const HostState& host);
 

@@ -1,15 +1,15 @@
 // Worker argv construction and display quoting (see worker_command.h).
 #include "worker_command.h"
 
+#include "text.h"
+
 namespace orch {
 
 std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
                                      const RunArguments& run) {
-  std::string shape;
-  for (auto dim : worker.input_shape) shape += (shape.empty() ? "" : ",") + std::to_string(dim);
   std::vector<std::string> argv = {cell.program.empty() ? worker.program : cell.program,
           "--model", worker.model_path,
-          "--input-shape", shape,
+          "--input-shape", join_numbers(worker.input_shape),
           "--device", worker.device,
           "--warmup-iterations", std::to_string(worker.warmup_iterations),
           "--iterations", std::to_string(worker.iterations),

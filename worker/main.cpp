@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "cpu_affinity.h"
 #include "inference_session.h"
 #include "process_facts.h"
 #include "result_document.h"
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     doc.error = e.what();
   }
-  doc.allowed_cpus = worker::allowed_cpus();
+  doc.allowed_cpus = orch::own_affinity();
   doc.online_cpus = worker::online_cpu_count();
   doc.thread_env = worker::thread_env();
   doc.blas_libraries = worker::mapped_blas_libraries();

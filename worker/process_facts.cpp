@@ -1,7 +1,6 @@
 // Self-observation of the worker process (see process_facts.h).
 #include "process_facts.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -15,16 +14,6 @@
 extern char** environ;
 
 namespace worker {
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  return cpus;
-}
 
 int online_cpu_count() { return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
 

@@ -10,7 +10,6 @@
 
 namespace worker {
 
-std::vector<int> allowed_cpus();              // sched_getaffinity
 int online_cpu_count();                       // sysconf(_SC_NPROCESSORS_ONLN)
 std::map<std::string, std::string> thread_env();  // see thread_env.h
 std::vector<std::string> mapped_blas_libraries();  // from /proc/self/maps

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "launchers/launcher.h"
+#include "text.h"
 
 namespace orch {
 
@@ -41,15 +42,14 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
   const auto applies = launcher.applies();
   for (const auto& setting : settings_given(settings)) {
     if (std::find(applies.begin(), applies.end(), setting) != applies.end()) continue;
-    std::string able;
-    for (const auto& other : launcher_names()) {
-      const auto kind = static_cast<LauncherKind>(&other - &launcher_names()[0]);
-      const auto other_applies = all.get(kind).applies();
+    std::vector<std::string> able;
+    for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
+      const auto other_applies = all.get(static_cast<LauncherKind>(kind)).applies();
       if (std::find(other_applies.begin(), other_applies.end(), setting) != other_applies.end())
-        able += (able.empty() ? "" : ", ") + other;
+        able.push_back(launcher_names()[kind]);
     }
     return Refusal{setting, "launcher " + name + " cannot apply " + setting,
-                   "launchers that can: " + able};
+                   "launchers that can: " + join(able, ", ")};
   }
   return std::nullopt;
 }
