@@ -80,6 +80,7 @@ std::string describe(const RunRecord& run) {
   std::ostringstream text;
   text.precision(4);
   text << "ok, p50 " << run.latency->p50_ms << " ms";
+  if (run.device_latency) text << ", gpu p50 " << run.device_latency->p50_ms << " ms";
   return text.str();
 }
 
@@ -90,6 +91,7 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.run_index = run_index;
   run.warmup = run_index < warmup_runs_of(experiment, cell);
   run.started_at = utc_timestamp();
+  run.on_gpu = experiment.worker.device != "cpu";
   return run;
 }
 

@@ -30,6 +30,20 @@ Value optional_value(const std::optional<T>& value) {
   return value ? Value(*value) : Value();
 }
 
+// Adds the runs columns of one latency summary: `prefix` + n, mean_ms, ... max_ms.
+void add_summary_columns(Columns& row, const std::string& prefix, const std::optional<LatencySummary>& summary) {
+  if (!summary) return;
+  row.insert(row.end(), {{prefix + "n", int64_t(summary->n)},
+                         {prefix + "mean_ms", summary->mean_ms},
+                         {prefix + "stddev_ms", summary->stddev_ms},
+                         {prefix + "cv", summary->cv},
+                         {prefix + "min_ms", summary->min_ms},
+                         {prefix + "p50_ms", summary->p50_ms},
+                         {prefix + "p90_ms", summary->p90_ms},
+                         {prefix + "p99_ms", summary->p99_ms},
+                         {prefix + "max_ms", summary->max_ms}});
+}
+
 
 // The runs row of one finished run; absent values are NULL.
 Columns run_columns(int64_t cell_id, const RunRecord& run) {
@@ -84,18 +98,8 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"effective_quota_percent", optional_value(rt.cgroup.cpu_quota_percent)},
                            {"effective_memory_limit_bytes", optional_value(rt.cgroup.memory_limit_bytes)}});
   }
-  if (run.latency) {
-    const LatencySummary& l = *run.latency;
-    row.insert(row.end(), {{"latency_n", int64_t(l.n)},
-                           {"latency_mean_ms", l.mean_ms},
-                           {"latency_stddev_ms", l.stddev_ms},
-                           {"latency_cv", l.cv},
-                           {"latency_min_ms", l.min_ms},
-                           {"latency_p50_ms", l.p50_ms},
-                           {"latency_p90_ms", l.p90_ms},
-                           {"latency_p99_ms", l.p99_ms},
-                           {"latency_max_ms", l.max_ms}});
-  }
+  add_summary_columns(row, "latency_", run.latency);
+  add_summary_columns(row, "device_latency_", run.device_latency);
   if (const auto& group = run.evidence.cgroup) {
     row.insert(row.end(), {{"run_cgroup", run.evidence.cgroup_path},
                            {"nr_periods", optional_value(group->nr_periods)},
@@ -272,13 +276,16 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
       insert_phase.bind(5, phase.duration_ms);
       insert_phase.exec();
     }
-    SQLite::Statement insert_sample(*db_, "INSERT INTO samples VALUES (?, ?, ?)");
-    int iteration = 0;
-    for (double latency_ms : run.report->samples_ms) {
+    SQLite::Statement insert_sample(
+        *db_, "INSERT INTO samples (run_id, iteration, latency_ms, device_ms) VALUES (?, ?, ?, ?)");
+    const auto& device_ms = run.report->device_samples_ms;  // empty, or one per sample
+    for (size_t i = 0; i < run.report->samples_ms.size(); ++i) {
       insert_sample.reset();
       insert_sample.bind(1, run_id);
-      insert_sample.bind(2, iteration++);
-      insert_sample.bind(3, latency_ms);
+      insert_sample.bind(2, static_cast<int64_t>(i));
+      insert_sample.bind(3, run.report->samples_ms[i]);
+      if (i < device_ms.size()) insert_sample.bind(4, device_ms[i]);
+      else insert_sample.bind(4);
       insert_sample.exec();
     }
   }
@@ -418,7 +425,7 @@ Table ResultStore::read_cell_summary(int64_t experiment_id) {
              first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
              latency_p50_ms AS "p50 ms",
              ROUND(latency_p50_ci_low_ms, 2) || '-' || ROUND(latency_p50_ci_high_ms, 2) AS "p50 95% CI",
-             latency_p99_ms AS "p99 ms",
+             latency_p99_ms AS "p99 ms", device_latency_p50_ms AS "gpu p50 ms",
              throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
              ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
              involuntary_ctx_switches AS "invol cs",
@@ -436,6 +443,7 @@ Table ResultStore::read_cell_summary(int64_t experiment_id) {
       row.push_back(value.isNull() ? std::nullopt : std::optional<std::string>(value.getString()));
     }
   }
+  table.drop_column_if_empty("gpu p50 ms");  // shown when a cell ran on a GPU
   return table;
 }
 

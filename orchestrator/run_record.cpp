@@ -71,6 +71,8 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
   }
   if (record.report && record.report->ok && !record.report->samples_ms.empty())
     record.latency = summarize(record.report->samples_ms);
+  if (record.report && record.report->ok && !record.report->device_samples_ms.empty())
+    record.device_latency = summarize(record.report->device_samples_ms);
 
   if (process.interrupted_by != 0)
     return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));
@@ -98,6 +100,9 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
                                        (detail.empty() ? "" : ": " + detail));
   }
   if (!report_text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
+  // Host timestamps alone do not time a GPU (seed 004).
+  if (record.on_gpu && !record.device_latency)
+    return set(RunStatus::kBadResult, "ran on a GPU but reported host times only: no device_samples_ms (CUDA event times)");
   set(RunStatus::kOk, "");
 }
 

@@ -55,7 +55,10 @@ struct RunRecord {
   std::optional<double> model_resident_pct;   // page-cache residency just before the spawn
   std::optional<double> libtorch_resident_pct;
   std::vector<std::string> warnings;          // codes (warnings.h)
-  std::optional<LatencySummary> latency;
+  // The worker ran on a CUDA device, so its report must carry CUDA event times.
+  bool on_gpu = false;
+  std::optional<LatencySummary> latency;         // over the host clock's samples
+  std::optional<LatencySummary> device_latency;  // over the CUDA event times, on a GPU
 };
 
 // Fills status, reason, report and latency from what the supervisor saw and the

@@ -1,13 +1,24 @@
 // Parsing of the worker's report (see worker_report.h).
 #include "worker_report.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace orch {
 
 namespace {
+
 constexpr int kProtocolVersion = 1;
+
+// A latency is a finite time, not negative: anything else is a broken worker.
+void check_latencies(const std::vector<double>& values, const char* name) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]) || values[i] < 0)
+      throw ProtocolError(std::string(name) + "[" + std::to_string(i) + "] is " + std::to_string(values[i]) +
+                          ", not a time");
 }
+
+}  // namespace
 
 WorkerReport parse_worker_report(const std::string& json_text) {
   using nlohmann::json;
@@ -26,6 +37,12 @@ WorkerReport parse_worker_report(const std::string& json_text) {
       report.phases.push_back({phase.at("name").get<std::string>(), phase.at("start_ms").get<double>(),
                                phase.at("duration_ms").get<double>()});
     report.samples_ms = doc.at("samples_ms").get<std::vector<double>>();
+    report.device_samples_ms = doc.value("device_samples_ms", std::vector<double>{});
+    check_latencies(report.samples_ms, "samples_ms");
+    check_latencies(report.device_samples_ms, "device_samples_ms");
+    if (!report.device_samples_ms.empty() && report.device_samples_ms.size() != report.samples_ms.size())
+      throw ProtocolError("device_samples_ms has " + std::to_string(report.device_samples_ms.size()) +
+                          " entries but samples_ms has " + std::to_string(report.samples_ms.size()));
     const json& rt = doc.at("runtime");
     WorkerRuntime& runtime = report.runtime;
     runtime.torch_version = rt.value("torch_version", "");

@@ -51,7 +51,8 @@ struct WorkerReport {
   std::string error;         // when !ok
   std::string failed_phase;  // when !ok
   std::vector<WorkerPhase> phases;
-  std::vector<double> samples_ms;
+  std::vector<double> samples_ms;         // host monotonic clock, one per timed iteration
+  std::vector<double> device_samples_ms;  // the same iterations by CUDA events; empty on the CPU
   WorkerRuntime runtime;
 };
 

@@ -63,7 +63,11 @@ SELECT r.id AS run_id,
        r.libtorch_resident_pct,
        r.warnings,
        r.worker_uid,
-       r.rusage_source
+       r.rusage_source,
+       c.device,
+       r.device_latency_mean_ms,  -- by CUDA events on the device; NULL on the CPU
+       r.device_latency_p50_ms,
+       r.device_latency_p99_ms
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 LEFT JOIN phases p ON p.run_id = r.id
@@ -95,7 +99,9 @@ WITH measured AS (
          max_rss_kib, COUNT(max_rss_kib) OVER w AS max_rss_kib_n,
          ROW_NUMBER() OVER (PARTITION BY cell_id, max_rss_kib IS NULL ORDER BY max_rss_kib) AS max_rss_kib_rank,
          involuntary_ctx_switches, COUNT(involuntary_ctx_switches) OVER w AS involuntary_ctx_switches_n,
-         ROW_NUMBER() OVER (PARTITION BY cell_id, involuntary_ctx_switches IS NULL ORDER BY involuntary_ctx_switches) AS involuntary_ctx_switches_rank
+         ROW_NUMBER() OVER (PARTITION BY cell_id, involuntary_ctx_switches IS NULL ORDER BY involuntary_ctx_switches) AS involuntary_ctx_switches_rank,
+         device_latency_p50_ms, COUNT(device_latency_p50_ms) OVER w AS device_latency_p50_ms_n,
+         ROW_NUMBER() OVER (PARTITION BY cell_id, device_latency_p50_ms IS NULL ORDER BY device_latency_p50_ms) AS device_latency_p50_ms_rank
   FROM measured
   WINDOW w AS (PARTITION BY cell_id)
 ), medians AS (
@@ -110,7 +116,8 @@ WITH measured AS (
          AVG(CASE WHEN throttled_ms IS NOT NULL AND throttled_ms_rank IN ((throttled_ms_n + 1) / 2, (throttled_ms_n + 2) / 2) THEN throttled_ms END) AS throttled_ms,
          AVG(CASE WHEN peak_memory_bytes IS NOT NULL AND peak_memory_bytes_rank IN ((peak_memory_bytes_n + 1) / 2, (peak_memory_bytes_n + 2) / 2) THEN peak_memory_bytes END) AS peak_memory_bytes,
          AVG(CASE WHEN max_rss_kib IS NOT NULL AND max_rss_kib_rank IN ((max_rss_kib_n + 1) / 2, (max_rss_kib_n + 2) / 2) THEN max_rss_kib END) AS max_rss_kib,
-         AVG(CASE WHEN involuntary_ctx_switches IS NOT NULL AND involuntary_ctx_switches_rank IN ((involuntary_ctx_switches_n + 1) / 2, (involuntary_ctx_switches_n + 2) / 2) THEN involuntary_ctx_switches END) AS involuntary_ctx_switches
+         AVG(CASE WHEN involuntary_ctx_switches IS NOT NULL AND involuntary_ctx_switches_rank IN ((involuntary_ctx_switches_n + 1) / 2, (involuntary_ctx_switches_n + 2) / 2) THEN involuntary_ctx_switches END) AS involuntary_ctx_switches,
+         AVG(CASE WHEN device_latency_p50_ms IS NOT NULL AND device_latency_p50_ms_rank IN ((device_latency_p50_ms_n + 1) / 2, (device_latency_p50_ms_n + 2) / 2) THEN device_latency_p50_ms END) AS device_latency_p50_ms
   FROM ranked
   GROUP BY cell_id
 )
@@ -159,6 +166,8 @@ SELECT c.experiment_id,
            WHERE c.warnings IS NOT NULL AND c.warnings <> '')) AS warnings,
        ROUND(c.latency_p50_ci_low_ms, 3) AS latency_p50_ci_low_ms,
        ROUND(c.latency_p50_ci_high_ms, 3) AS latency_p50_ci_high_ms,
-       ROUND(c.run_to_run_cv, 4) AS run_to_run_cv
+       ROUND(c.run_to_run_cv, 4) AS run_to_run_cv,
+       c.device,
+       ROUND(m.device_latency_p50_ms, 3) AS device_latency_p50_ms  -- CUDA events; NULL on the CPU
 FROM cells c
 LEFT JOIN medians m ON m.cell_id = c.id;

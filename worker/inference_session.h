@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,13 +30,14 @@ struct TorchRuntimeInfo {
 
 // One model on one device. Every call blocks until its work is finished
 // (on a GPU that means synchronised), so the caller's clock reads are honest.
+// infer() also returns the device's own time for the call (CUDA events) on a GPU.
 class InferenceSession {
  public:
   virtual ~InferenceSession() = default;
   // Applies thread settings and creates the input tensor.
   virtual void init_runtime(const SessionOptions& options) = 0;
   virtual void load_model() = 0;
-  virtual void infer() = 0;
+  virtual std::optional<double> infer() = 0;
   virtual TorchRuntimeInfo runtime_info() const = 0;
   // Why `device` cannot run here ("" when it can), e.g. a CPU-only LibTorch asked for cuda.
   virtual std::string device_problem(const std::string& device) const = 0;

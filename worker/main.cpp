@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "cpu_affinity.h"
@@ -75,8 +76,9 @@ void run_benchmark(worker::ResultDocument& doc, PhaseRecorder& phases, int warmu
   phases.run("timed_loop", [&] {
     for (int i = 0; i < iterations; ++i) {
       const int64_t start = now_ns();
-      session->infer();
+      const std::optional<double> device_ms = session->infer();
       doc.samples_ms.push_back(ms_between(start, now_ns()));
+      if (device_ms) doc.device_samples_ms.push_back(*device_ms);
     }
   });
   doc.torch = session->runtime_info();  // again: the pools are up now

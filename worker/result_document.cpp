@@ -22,6 +22,7 @@ std::string to_json(const ResultDocument& doc) {
     j["phases"].push_back(
         {{"name", phase.name}, {"start_ms", phase.start_ms}, {"duration_ms", phase.duration_ms}});
   j["samples_ms"] = doc.samples_ms;
+  if (!doc.device_samples_ms.empty()) j["device_samples_ms"] = doc.device_samples_ms;
   j["input"] = {{"model", doc.input.model_path},
                 {"shape", doc.input.input_shape},
                 {"batch_size", doc.input.input_shape.empty() ? 0 : doc.input.input_shape.front()},

@@ -30,6 +30,8 @@ struct ResultDocument {
   std::string clock_origin;  // "spawn" or "worker_main"
   std::vector<Phase> phases;
   std::vector<double> samples_ms;  // one per timed iteration, in order
+  // On a GPU, the same iterations timed by CUDA events on the device; else empty.
+  std::vector<double> device_samples_ms;
   SessionOptions input;
   std::optional<TorchRuntimeInfo> torch;
   std::vector<int> allowed_cpus;

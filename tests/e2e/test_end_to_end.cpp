@@ -282,3 +282,51 @@ TEST_CASE("one matrix compares the C++ worker with the Python one, import torch 
                  .getString(), Catch::StartsWith(python_worker));
   CHECK(db.execAndGet("SELECT COUNT(DISTINCT name) FROM phases").getInt() == 7);  // the same phases from both
 }
+
+namespace {
+
+// No GPU here: a stand-in worker that says yes to `--probe-device cuda`, runs the real
+// worker on the CPU, and adds to its report a device clock reading 0.8x each host sample
+// (or, with OMIT_DEVICE_TIMES set, leaves the report host-only).
+std::string fake_gpu_worker(const test::TempDir& dir) {
+  const std::string path = dir.write("fake_gpu_worker.py", R"py(#!/usr/bin/python3
+import json, os, subprocess, sys
+args = sys.argv[1:]
+if "--probe-device" in args:
+    print("ok")
+    sys.exit(0)
+args[args.index("--device") + 1] = "cpu"
+result = args[args.index("--result") + 1]
+code = subprocess.call([")py" + test::bin("bench_worker") + R"py("] + args)
+with open(result) as f:
+    doc = json.load(f)
+if not os.environ.get("OMIT_DEVICE_TIMES"):
+    doc["device_samples_ms"] = [0.8 * s for s in doc["samples_ms"]]
+with open(result, "w") as f:
+    json.dump(doc, f)
+sys.exit(code)
+)py");
+  chmod(path.c_str(), 0755);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("a cuda cell stores host and CUDA event times per iteration (fake GPU worker: no GPU here)", "[e2e][gpu]") {
+  test::TempDir dir;
+  std::string text = tiny_matrix("", "  cells:\n    - {label: events}\n    - {label: host-only, env: {OMIT_DEVICE_TIMES: \"1\"}}\n");
+  text.replace(text.find("worker:\n"), 8, "worker:\n  device: cuda\n  program: " + fake_gpu_worker(dir) + "\n");
+  auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  CHECK(outcome.exit_code == 3);  // the host-only cell's runs are not ok
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("gpu p50 ms"));
+
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples s JOIN runs r ON r.id = s.run_id JOIN cells c ON c.id = r.cell_id "
+                      "WHERE c.label = 'events' AND ABS(s.device_ms - 0.8 * s.latency_ms) < 1e-9").getInt() == 3 * 20);
+  CHECK(db.execAndGet("SELECT ABS(device_latency_p50_ms - 0.8 * latency_p50_ms) < 1e-9 FROM runs r "
+                      "JOIN cells c ON c.id = r.cell_id WHERE c.label = 'events' AND r.run_index = 1").getInt() == 1);
+  CHECK(db.execAndGet("SELECT device_latency_p50_ms > 0 FROM cell_summary WHERE cell = 'events'").getInt() == 1);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'host-only' "
+                      "AND r.status = 'bad_result' AND r.reason LIKE '%host times only%'").getInt() == 3);
+}

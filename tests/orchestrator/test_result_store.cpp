@@ -1,6 +1,7 @@
 // The results DB: schema migration, a stored run read back through the views.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 
@@ -137,6 +138,44 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   auto table = store.cell_summary(ids.experiment_id);
   REQUIRE(table.rows.size() == 2);
   CHECK(table.rows[0][2] == std::optional<std::string>("0/0"));
+}
+
+TEST_CASE("CUDA event times are stored per iteration and summarised per run and per cell", "[store][gpu]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto experiment = two_cell_experiment();
+  experiment.worker.device = "cuda";
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 3; ++i) {
+    auto run = ok_run(i, false, 10, {2.0 + i, 3.0 + i, 4.0 + i});
+    run.report->device_samples_ms = {1.0 + i, 1.5 + i, 2.5 + i};
+    run.device_latency = orch::summarize(run.report->device_samples_ms);
+    store_run(store, ids.cell_ids[0], run);
+  }
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(device_ms) FROM (SELECT device_ms FROM samples s JOIN runs r "
+                      "ON r.id = s.run_id WHERE r.run_index = 0 ORDER BY iteration)").getString() == "1.0,1.5,2.5");
+  CHECK(db.execAndGet("SELECT device_latency_p50_ms FROM run_phases WHERE run_index = 2").getDouble() == 3.5);
+  CHECK(db.execAndGet("SELECT device_latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 2.5);
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 4);
+  CHECK(db.execAndGet("SELECT device FROM cell_summary WHERE cell_index = 0").getString() == "cuda");
+
+  auto table = store.cell_summary(ids.experiment_id);
+  const auto gpu = std::find(table.headers.begin(), table.headers.end(), "gpu p50 ms");
+  REQUIRE(gpu != table.headers.end());
+  CHECK(table.rows[0][gpu - table.headers.begin()] == std::optional<std::string>("2.5"));
+}
+
+TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[store][gpu]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1, 2}));
+  auto table = store.cell_summary(ids.experiment_id);
+  CHECK(std::count(table.headers.begin(), table.headers.end(), "gpu p50 ms") == 0);
+  CHECK(std::count(table.headers.begin(), table.headers.end(), "p50 ms") == 1);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples WHERE device_ms IS NULL").getInt() == 2);
 }
 
 TEST_CASE("the median of an even number of runs is the mean of the middle two", "[store]") {

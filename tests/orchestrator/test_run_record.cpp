@@ -52,11 +52,61 @@ TEST_CASE("garbage, truncated and incomplete reports are protocol errors", "[pro
     CHECK_THROWS_AS(orch::parse_worker_report(bad), orch::ProtocolError);
 }
 
+namespace {
+
+// kOkReport as a worker on a GPU would write it: with CUDA event times, or without.
+std::string gpu_report(const std::string& device_samples) {
+  std::string report = kOkReport;
+  report.replace(report.find("\"samples_ms\""), 0, device_samples.empty() ? "" : "\"device_samples_ms\":" + device_samples + ",");
+  return report;
+}
+
+orch::RunRecord judged_on_gpu(const std::string& report) {
+  orch::RunRecord run;
+  run.on_gpu = true;
+  run.process = exited(0);
+  orch::judge_run(run, report);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("on a GPU the CUDA event times are kept and summarised next to the host times", "[protocol][gpu]") {
+  auto run = judged_on_gpu(gpu_report("[2.5,0.5,1.5]"));
+  CHECK(run.status == orch::RunStatus::kOk);
+  CHECK(run.report->device_samples_ms == std::vector<double>{2.5, 0.5, 1.5});
+  REQUIRE(run.device_latency);
+  CHECK(run.device_latency->p50_ms == 1.5);
+  CHECK(run.latency->p50_ms == 2);
+}
+
+TEST_CASE("a GPU run that reports host times only is a bad result", "[protocol][gpu]") {
+  auto run = judged_on_gpu(gpu_report(""));
+  CHECK(run.status == orch::RunStatus::kBadResult);
+  CHECK_THAT(run.reason, Catch::Contains("host times only"));
+}
+
+TEST_CASE("CUDA event times that do not pair with the host samples are a bad result", "[protocol][gpu]") {
+  auto run = judged_on_gpu(gpu_report("[2.5,0.5]"));
+  CHECK(run.status == orch::RunStatus::kBadResult);
+  CHECK_THAT(run.reason, Catch::Contains("device_samples_ms has 2 entries but samples_ms has 3"));
+}
+
+TEST_CASE("a negative latency is a bad result", "[protocol]") {
+  auto run = judged_on_gpu(gpu_report("[2.5,-0.5,1.5]"));
+  CHECK(run.status == orch::RunStatus::kBadResult);
+  CHECK_THAT(run.reason, Catch::Contains("device_samples_ms[1] is -0.5"));
+  std::string host = kOkReport;
+  host.replace(host.find("[3,1,2]"), 7, "[3,-1,2]");
+  CHECK(judged(exited(0), host).status == orch::RunStatus::kBadResult);
+}
+
 TEST_CASE("a clean exit with a complete report is ok, with latency statistics", "[protocol]") {
   auto run = judged(exited(0), std::string(kOkReport));
   CHECK(run.status == orch::RunStatus::kOk);
   REQUIRE(run.latency);
   CHECK(run.latency->p50_ms == 2);
+  CHECK_FALSE(run.device_latency);  // the CPU has no device clock
 }
 
 TEST_CASE("each way a run can fail gets its own status and reason", "[protocol]") {

@@ -55,3 +55,12 @@ with tempfile.TemporaryDirectory() as tmp:
             report = json.load(f)
         jsonschema.validate(report, report_schema)
         print(f"valid worker report ({report['status']}) from {os.path.basename(worker)} for {model}")
+        if report["status"] == "ok":
+            # As a worker on a GPU reports it (no GPU here): CUDA event times next to the host's.
+            jsonschema.validate(dict(report, device_samples_ms=[0.5] * len(report["samples_ms"])), report_schema)
+            try:
+                jsonschema.validate(dict(report, device_samples_ms=[-1.0]), report_schema)
+            except jsonschema.ValidationError:
+                pass
+            else:
+                sys.exit("worker-result.schema.json accepts a negative device_samples_ms")
