@@ -235,19 +235,22 @@ TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-c
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE libtorch_resident_pct IS NOT NULL").getInt() == 0);
 }
 
-TEST_CASE("16 threads on one CPU carry the oversubscription warning, 1 thread does not", "[e2e]") {
+TEST_CASE("16 threads on a 2-CPU cpuset carry the oversubscription warning, 2 threads do not", "[e2e]") {
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) test::skip("needs 2 online CPUs for a 2-CPU cpuset");
   test::TempDir dir;
   auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", R"(  threads:
-    - {label: t1, launcher: taskset, cpuset: "0", env: {OMP_NUM_THREADS: "1"}}
-    - {label: t16, launcher: taskset, cpuset: "0", env: {OMP_NUM_THREADS: "16"}}
+    - {label: t2, launcher: taskset, cpuset: "0-1", torch_threads: {intra_op: 2}}
+    - {label: t16, launcher: taskset, cpuset: "0-1", torch_threads: {intra_op: 16}}
 )")), "--db", dir.file("r.db")});
   INFO(outcome.stderr_tail);
   REQUIRE(outcome.exit_code == 0);
   SQLite::Database db(dir.file("r.db"));
   CHECK_THAT(db.execAndGet("SELECT warnings FROM cell_summary WHERE cell = 't16'").getString(),
              Catch::Contains("oversubscribed"));
-  CHECK_THAT(db.execAndGet("SELECT COALESCE(warnings, '') FROM cell_summary WHERE cell = 't1'").getString(),
+  CHECK_THAT(db.execAndGet("SELECT COALESCE(warnings, '') FROM cell_summary WHERE cell = 't2'").getString(),
              !Catch::Contains("oversubscribed"));
+  CHECK(db.execAndGet("SELECT intra_op_threads || ' on ' || effective_cpus FROM cell_summary WHERE cell = 't16'")
+            .getString() == "16 on 0-1");
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("oversubscribed"));
 }
 
