@@ -97,6 +97,13 @@ class TailReader {
   std::array<char, 8192> chunk_{};
 };
 
+// True when `pid` has exited but is not reaped yet (its SIGCHLD is still queued):
+// a timeout or a stop that comes that late must not turn a finished run into a lost one.
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 }  // namespace
 
 ProcessOutcome run_process(const ProcessSpec& spec) {
@@ -146,14 +153,14 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   out_reader.start();
   err_reader.start();
   deadline.async_wait([&](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || has_exited(pid)) return;
     outcome.timed_out = true;
     ::kill(-pid, SIGKILL);
     if (spec.kill_all) spec.kill_all();
   });
   if (stop_requests.is_open())
     stop_requests.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
-      if (ec) return;
+      if (ec || has_exited(pid)) return;
       outcome.interrupted_by = stop_signal();
       ::kill(-pid, SIGKILL);
       if (spec.kill_all) spec.kill_all();
