@@ -1,8 +1,10 @@
-// Compiled with ORCH_VERSION from CMake (see version.h).
+// The project version from CMake and the git revision read at build time (see version.h).
 #include "version.h"
+
+#include "git_revision.h"
 
 namespace orch {
 
-const char* orchestrator_version() { return ORCH_VERSION; }
+const char* orchestrator_version() { return ORCH_PROJECT_VERSION "-" ORCH_GIT_REVISION; }
 
 }  // namespace orch
