@@ -118,7 +118,14 @@ int run_command(const std::string& matrix_path, const RunOptions& options) {
   // With the lock held, whatever an earlier orchestrator on this host left is stale.
   if (const int aborted = store.repair(system.hostname))
     spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
-  if (const int removed = launchers.remove_leftovers(experiment))
+  int removed = 0;
+  try {
+    removed = launchers.prepare(experiment);
+  } catch (const CgroupError& e) {
+    throw UserError(std::string("cannot set up this orchestrator's cgroup session: ") + e.what(),
+                    "`orchestrator doctor` says what the cgroup launchers need here");
+  }
+  if (removed)
     spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
   const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, options.resume);
   const std::string& db_path = options.db_path;

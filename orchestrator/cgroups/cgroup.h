@@ -54,6 +54,9 @@ class CgroupSystem {
   virtual int version() const = 0;  // 1 or 2; 0 when unusable
   // Why no run cgroup can be made here, with the fix; nullopt when they can.
   virtual std::optional<std::string> unusable_reason() const = 0;
+  // Makes this orchestrator's session folder now rather than at the first create(),
+  // so that the first run's start-up time does not include it. Throws CgroupError.
+  virtual void prepare_session() = 0;
   // A fresh group named `leaf` with `limits` applied. Throws CgroupError.
   virtual std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) = 0;
   // Removes what orchestrators that died (SIGKILL) left: their session folders, their

@@ -15,6 +15,7 @@ class NoCgroups final : public CgroupSystem {
   explicit NoCgroups(std::string reason) : reason_(std::move(reason)) {}
   int version() const override { return 0; }
   std::optional<std::string> unusable_reason() const override { return reason_; }
+  void prepare_session() override { throw CgroupError(reason_); }
   std::unique_ptr<RunCgroup> create(const std::string&, const CgroupLimits&) override {
     throw CgroupError(reason_);
   }

@@ -113,17 +113,20 @@ class CgroupV1 final : public CgroupSystem {
   }
   std::optional<std::string> unusable_reason() const override { return reason_; }
 
-  std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {
+  void prepare_session() override {
     if (reason_) throw CgroupError(*reason_);
-    std::map<std::string, std::string> dirs;
     for (const auto& [controller, own] : own_dirs_) {
       const std::string session = own + "/" + session_;
-      if (!files::exists(session)) {
-        files::make_dir(session);
-        if (controller == "cpuset") inherit_cpuset(own, session);
-      }
-      dirs[controller] = session + "/" + leaf;
+      if (files::exists(session)) continue;
+      files::make_dir(session);
+      if (controller == "cpuset") inherit_cpuset(own, session);
     }
+  }
+
+  std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {
+    prepare_session();
+    std::map<std::string, std::string> dirs;
+    for (const auto& [controller, own] : own_dirs_) dirs[controller] = own + "/" + session_ + "/" + leaf;
     // The RunCgroup owns the folders before they exist: a failure below removes
     // whichever were made.
     auto group = std::make_unique<RunCgroupV1>(dirs, "/" + session_ + "/" + leaf);

@@ -115,9 +115,22 @@ class CgroupV2 final : public CgroupSystem {
   int remove_dead_sessions() override { return reason_ ? 0 : files::remove_dead_sessions(own_dir_); }
   std::optional<std::string> unusable_reason() const override { return reason_; }
 
-  std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {
+  // Moves this process into session/supervisor (v2's no-internal-process rule) and
+  // enables the controllers for the run groups beside it.
+  void prepare_session() override {
     if (reason_) throw CgroupError(*reason_);
-    if (!session_ready_) prepare_session();
+    if (session_ready_) return;
+    const std::string enable = "+cpu +cpuset +memory";
+    files::make_dir(session_dir());
+    files::make_dir(session_dir() + "/supervisor");
+    session_ready_ = true;  // from here on the destructor cleans up
+    files::write(session_dir() + "/supervisor/cgroup.procs", std::to_string(pid_));
+    files::write(own_dir_ + "/cgroup.subtree_control", enable);
+    files::write(session_dir() + "/cgroup.subtree_control", enable);
+  }
+
+  std::unique_ptr<RunCgroup> create(const std::string& leaf, const CgroupLimits& limits) override {
+    prepare_session();
     const std::string dir = session_dir() + "/" + leaf;
     files::make_dir(dir);
     auto group = std::make_unique<RunCgroupV2>(dir, own_path_ + "/" + session_ + "/" + leaf);
@@ -134,16 +147,6 @@ class CgroupV2 final : public CgroupSystem {
 
  private:
   std::string session_dir() const { return own_dir_ + "/" + session_; }
-
-  void prepare_session() {
-    const std::string enable = "+cpu +cpuset +memory";
-    files::make_dir(session_dir());
-    files::make_dir(session_dir() + "/supervisor");
-    session_ready_ = true;  // from here on the destructor cleans up
-    files::write(session_dir() + "/supervisor/cgroup.procs", std::to_string(pid_));
-    files::write(own_dir_ + "/cgroup.subtree_control", enable);
-    files::write(session_dir() + "/cgroup.subtree_control", enable);
-  }
 
   int pid_;
   std::string own_path_;  // "" at the root

@@ -15,6 +15,8 @@ class CgroupLauncher final : public Launcher {
     return refuse_without_cgroups(cgroups_, "cgroup");
   }
 
+  bool uses_cgroups(const CellSettings&) const override { return true; }
+
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
     return {worker_argv(worker, settings, run), settings.env, worker_credentials(worker)};

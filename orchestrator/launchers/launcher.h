@@ -76,6 +76,8 @@ class Launcher {
   }
   // Removes what runs of an orchestrator that died left behind (containers); returns how many.
   virtual int remove_leftovers() const { return 0; }
+  // Whether runs of `settings` get a cgroup the orchestrator makes.
+  virtual bool uses_cgroups(const CellSettings&) const { return false; }
 };
 
 std::unique_ptr<Launcher> make_host_launcher();
@@ -97,9 +99,11 @@ class Launchers {
                         const RunArguments& run = {}) const;
   // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
-  // Removes what orchestrators that died left behind for the launchers `experiment`
-  // uses (cgroup sessions, containers); returns how many things went.
-  int remove_leftovers(const Experiment& experiment) const;
+  // Before the first run: removes what orchestrators that died left behind for the
+  // launchers `experiment` uses (cgroup sessions, containers) and returns how many
+  // things went; then makes this orchestrator's cgroup session if a run will need it,
+  // so that the first run's process_start does not pay for it. Throws CgroupError.
+  int prepare(const Experiment& experiment) const;
 
  private:
   std::unique_ptr<CgroupSystem> cgroups_;  // declared first, so destroyed after the launchers

@@ -56,11 +56,14 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
 
 }  // namespace
 
-int Launchers::remove_leftovers(const Experiment& experiment) const {
+int Launchers::prepare(const Experiment& experiment) const {
   int removed = cgroups_->remove_dead_sessions();
   std::set<LauncherKind> used;
   for (const auto& cell : experiment.cells) used.insert(cell.settings.launcher);
   for (auto kind : used) removed += get(kind).remove_leftovers();
+  if (std::any_of(experiment.cells.begin(), experiment.cells.end(),
+                  [&](const Cell& cell) { return get(cell.settings.launcher).uses_cgroups(cell.settings); }))
+    cgroups_->prepare_session();
   return removed;
 }
 

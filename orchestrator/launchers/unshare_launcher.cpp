@@ -26,7 +26,7 @@ class UnshareLauncher final : public Launcher {
     if (geteuid() != 0)
       return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
                      "run the orchestrator as root"};
-    if (uses_cgroup(settings)) return refuse_without_cgroups(cgroups_, "unshare");
+    if (uses_cgroups(settings)) return refuse_without_cgroups(cgroups_, "unshare");
     return std::nullopt;
   }
 
@@ -44,18 +44,19 @@ class UnshareLauncher final : public Launcher {
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
                                       const RunArguments& run) const override {
-    if (!uses_cgroup(settings)) return Launcher::launch(settings, worker, run);
+    if (!uses_cgroups(settings)) return Launcher::launch(settings, worker, run);
     auto group = cgroups_.create(run.run_name, cgroup_limits(settings));
     return std::make_unique<CgroupRun>(command(settings, worker, run), std::move(group));
   }
 
- private:
   // With cgroups usable, every run gets one (its accounting is evidence); without
   // them, only cells that ask for limits need one.
-  bool uses_cgroup(const CellSettings& settings) const {
+  bool uses_cgroups(const CellSettings& settings) const override {
     return !cgroups_.unusable_reason() || !settings.cpuset.empty() || settings.cpu_quota_percent ||
            settings.memory_bytes;
   }
+
+ private:
 
   CgroupSystem& cgroups_;
   std::string unshare_;

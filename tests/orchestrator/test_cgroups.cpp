@@ -2,6 +2,7 @@
 // cgroupfs tree (no v2 hierarchy with controllers exists here).
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
@@ -147,4 +148,35 @@ TEST_CASE("cgroup v1: a cpuset pins, and groups and session are removed afterwar
     CHECK_FALSE(fs::exists(session_cpuset + "/test-cpuset"));
   }
   CHECK_FALSE(fs::exists(session_cpuset));
+}
+
+TEST_CASE("fake cgroup v2 tree: the session is set up before the first run group", "[cgroup][fake-v2]") {
+  test::TempDir root;
+  put(root.path() / "cgroup.controllers", "cpuset cpu memory");
+  put(root.path() / "cgroup.subtree_control", "");
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/bench\n", 77};
+  fs::create_directories(root.path() / "bench");
+  put(root.path() / "bench" / "cgroup.controllers", "cpuset cpu memory");
+  auto cgroups = orch::make_cgroup_v2(root.path().string(), host);
+  REQUIRE(cgroups->version() == 2);
+  cgroups->prepare_session();
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "supervisor" / "cgroup.procs") == "77");
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "cgroup.subtree_control") == "+cpu +cpuset +memory");
+  cgroups->prepare_session();  // once is enough; again changes nothing
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "supervisor" / "cgroup.procs") == "77");
+}
+
+TEST_CASE("cgroup v1: the session is made before any run and goes with the backend", "[cgroup][root]") {
+  const std::string own = orch::cgroup_files::own_path(orch::CgroupHost::real().self_cgroup_text, "cpu").value_or("/");
+  const std::string session = "/sys/fs/cgroup/cpu" + (own == "/" ? "" : own) + "/orchestrator-" + std::to_string(getpid());
+  {
+    auto cgroups = real_v1();
+    CHECK_FALSE(fs::exists(session));
+    cgroups->prepare_session();
+    CHECK(fs::exists(session));
+    // The kernel's files only: no run group yet.
+    CHECK(std::none_of(fs::directory_iterator(session), fs::directory_iterator(),
+                       [](const auto& entry) { return entry.is_directory(); }));
+  }
+  CHECK_FALSE(fs::exists(session));
 }
