@@ -4,6 +4,7 @@
 Usage: /usr/bin/python3 scripts/export_models.py OUTPUT_DIR
 
 - mobilenet_v2.pt: torchvision MobileNetV2 (weights=None), the quickstart's default model.
+- mobilenet_v3_large.pt: torchvision MobileNetV3-Large (weights=None), seed 004's GPU model.
 - tiny_cnn.pt: a few-kilobyte CNN that keeps the test suite fast.
 
 Must run with Debian's python3 (python3-torch, python3-torchvision); a python3
@@ -44,6 +45,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     export(torchvision.models.mobilenet_v2(weights=None), os.path.join(out, "mobilenet_v2.pt"))
+    export(torchvision.models.mobilenet_v3_large(weights=None), os.path.join(out, "mobilenet_v3_large.pt"))
     export(TinyCnn(), os.path.join(out, "tiny_cnn.pt"))
 
 
