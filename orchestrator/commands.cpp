@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <iostream>
 
@@ -30,13 +31,22 @@ std::string default_worker() {
   return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
 }
 
-// A device other than the CPU is checked with the worker's own LibTorch.
-void check_device(const WorkerSettings& worker) {
+// A device other than the CPU is checked by every worker program the cells run,
+// each with its own LibTorch (or PyTorch).
+void check_device(const Experiment& experiment) {
+  const WorkerSettings& worker = experiment.worker;
   if (worker.device == "cpu") return;
-  const auto probe = capture_output({worker.program, "--probe-device", worker.device});
-  if (!probe.ok)
-    throw UserError(worker.device_origin, "worker.device: " + probe.text.substr(0, probe.text.find('\n')),
+  std::set<std::string> programs = {worker.program};
+  for (const auto& cell : experiment.cells)
+    if (!cell.settings.program.empty()) programs.insert(cell.settings.program);
+  for (const auto& program : programs) {
+    const auto probe = capture_output({program, "--probe-device", worker.device});
+    if (probe.ok) continue;
+    const std::string answer = probe.text.substr(0, probe.text.find('\n'));
+    throw UserError(worker.device_origin,
+                    "worker.device: " + answer + (program == worker.program ? "" : " (said " + program + ")"),
                     "use device: cpu, or a worker built against a CUDA LibTorch");
+  }
 }
 
 std::string count(size_t n, const std::string& noun) {
@@ -51,7 +61,7 @@ Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
     throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
                     "build it with `cmake --build build`, or set worker.program in the matrix");
   launchers.validate(experiment);
-  check_device(experiment.worker);
+  check_device(experiment);
   return experiment;
 }
 

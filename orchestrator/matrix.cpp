@@ -243,7 +243,7 @@ class MatrixParser {
       } else if (key == "device") {
         worker.device = string(value, "worker.device");
         worker.device_origin = at(value);
-        if (worker.device != "cpu" && worker.device.rfind("cuda", 0) != 0)
+        if (!std::regex_match(worker.device, std::regex("cpu|cuda(:[0-9]+)?")))
           fail(value, "worker.device: expected cpu or cuda[:N], got '" + worker.device + "'");
       }
     });

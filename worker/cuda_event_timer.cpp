@@ -79,6 +79,7 @@ CudaEventTimer::CudaEventTimer(int device_index)
       device_index_(device_index >= 0 ? device_index : cuda_backend().getDevice().index()) {}
 
 CudaEventTimer::~CudaEventTimer() {
+  if (start_event_ == nullptr && end_event_ == nullptr) return;
   const auto& backend = cuda_backend();
   backend.destroyEvent(start_event_, static_cast<c10::DeviceIndex>(device_index_));
   backend.destroyEvent(end_event_, static_cast<c10::DeviceIndex>(device_index_));

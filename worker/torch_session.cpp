@@ -1,6 +1,7 @@
 // The LibTorch plugin's session: loads a TorchScript model and runs it. With
 // cuda_event_timer.cpp, the worker's only LibTorch code.
 // Errors leave as std::runtime_error so the thin worker needs no LibTorch types.
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -24,7 +25,10 @@ class TorchSession final : public worker::InferenceSession {
       // Say so instead of silently timing something else.
       if (auto problem = device_problem(options.device); !problem.empty()) throw std::runtime_error(problem);
       const torch::Device device(options.device);
-      if (device.is_cuda()) timer_ = std::make_unique<worker::CudaEventTimer>(device.index());
+      if (device.is_cuda()) {
+        cuda_index_ = device.index();
+        timer_ = std::make_unique<worker::CudaEventTimer>(cuda_index_);
+      }
       // Inter-op first: LibTorch refuses to change it once the pool has started.
       if (options.inter_op_threads > 0) at::set_num_interop_threads(options.inter_op_threads);
       if (options.intra_op_threads > 0) at::set_num_threads(options.intra_op_threads);
@@ -55,16 +59,23 @@ class TorchSession final : public worker::InferenceSession {
       timer_->start();
       module_.forward({input_});
       timer_->stop();
-      torch::cuda::synchronize();
+      torch::cuda::synchronize(cuda_index_);
       return timer_->elapsed_ms();
     });
   }
 
   std::string device_problem(const std::string& device) const override {
     if (device == "cpu") return "";
-    if (!torch::cuda::is_available())
-      return "device '" + device + "' requested but cuda not available in this LibTorch build (" +
-             TORCH_VERSION + ", CPU only)";
+    const std::string requested = "device '" + device + "' requested but ";
+    if (!at::hasCUDA())
+      return requested + "cuda not available in this LibTorch build (" + TORCH_VERSION + ", CPU only)";
+    const auto count = static_cast<int64_t>(torch::cuda::device_count());
+    if (count == 0)
+      return requested + "cuda not available: this LibTorch has CUDA but sees no GPU "
+                         "(no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them)";
+    if (torch::Device(device).index() >= count)
+      return requested + "this machine has " + std::to_string(count) + " CUDA device(s), cuda:0 to cuda:" +
+             std::to_string(count - 1);
     return "";
   }
 
@@ -94,6 +105,7 @@ class TorchSession final : public worker::InferenceSession {
 
   worker::SessionOptions options_;
   std::unique_ptr<worker::CudaEventTimer> timer_;  // only on a GPU
+  int cuda_index_ = -1;                            // -1: the current CUDA device
   torch::jit::script::Module module_;
   torch::Tensor input_;
 };

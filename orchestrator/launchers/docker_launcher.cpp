@@ -58,6 +58,9 @@ class DockerLauncher final : public Launcher {
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
+  // No --gpus: the image is built from the CPU worker's library closure.
+  bool reaches_gpus() const override { return false; }
+
   std::optional<Refusal> refuse(const CellSettings& settings) const override {
     if (!settings.program.empty())
       return Refusal{"program", "launcher docker runs the image's bundled worker, not " + settings.program,

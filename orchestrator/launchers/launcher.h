@@ -78,6 +78,8 @@ class Launcher {
   virtual int remove_leftovers() const { return 0; }
   // Whether runs of `settings` get a cgroup the orchestrator makes.
   virtual bool uses_cgroups(const CellSettings&) const { return false; }
+  // Whether the worker it starts can reach the host's GPUs.
+  virtual bool reaches_gpus() const { return true; }
 };
 
 std::unique_ptr<Launcher> make_host_launcher();

@@ -333,3 +333,16 @@ TEST_CASE("a cuda cell stores host and CUDA event times per iteration (fake GPU 
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'host-only' "
                       "AND r.status = 'bad_result' AND r.reason LIKE '%host times only%'").getInt() == 3);
 }
+
+TEST_CASE("validate asks every cell's worker program about the GPU (fake GPU worker: no GPU here)", "[e2e][gpu]") {
+  test::TempDir dir;
+  const std::string python_worker = std::string(ORCH_TEST_SOURCE_DIR) + "/worker/python/bench_worker.py";
+  std::string text = tiny_matrix("", "  cells:\n    - {label: fake}\n    - {label: python, program: " + python_worker + "}\n");
+  text.replace(text.find("worker:\n"), 8, "worker:\n  device: cuda\n  program: " + fake_gpu_worker(dir) + "\n");
+  auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
+  CHECK(outcome.exit_code == 1);
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:5:11: worker.device: device 'cuda' requested but cuda not "
+                                                  "available in this PyTorch build") &&
+                                      Catch::Contains("(said " + python_worker + ")"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("r.db")));
+}

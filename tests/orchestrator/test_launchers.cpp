@@ -163,6 +163,15 @@ TEST_CASE("docker gets limits, env, read-only model and result mounts (golden)",
   CHECK(after(argv, "--spawn-ns")[1] == "77");
 }
 
+TEST_CASE("docker cells are refused on a GPU: the container gets no GPU", "[argv][gpu]") {
+  orch::Launchers launchers;
+  auto experiment = experiment_with(limited(orch::LauncherKind::kDocker));
+  experiment.worker.device = "cuda:1";
+  CHECK_THROWS_WITH(launchers.validate(experiment),
+                    Catch::StartsWith("/tmp/m.yaml:7:15: cell 1 (c): launcher docker gives its worker no GPU, "
+                                      "so device 'cuda:1' cannot run in it"));
+}
+
 TEST_CASE("unshare enters fresh PID and mount namespaces, plus the ones asked for", "[argv]") {
   orch::Launchers launchers;
   auto settings = limited(orch::LauncherKind::kUnshare);

@@ -138,14 +138,27 @@ def usage():
             "voluntary_ctx_switches": ru.ru_nvcsw, "involuntary_ctx_switches": ru.ru_nivcsw}
 
 
+def device_problem(torch, device):
+    """Why this PyTorch cannot run on `device`; None when it can."""
+    if device == "cpu":
+        return None
+    requested = f"device '{device}' requested but "
+    if not torch.cuda.is_available():
+        return requested + f"cuda not available in this PyTorch build ({torch.__version__})"
+    index, count = torch.device(device).index, torch.cuda.device_count()
+    if index is not None and index >= count:
+        return requested + f"this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+    return None
+
+
 def benchmark(args, doc, phases):
     shape = [int(d) for d in args.input_shape.split(",")]
     torch = phases.run("library_load", lambda: __import__("torch"))
 
     def init():
-        if args.device != "cpu" and not torch.cuda.is_available():
-            raise RuntimeError(f"device '{args.device}' requested but cuda not available in this PyTorch build "
-                               f"({torch.__version__})")
+        problem = device_problem(torch, args.device)
+        if problem:
+            raise RuntimeError(problem)
         if args.inter_op_threads > 0:
             torch.set_num_interop_threads(args.inter_op_threads)
         if args.intra_op_threads > 0:
@@ -170,7 +183,7 @@ def benchmark(args, doc, phases):
             events[0].record(stream)
             model(x)
             events[1].record(stream)
-            torch.cuda.synchronize()
+            torch.cuda.synchronize(args.device)
             return events[0].elapsed_time(events[1])
 
     phases.run("first_inference", infer)
@@ -196,9 +209,9 @@ def main():
     args = parse_args()
     if args.probe_device:
         import torch
-        ok = args.probe_device == "cpu" or torch.cuda.is_available()
-        print("ok" if ok else f"device '{args.probe_device}' requested but cuda not available")
-        return 0 if ok else 1
+        problem = device_problem(torch, args.probe_device)
+        print(problem or "ok")
+        return 1 if problem else 0
     if not args.model:
         print("bench_worker.py: --model is required", file=sys.stderr)
         return 2
