@@ -1,4 +1,4 @@
-// The worker's library closure, from ldd (see cold_start_files.h).
+// What a worker loads, from the worker itself or from ldd (see cold_start_files.h).
 #include "cold_start_files.h"
 
 #include <filesystem>
@@ -10,13 +10,17 @@
 namespace orch {
 namespace {
 
-// The resolved paths `ldd` lists for `binary`.
-std::vector<std::string> ldd(const std::string& binary) {
+// The absolute paths among `text`'s lines; with `ldd_format`, the resolved paths of
+// ldd's "name => /path (address)" and "/path (address)" lines.
+std::vector<std::string> listed_paths(const std::string& text, bool ldd_format) {
   std::vector<std::string> paths;
-  const auto output = capture_output({"/usr/bin/ldd", binary});
-  std::istringstream lines(output.text);
+  std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
+    if (!ldd_format) {
+      if (!line.empty() && line[0] == '/') paths.push_back(line);
+      continue;
+    }
     std::istringstream words(line);
     std::string first, arrow, path;
     words >> first >> arrow >> path;
@@ -32,20 +36,23 @@ ColdStartFiles cold_start_files(const std::string& worker_program, const std::st
   namespace fs = std::filesystem;
   ColdStartFiles files;
   files.model = model_path;
+  std::vector<std::string> paths;
+  if (const auto listed = capture_output({worker_program, "--list-cold-files"}); listed.ok)
+    paths = listed_paths(listed.text, false);
+  if (!paths.empty()) {
+    files.source = "its --list-cold-files";
+  } else {
+    paths = listed_paths(capture_output({"/usr/bin/ldd", worker_program}).text, true);
+    files.source = "ldd (it does not answer --list-cold-files)";
+  }
+  paths.insert(paths.begin(), worker_program);
   std::set<std::string> seen;
-  const std::string plugin = (fs::path(worker_program).parent_path() / "libbench_torch.so").string();
-  std::vector<std::string> roots = {worker_program};
-  if (fs::exists(plugin)) roots.push_back(plugin);
-  for (const auto& root : roots) {
-    std::vector<std::string> paths = ldd(root);
-    paths.insert(paths.begin(), root);
-    for (const auto& path : paths) {
-      std::error_code ec;
-      const std::string real = fs::canonical(path, ec).string();
-      if (ec || !seen.insert(real).second) continue;
-      files.libraries.push_back(real);
-      if (fs::path(real).filename().string().rfind("libtorch_cpu.so", 0) == 0) files.libtorch = real;
-    }
+  for (const auto& path : paths) {
+    std::error_code ec;
+    const std::string real = fs::canonical(path, ec).string();
+    if (ec || !fs::is_regular_file(real, ec) || !seen.insert(real).second) continue;
+    files.libraries.push_back(real);
+    if (fs::path(real).filename().string().rfind("libtorch_cpu.so", 0) == 0) files.libtorch = real;
   }
   return files;
 }

@@ -36,9 +36,8 @@ std::string default_worker() {
 void check_device(const Experiment& experiment) {
   const WorkerSettings& worker = experiment.worker;
   if (worker.device == "cpu") return;
-  std::set<std::string> programs = {worker.program};
-  for (const auto& cell : experiment.cells)
-    if (!cell.settings.program.empty()) programs.insert(cell.settings.program);
+  std::set<std::string> programs;
+  for (const auto& cell : experiment.cells) programs.insert(program_of(worker, cell.settings));
   for (const auto& program : programs) {
     const auto probe = capture_output({program, "--probe-device", worker.device});
     if (probe.ok) continue;

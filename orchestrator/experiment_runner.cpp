@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -178,6 +179,19 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
   return todo;
 }
 
+// The cold-start files of each worker program the cells run, found once per program.
+std::map<std::string, ColdStartFiles> cold_start_files_by_program(const Experiment& experiment) {
+  std::map<std::string, ColdStartFiles> by_program;
+  for (const auto& cell : experiment.cells) {
+    const std::string& program = program_of(experiment.worker, cell.settings);
+    if (by_program.count(program)) continue;
+    ColdStartFiles files = cold_start_files(program, experiment.worker.model_path);
+    spdlog::info("{}: {} files decide its cold start, from {}", program, files.libraries.size(), files.source);
+    by_program.emplace(program, std::move(files));
+  }
+  return by_program;
+}
+
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
                       const Cell& cell, int64_t cell_id, int run_index, const ColdStartFiles& files,
@@ -206,7 +220,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   }
   remove_dead_scratch_dirs();
   const ScratchDir scratch(experiment.worker.user);
-  const ColdStartFiles files = cold_start_files(experiment.worker.program, experiment.worker.model_path);
+  const auto files_by_program = cold_start_files_by_program(experiment);
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
 
@@ -217,7 +231,9 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     const int64_t cell_id = ids.cell_ids.at(cell.index);
     for (int run_index : plan.at(cell.index)) {
       if (stop_signal() != 0) break;
-      const RunRecord run = measure_run(experiment, launchers, store, cell, cell_id, run_index, files, scratch.path());
+      const RunRecord run = measure_run(experiment, launchers, store, cell, cell_id, run_index,
+                                        files_by_program.at(program_of(experiment.worker, cell.settings)),
+                                        scratch.path());
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,

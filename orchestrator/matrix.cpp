@@ -517,6 +517,10 @@ int runs_of(const Experiment& experiment, const Cell& cell) {
   return warmup_runs_of(experiment, cell) + experiment.runs;
 }
 
+const std::string& program_of(const WorkerSettings& worker, const CellSettings& cell) {
+  return cell.program.empty() ? worker.program : cell.program;
+}
+
 Experiment parse_experiment(const std::string& text, const std::string& path,
                             const SystemInfo& system, const std::string& default_worker) {
   Experiment experiment = MatrixParser(path, system).parse(text, default_worker);

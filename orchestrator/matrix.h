@@ -86,6 +86,8 @@ struct Experiment {
 int warmup_runs_of(const Experiment& experiment, const Cell& cell);
 // All fresh-process runs of a cell: its warm-up runs and the measured ones.
 int runs_of(const Experiment& experiment, const Cell& cell);
+// The worker program a cell runs: its own `program`, else worker.program.
+const std::string& program_of(const WorkerSettings& worker, const CellSettings& cell);
 
 // Reads, expands and validates a matrix file. `default_worker` is used when the file
 // names no worker program. Throws UserError naming file:line:column.

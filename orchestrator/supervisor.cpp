@@ -71,28 +71,29 @@ void drop_privileges(const std::optional<std::pair<uint32_t, uint32_t>>& run_as)
   }
 }
 
-// Reads a pipe to its end, keeping only the last kOutputTailBytes; calls on_end once.
+// Reads a pipe to its end, keeping only the last `limit` bytes; calls on_end once.
 class TailReader {
  public:
-  TailReader(bp::async_pipe& pipe, std::string& tail, std::function<void()> on_end)
-      : pipe_(pipe), tail_(tail), on_end_(std::move(on_end)) {}
+  TailReader(bp::async_pipe& pipe, std::string& tail, size_t limit, std::function<void()> on_end)
+      : pipe_(pipe), tail_(tail), limit_(limit), on_end_(std::move(on_end)) {}
 
   void start() {
     pipe_.async_read_some(asio::buffer(chunk_), [this](const boost::system::error_code& ec, size_t n) {
       tail_.append(chunk_.data(), n);
-      if (tail_.size() > 2 * kOutputTailBytes) tail_.erase(0, tail_.size() - kOutputTailBytes);
+      if (tail_.size() > 2 * limit_) tail_.erase(0, tail_.size() - limit_);
       if (ec) return on_end_();
       start();
     });
   }
 
   void finish() {
-    if (tail_.size() > kOutputTailBytes) tail_.erase(0, tail_.size() - kOutputTailBytes);
+    if (tail_.size() > limit_) tail_.erase(0, tail_.size() - limit_);
   }
 
  private:
   bp::async_pipe& pipe_;
   std::string& tail_;
+  size_t limit_;
   std::function<void()> on_end_;
   std::array<char, 8192> chunk_{};
 };
@@ -148,8 +149,8 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   auto stream_ended = [&] {
     if (--open_streams == 0) linger.cancel();
   };
-  TailReader out_reader(out_pipe, outcome.stdout_tail, stream_ended);
-  TailReader err_reader(err_pipe, outcome.stderr_tail, stream_ended);
+  TailReader out_reader(out_pipe, outcome.stdout_tail, spec.output_limit_bytes, stream_ended);
+  TailReader err_reader(err_pipe, outcome.stderr_tail, spec.output_limit_bytes, stream_ended);
   out_reader.start();
   err_reader.start();
   deadline.async_wait([&](const boost::system::error_code& ec) {
@@ -199,9 +200,11 @@ CommandOutput capture_output(const std::vector<std::string>& argv) {
   // Through run_process: a helper that hangs (a stuck docker engine) is killed too.
   ProcessSpec spec{argv, {}, kHelperTimeoutS};
   spec.survives_stop = true;
+  spec.output_limit_bytes = kHelperOutputBytes;
   const ProcessOutcome outcome = run_process(spec);
   if (!outcome.launch_error.empty()) return {false, outcome.launch_error};
-  return {outcome.exit_code == 0 && !outcome.timed_out, outcome.stdout_tail};
+  const bool whole = outcome.stdout_tail.size() < kHelperOutputBytes;
+  return {outcome.exit_code == 0 && !outcome.timed_out && whole, outcome.stdout_tail};
 }
 
 }  // namespace orch

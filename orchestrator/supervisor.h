@@ -31,6 +31,8 @@ struct ProcessSpec {
   // Helpers that clean up after an interrupt (docker kill, docker rm) must finish:
   // they do not watch for SIGINT/SIGTERM.
   bool survives_stop = false;
+  // Of each output stream only the last this many bytes are kept.
+  size_t output_limit_bytes = 64 * 1024;
 };
 
 struct ProcessOutcome {
@@ -42,17 +44,17 @@ struct ProcessOutcome {
   int term_signal = 0;     // when a signal ended it
   double wall_ms = 0;      // spawn to reap, monotonic clock
   ResourceUsage usage;
-  std::string stdout_tail;  // the last kOutputTailBytes of each stream
+  std::string stdout_tail;  // the last ProcessSpec::output_limit_bytes of each stream
   std::string stderr_tail;
 };
-
-inline constexpr size_t kOutputTailBytes = 64 * 1024;
 
 ProcessOutcome run_process(const ProcessSpec& spec);
 
 // Runs a short helper command (e.g. `docker inspect`) to its end, or kills it after
-// kHelperTimeoutS. Its stdout is kept up to kOutputTailBytes.
+// kHelperTimeoutS. Its stdout is kept whole up to kHelperOutputBytes; output beyond
+// that is a failure, not a silently shortened answer.
 inline constexpr double kHelperTimeoutS = 60;
+inline constexpr size_t kHelperOutputBytes = 16 * 1024 * 1024;
 struct CommandOutput {
   bool ok = false;   // started and exited 0
   std::string text;  // its stdout

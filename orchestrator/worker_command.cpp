@@ -7,7 +7,7 @@ namespace orch {
 
 std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
                                      const RunArguments& run) {
-  std::vector<std::string> argv = {cell.program.empty() ? worker.program : cell.program,
+  std::vector<std::string> argv = {program_of(worker, cell),
           "--model", worker.model_path,
           "--input-shape", join_numbers(worker.input_shape),
           "--device", worker.device,

@@ -84,6 +84,19 @@ void run_benchmark(worker::ResultDocument& doc, PhaseRecorder& phases, int warmu
   doc.torch = session->runtime_info();  // again: the pools are up now
 }
 
+// The files whose page-cache state decides this worker's cold start: everything it
+// maps once LibTorch is loaded (itself, the plugin, libtorch_cpu.so and the rest).
+int list_cold_files() {
+  try {
+    const auto session = load_plugin();
+    for (const auto& path : worker::mapped_files()) std::cout << path << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_worker: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int probe(const std::string& device) {
   try {
     const std::string problem = load_plugin()->device_problem(device);
@@ -106,10 +119,13 @@ int main(int argc, char** argv) {
   int iterations = 100;
   std::string result_path;
   std::string probe_device;
+  bool cold_files = false;
   CLI::App app{"bench_worker: one timed LibTorch inference run (normally started by orchestrator)"};
   app.add_option("--model", doc.input.model_path, "TorchScript file (required for a run)");
   app.add_option("--probe-device", probe_device,
                  "only check that LibTorch can use this device: prints why not, exits 1");
+  app.add_flag("--list-cold-files", cold_files,
+               "only print the files whose caching decides a cold start (for cache: evict), one per line");
   app.add_option("--input-shape", doc.input.input_shape, "e.g. 1,3,224,224")->delimiter(',');
   app.add_option("--device", doc.input.device, "cpu or cuda");
   app.add_option("--warmup-iterations", warmup_iterations)->check(CLI::NonNegativeNumber);
@@ -120,6 +136,7 @@ int main(int argc, char** argv) {
   app.add_option("--result", result_path, "where to write the JSON report (default: stdout)");
   CLI11_PARSE(app, argc, argv);
   if (!probe_device.empty()) return probe(probe_device);
+  if (cold_files) return list_cold_files();
   if (doc.input.model_path.empty()) {
     std::cerr << "bench_worker: --model is required\n";
     return 2;

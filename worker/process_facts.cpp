@@ -29,20 +29,28 @@ std::map<std::string, std::string> thread_env() {
   return vars;
 }
 
-std::vector<std::string> mapped_blas_libraries() {
+std::vector<std::string> mapped_files() {
   std::set<std::string> found;
   std::ifstream maps("/proc/self/maps");
   std::string line;
   while (std::getline(maps, line)) {
-    auto slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    std::string path = line.substr(slash);
-    std::string file = std::filesystem::path(path).filename().string();
-    bool is_blas = file.find("blas") != std::string::npos || file.find("mkl_") != std::string::npos ||
-                   file.find("blis") != std::string::npos;
-    if (is_blas) found.insert(std::filesystem::weakly_canonical(path).string());
+    const auto slash = line.find('/');
+    // " (deleted)": the file is gone, nothing of it can be cached any more
+    if (slash == std::string::npos || line.find(" (deleted)") != std::string::npos) continue;
+    found.insert(std::filesystem::weakly_canonical(line.substr(slash)).string());
   }
   return {found.begin(), found.end()};
+}
+
+std::vector<std::string> mapped_blas_libraries() {
+  std::vector<std::string> blas;
+  for (const auto& path : mapped_files()) {
+    const std::string file = std::filesystem::path(path).filename().string();
+    if (file.find("blas") != std::string::npos || file.find("mkl_") != std::string::npos ||
+        file.find("blis") != std::string::npos)
+      blas.push_back(path);
+  }
+  return blas;
 }
 
 int thread_count() {

@@ -235,6 +235,26 @@ TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-c
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE libtorch_resident_pct IS NOT NULL").getInt() == 0);
 }
 
+TEST_CASE("cache evict makes import torch cold for the Python worker", "[.][page-cache-evict][e2e]") {
+  test::TempDir dir;
+  const std::string python_worker = std::string(ORCH_TEST_SOURCE_DIR) + "/worker/python/bench_worker.py";
+  auto outcome = orchestrator({"run", dir.write("m.yaml", tiny_matrix("", "  cache: [none, evict]\n  program: [" +
+                                                                         python_worker + "]\n")),
+                               "--db", dir.file("r.db")});
+  INFO(outcome.stderr_tail);
+  REQUIRE(outcome.exit_code == 0);
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("bench_worker.py: ") && Catch::Contains("from its --list-cold-files"));
+  SQLite::Database db(dir.file("r.db"));
+  auto value = [&](const std::string& sql) { return db.execAndGet(sql).getDouble(); };
+  const std::string cold = " FROM run_phases WHERE cell LIKE 'cache=evict%' AND is_warmup = 0";
+  const std::string warm = " FROM run_phases WHERE cell LIKE 'cache=none%' AND is_warmup = 0";
+  CHECK(value("SELECT MIN(major_faults)" + cold) > 50);
+  CHECK(value("SELECT MAX(major_faults)" + warm) < 10);
+  CHECK(value("SELECT MIN(library_load_ms)" + cold) > 1.3 * value("SELECT MAX(library_load_ms)" + warm));
+  // Far more than the C++ worker's ~290 files: torch's Python modules are evicted too.
+  CHECK(db.execAndGet("SELECT CAST(SUBSTR(cache_action, 9) AS INTEGER)" + cold + " LIMIT 1").getInt() > 1000);
+}
+
 TEST_CASE("16 threads on a 2-CPU cpuset carry the oversubscription warning, 2 threads do not", "[e2e]") {
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) test::skip("needs 2 online CPUs for a 2-CPU cpuset");
   test::TempDir dir;

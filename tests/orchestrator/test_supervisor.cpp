@@ -44,8 +44,15 @@ TEST_CASE("exit code, stdout and stderr are captured", "[supervisor]") {
 TEST_CASE("only the tail of a large output is kept", "[supervisor]") {
   auto outcome = shell("head -c 300000 /dev/zero | tr '\\0' x; echo END");
   CHECK(outcome.exit_code == 0);
-  CHECK(outcome.stdout_tail.size() == orch::kOutputTailBytes);
+  CHECK(outcome.stdout_tail.size() == orch::ProcessSpec{}.output_limit_bytes);
   CHECK(outcome.stdout_tail.substr(outcome.stdout_tail.size() - 4) == "END\n");
+}
+
+TEST_CASE("a helper's output is kept whole", "[supervisor]") {
+  auto output = orch::capture_output({"/bin/sh", "-c", "seq 1 100000"});  // 588895 bytes
+  CHECK(output.ok);
+  CHECK(output.text.size() == 588895);
+  CHECK(output.text.substr(0, 4) == "1\n2\n");
 }
 
 TEST_CASE("a signal that ends the child is reported", "[supervisor]") {

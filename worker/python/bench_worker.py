@@ -30,6 +30,7 @@ def parse_args():
     parser.add_argument("--spawn-ns", type=int, default=0)
     parser.add_argument("--result")
     parser.add_argument("--probe-device")
+    parser.add_argument("--list-cold-files", action="store_true")
     return parser.parse_args()
 
 
@@ -49,15 +50,32 @@ class Phases:
         return value
 
 
-def blas_libraries():
+def mapped_files():
+    """File-backed mappings in /proc/self/maps, resolved."""
     found = set()
     with open("/proc/self/maps") as maps:
         for line in maps:
-            path = line.split()[-1] if "/" in line else ""
-            name = os.path.basename(path)
-            if "blas" in name or "mkl_" in name or "blis" in name:
-                found.add(os.path.realpath(path))
+            if "/" in line and not line.rstrip().endswith("(deleted)"):
+                found.add(os.path.realpath(line[line.index("/"):].rstrip("\n")))
     return sorted(found)
+
+
+def blas_libraries():
+    return [path for path in mapped_files()
+            if any(key in os.path.basename(path) for key in ("blas", "mkl_", "blis"))]
+
+
+def cold_files():
+    """The files whose caching decides this worker's cold start (for cache: evict):
+    everything mapped once torch is imported, and every module's source and bytecode."""
+    import torch  # noqa: F401 (imported for what it loads)
+    files = set(mapped_files()) | {os.path.realpath(sys.executable), os.path.realpath(__file__)}
+    for module in list(sys.modules.values()):
+        for attribute in ("__file__", "__cached__"):
+            path = getattr(module, attribute, None)
+            if isinstance(path, str) and os.path.isfile(path):
+                files.add(os.path.realpath(path))
+    return sorted(files)
 
 
 def own_limits():
@@ -207,6 +225,9 @@ def benchmark(args, doc, phases):
 
 def main():
     args = parse_args()
+    if args.list_cold_files:
+        print("\n".join(cold_files()))
+        return 0
     if args.probe_device:
         import torch
         problem = device_problem(torch, args.probe_device)
