@@ -20,20 +20,13 @@ leftover_cgroups() { find /sys/fs/cgroup -name 'orch*' ! -name orchestrator-test
 
 # A first cell that finishes quickly, then a docker run held back by a 1% CPU quota.
 matrix() {  # matrix FILE QUOTA_OF_THE_SECOND_CELL
-  cat >"$1" <<YAML
-name: docker-faults
-runs: 1
-warmup_runs: 0
-worker:
-  model: $models/tiny_cnn.pt
-  input_shape: [1, 3, 32, 32]
-  iterations: 20
-  docker_image: orchestrator-worker:test
+  { test_matrix docker-faults 1; cat <<YAML
 matrix:
   cells:
     - {label: quick, launcher: host}
     - {label: long, launcher: docker, memory: 1G, cpu_quota: $2}
 YAML
+  } >"$1"
 }
 matrix "$work/m.yaml" 1%
 
@@ -64,18 +57,7 @@ check "after SIGKILL: its finished run is intact" "ok" "$(q "SELECT status FROM 
 check "after SIGKILL: the stale container was removed" "" "$(docker ps -aq)"
 
 # The engine stops in the middle of the matrix: later docker runs fail with a reason.
-cat >"$work/engine.yaml" <<YAML
-name: engine-stops
-runs: 3
-warmup_runs: 0
-worker:
-  model: $models/tiny_cnn.pt
-  input_shape: [1, 3, 32, 32]
-  iterations: 20
-  docker_image: orchestrator-worker:test
-matrix:
-  launcher: [docker, host]
-YAML
+{ test_matrix engine-stops 3; echo "matrix: {launcher: [docker, host]}"; } >"$work/engine.yaml"
 rm -f "$work/r.db"*
 $orchestrator run "$work/engine.yaml" $store & pid=$!
 for _ in $(seq 300); do [ "$(q "SELECT COUNT(*) FROM runs WHERE status = 'ok'" 2>/dev/null)" = 1 ] && break; sleep 0.1; done

@@ -8,21 +8,14 @@ models=$2
 . "$(cd "$(dirname "$0")" && pwd)/private_dockerd.sh"
 docker_test_begin "$build"   # sets $work, starts the engine, imports orchestrator-worker:test
 
-cat >"$work/m.yaml" <<YAML
-name: docker-test
-runs: 2
-warmup_runs: 0
-worker:
-  model: $models/tiny_cnn.pt
-  input_shape: [1, 3, 32, 32]
-  iterations: 20
-  docker_image: orchestrator-worker:test
+{ test_matrix docker-test 2; cat <<YAML
 matrix:
   isolation:
     - {launcher: docker, cpu_quota: 100%, cpuset: "0", memory: 512M, env: {OMP_NUM_THREADS: "1"}}
     - {launcher: docker}
     - {launcher: docker, memory: 16M}
 YAML
+} >"$work/m.yaml"
 status=0
 "$build/bin/orchestrator" run "$work/m.yaml" --db "$work/r.db" || status=$?
 [ "$status" -eq 3 ] || { echo "FAIL: expected exit 3 (one cell OOMs), got $status"; exit 1; }

@@ -7,6 +7,9 @@
 #                       (removed on exit), starts the engine, imports the worker image
 #                       orchestrator-worker:test
 #   check DESCRIPTION EXPECTED ACTUAL   prints ok, or FAIL and exits 1
+#   test_matrix NAME RUNS
+#                       prints a matrix's top (no warm-up runs, tiny_cnn.pt from
+#                       $models, the test image); the caller appends its matrix:
 # Containers' cgroups are nested under the daemon's own cgroup (a relative
 # --cgroup-parent), never at a hierarchy's root.
 
@@ -63,4 +66,17 @@ docker_test_begin() {
 
 check() {  # check DESCRIPTION EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; exit 1; fi
+}
+
+test_matrix() {  # test_matrix NAME RUNS
+  cat <<YAML
+name: $1
+runs: $2
+warmup_runs: 0
+worker:
+  model: $models/tiny_cnn.pt
+  input_shape: [1, 3, 32, 32]
+  iterations: 20
+  docker_image: orchestrator-worker:test
+YAML
 }
