@@ -1,9 +1,9 @@
 // What the page cache holds before a run, and what a cell's cache policy does to it:
 //   none      nothing
 //   drop      sync, then echo 3 > /proc/sys/vm/drop_caches before each measured run (root)
-//   evict     posix_fadvise(DONTNEED) on the model and every shared library the worker
-//             maps, before each measured run: a cold start of the files that matter,
-//             without root and without emptying the whole machine's cache
+//   evict     posix_fadvise(DONTNEED) on the model and every file the worker program
+//             loads (cold_start_files.h), before each measured run: a cold start of
+//             the files that matter, without root and without emptying the machine's cache
 //   warm N    N discarded fresh-process runs first (instead of warmup_runs), no dropping
 #pragma once
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <iostream>
 
+#include "cache_policy.h"
 #include "cpu_list.h"
 #include "experiment_runner.h"
 #include "interrupt.h"
@@ -180,6 +181,13 @@ int doctor_command() {
               << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
     if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";
   }
+  for (const char* policy : {"drop", "evict"}) {
+    const auto problem = cache_policy_problem(*parse_cache_policy(policy));
+    std::cout << "cache " << policy << ": " << (problem ? "unusable: " + *problem : std::string("usable")) << "\n";
+  }
+  const auto cuda = capture_output({default_worker(), "--probe-device", "cuda"});
+  std::cout << "device cuda: " << (cuda.ok ? std::string("usable") : "unusable: " + cuda.text.substr(0, cuda.text.find('\n')))
+            << "\n";
   return kExitOk;
 }
 

@@ -81,6 +81,18 @@ TEST_CASE("a device this LibTorch cannot use is refused by validate", "[e2e]") {
   CHECK_THAT(outcome.stderr_tail, Catch::Contains("gpu.yaml:5:11: worker.device: device 'cuda' requested but cuda not available"));
 }
 
+TEST_CASE("doctor says what each launcher, cache policy and the GPU can do here", "[e2e]") {
+  auto outcome = orchestrator({"doctor"});
+  CHECK(outcome.exit_code == 0);
+  for (const char* name : {"host", "taskset", "cgroup", "unshare", "systemd-run", "docker"})
+    CHECK_THAT(outcome.stdout_tail, Catch::Contains("\n" + std::string(name) + ": "));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("cache evict: usable"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains(geteuid() == 0 ? "cache drop: usable"
+                                                                 : "cache drop: unusable: cache: drop needs root"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("device cuda: unusable: device 'cuda' requested but cuda not available") ||
+                                      Catch::Contains("device cuda: usable"));
+}
+
 TEST_CASE("invalid input launches nothing and leaves no DB", "[e2e]") {
   test::TempDir dir;
   const auto matrix = dir.write("bad.yaml", tiny_matrix("", "  cpuset: [\"0\", \"4096\"]\n"));
