@@ -67,7 +67,8 @@ class TorchSession final : public worker::InferenceSession {
   std::string device_problem(const std::string& device) const override {
     if (device == "cpu") return "";
     const std::string requested = "device '" + device + "' requested but ";
-    if (!at::hasCUDA())
+    // hasCUDART: built with the CUDA runtime (hasCUDA would also need a visible GPU).
+    if (!at::Context::hasCUDART())
       return requested + "cuda not available in this LibTorch build (" + TORCH_VERSION + ", CPU only)";
     const auto count = static_cast<int64_t>(torch::cuda::device_count());
     if (count == 0)
