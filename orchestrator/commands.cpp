@@ -49,10 +49,6 @@ void check_device(const Experiment& experiment) {
   }
 }
 
-std::string count(size_t n, const std::string& noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
-
 // Loads the matrix and checks it against this machine and every launcher.
 Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
                    const Launchers& launchers) {

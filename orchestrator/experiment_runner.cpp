@@ -19,6 +19,7 @@
 #include "cold_start_files.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "text.h"
 #include "warnings.h"
 
 namespace orch {
@@ -152,8 +153,10 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
   const auto warnings = host_warnings(host);
   if (!warnings.empty())
-    spdlog::warn("host: {} (governor '{}', load average {}, swap used {} MiB); see README: Warnings",
-                 join_codes(warnings), host.governor, host.load_average_1m, host.swap_used_bytes >> 20);
+    spdlog::warn("host: {} (governor {}, {:.1f} of {} CPUs busy just now, load average {}, swap used {} MiB); "
+                 "see README: Warnings",
+                 join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor,
+                 host.busy_cpus, host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
   const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version()};
   return {store.begin_experiment(experiment, system, cell_commands, context), {}};
 }
@@ -222,7 +225,8 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   const ScratchDir scratch(experiment.worker.user);
   const auto files_by_program = cold_start_files_by_program(experiment);
   const size_t cells = experiment.cells.size();
-  spdlog::info("experiment '{}' (id {}): {} cells, {} runs to go", experiment.name, ids.experiment_id, cells, left);
+  spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
+               count(static_cast<size_t>(left), "run"));
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;

@@ -62,7 +62,11 @@ void copy_setting(const std::string& key, const CellSettings& from, CellSettings
   else if (key == "program") to.program = from.program;
 }
 
-// "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them.
+// The smallest CPU quota: the kernel takes 1 ms per 100 ms period (cpu.cfs_quota_us).
+constexpr double kMinQuotaPercent = 1.0;
+
+// "2G", "512M", "64K", "1073741824": binary units, as docker and systemd read them;
+// "512MB", "512MiB" and "512m" are 512M too, as docker reads them.
 std::optional<int64_t> parse_bytes(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
@@ -306,13 +310,22 @@ class MatrixParser {
     return vars;
   }
 
+  // "150%": a percentage of one CPU. A bare number is refused: 0.5 could mean half a
+  // CPU (docker's --cpus) or 0.5%.
   double cpu_quota(const YAML::Node& value) const {
     std::string text = string(value, "cpu_quota");
-    if (text.back() == '%') text.pop_back();
+    const bool has_percent = text.back() == '%';
+    if (has_percent) text.pop_back();
     char* end = nullptr;
     const double percent = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size() || !(percent > 0))
       fail(value, "cpu_quota: expected a percentage of one CPU like 150%, got " + describe(value));
+    if (!has_percent)
+      fail(value, "cpu_quota: expected a percentage of one CPU like 150%, got the bare number " + text,
+           "write " + text + "% if you mean " + text + "% of one CPU; half a CPU (docker's --cpus=0.5) is 50%");
+    if (percent < kMinQuotaPercent)
+      fail(value, "cpu_quota: " + text + "% is less than the kernel's smallest quota",
+           "at least 1% (1 ms of CPU time per 100 ms period)");
     const double most = 100.0 * static_cast<double>(system_.online_cpus.size());
     if (percent > most)
       fail(value, "cpu_quota: " + text + "% is more than this machine's " +

@@ -424,12 +424,14 @@ Table ResultStore::read_cell_summary(int64_t experiment_id) {
              library_load_ms AS "lib load ms", model_load_ms AS "model load ms",
              first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
              latency_p50_ms AS "p50 ms",
-             ROUND(latency_p50_ci_low_ms, 2) || '-' || ROUND(latency_p50_ci_high_ms, 2) AS "p50 95% CI",
+             ROUND(latency_p50_ci_low_ms, 3) || '-' || ROUND(latency_p50_ci_high_ms, 3) AS "p50 95% CI",
              latency_p99_ms AS "p99 ms", device_latency_p50_ms AS "gpu p50 ms",
              throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
              ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
              involuntary_ctx_switches AS "invol cs",
-             CASE WHEN limit_mismatches = 0 THEN 'ok' ELSE 'MISMATCH' END AS limits,
+             CASE WHEN limit_mismatches > 0 THEN 'MISMATCH'
+                  WHEN effective_cpus IS NULL THEN '-'  -- no run reported what was in effect
+                  ELSE 'ok' END AS limits,
              failures, warnings
       FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index)sql");
   query.bind(1, experiment_id);

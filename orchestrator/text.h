@@ -1,4 +1,4 @@
-// Joining text: one helper for every list the orchestrator prints or stores.
+// Text helpers: joining every list the orchestrator prints or stores, and counts.
 #pragma once
 
 #include <string>
@@ -18,6 +18,11 @@ std::string join_numbers(const std::vector<Int>& numbers, const std::string& sep
   std::vector<std::string> parts;
   for (auto number : numbers) parts.push_back(std::to_string(number));
   return join(parts, separator);
+}
+
+// "1 cell", "3 cells".
+inline std::string count(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
 }  // namespace orch

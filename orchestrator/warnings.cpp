@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cgroups/cgroup_files.h"
 #include "text.h"
@@ -28,11 +29,8 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
 
 std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms) {
   if (cold_start_ms.size() < 3) return {};
-  std::vector<double> rest(cold_start_ms.begin() + 1, cold_start_ms.end());
-  std::sort(rest.begin(), rest.end());
-  const size_t n = rest.size();
-  const double median = n % 2 ? rest[n / 2] : (rest[n / 2 - 1] + rest[n / 2]) / 2;
-  if (median > 0 && cold_start_ms.front() > kFirstRunSlowFactor * median) return {"first-run-slow"};
+  const double others = median({cold_start_ms.begin() + 1, cold_start_ms.end()});
+  if (others > 0 && cold_start_ms.front() > kFirstRunSlowFactor * others) return {"first-run-slow"};
   return {};
 }
 
@@ -48,19 +46,38 @@ long long swap_used_bytes() {
   return (total - free) * 1024;
 }
 
+namespace {
+
+// /proc/stat's first line: all CPUs' time in ticks, busy and in total.
+std::pair<long long, long long> cpu_ticks() {
+  std::ifstream stat("/proc/stat");
+  std::string label;
+  long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  stat >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  const long long busy = user + nice + system + irq + softirq + steal;
+  return {busy, busy + idle + iowait};
+}
+
+}  // namespace
+
 HostState read_host_state(int online_cpus) {
   HostState host;
   host.online_cpus = online_cpus;
   host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
   std::ifstream("/proc/loadavg") >> host.load_average_1m;
   host.swap_used_bytes = swap_used_bytes();
+  const auto [busy_before, total_before] = cpu_ticks();
+  std::this_thread::sleep_for(kBusyWindow);
+  const auto [busy_after, total_after] = cpu_ticks();
+  if (total_after > total_before)
+    host.busy_cpus = online_cpus * double(busy_after - busy_before) / double(total_after - total_before);
   return host;
 }
 
 std::vector<std::string> host_warnings(const HostState& host) {
   std::vector<std::string> codes;
   if (!host.governor.empty() && host.governor != "performance") codes.push_back("governor");
-  if (host.load_average_1m > kHighLoadPerCpu * host.online_cpus) codes.push_back("load");
+  if (host.busy_cpus > std::max(kBusyCpusMin, kBusyShare * host.online_cpus)) codes.push_back("load");
   if (host.swap_used_bytes > 0) codes.push_back("swap");
   return codes;
 }

@@ -3,6 +3,7 @@
 // (experiments.warnings), shown in the printed table and explained in the README.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,12 @@ namespace orch {
 // Thresholds, named here once.
 inline constexpr double kMaxCv = 0.05;               // latency stddev / mean within a run
 inline constexpr double kFirstRunSlowFactor = 1.5;   // first measured cold start vs the others' median
-inline constexpr double kHighLoadPerCpu = 0.5;       // 1-minute load average per online CPU
+// `load`: other work kept more than max(kBusyCpusMin, kBusyShare x online CPUs) of the
+// CPUs busy during the kBusyWindow before the experiment started. Measured, not the
+// 1-minute load average, which still counts a build that has just finished.
+inline constexpr double kBusyCpusMin = 0.5;
+inline constexpr double kBusyShare = 0.1;
+inline constexpr std::chrono::milliseconds kBusyWindow{500};
 
 // cv, throttled, oversubscribed, limits, swap: from one finished run.
 // `swap_used_bytes` is read just before the run.
@@ -28,10 +34,12 @@ std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms)
 // The machine at the start of an experiment.
 struct HostState {
   std::string governor;      // scaling_governor of cpu0; "" when there is no cpufreq
-  double load_average_1m = 0;
+  double busy_cpus = 0;      // CPUs' worth of work during kBusyWindow (this process sleeps)
   int online_cpus = 1;
   long long swap_used_bytes = 0;
+  double load_average_1m = 0;  // for the log only
 };
+// Takes kBusyWindow: it watches /proc/stat that long.
 HostState read_host_state(int online_cpus);
 long long swap_used_bytes();  // /proc/meminfo: SwapTotal - SwapFree
 // governor, load, swap.

@@ -76,7 +76,7 @@ class DockerLauncher final : public Launcher {
     }
     if (!engine_running_)
       return Refusal{"launcher", "the docker engine is not running (docker version cannot reach it)",
-                     "start it (systemctl start docker), or see README: Launchers > docker"};
+                     "start the engine (systemctl start docker where systemd is PID 1; otherwise see README: Launchers > docker)"};
     return std::nullopt;
   }
 

@@ -34,7 +34,7 @@ class SystemdRunLauncher final : public Launcher {
       return Refusal{"launcher",
                      "launcher systemd-run needs systemd as init, but this system was not booted with "
                      "systemd (PID 1 is '" + init + "')",
-                     "use launcher: cgroup for the same limits, or run this matrix on a systemd host"};
+                     "use launcher: cgroup for the same limits, or a host whose PID 1 is systemd"};
     }
     if (systemd_run_.empty())
       return Refusal{"launcher", "systemd-run is not installed (not found in PATH)", "apt-get install systemd"};

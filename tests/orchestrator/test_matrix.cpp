@@ -188,7 +188,7 @@ TEST_CASE("resource limits: quota in percent, memory in binary units, namespaces
 matrix:
   limits:
     - {launcher: cgroup, cpu_quota: 150%, memory: 2G}
-    - {launcher: cgroup, cpu_quota: 50, memory: 512Mi}
+    - {launcher: cgroup, cpu_quota: 50%, memory: 512Mi}
     - {launcher: unshare, memory: 8388608, namespaces: [net, uts]}
 )");
   REQUIRE(experiment.cells.size() == 3);
@@ -207,6 +207,9 @@ TEST_CASE("bad resource limits are rejected where they stand", "[matrix][errors]
   const std::string head = std::string(kHeader) + "matrix:\n  limits:\n    - ";
   CHECK_THAT(error_of(head + "{cpu_quota: lots}\n"), Catch::Contains("5:19: cpu_quota: expected a percentage"));
   CHECK_THAT(error_of(head + "{cpu_quota: 900%}\n"), Catch::Contains("cpu_quota: 900% is more than this machine's 4 CPUs"));
+  CHECK_THAT(error_of(head + "{cpu_quota: 0.5}\n"),
+             Catch::Contains("5:19: cpu_quota: expected a percentage of one CPU like 150%, got the bare number 0.5"));
+  CHECK_THAT(error_of(head + "{cpu_quota: 0.5%}\n"), Catch::Contains("0.5% is less than the kernel's smallest quota"));
   CHECK_THAT(error_of(head + "{memory: 2X}\n"), Catch::Contains("5:16: memory: expected a size"));
   CHECK_THAT(error_of(head + "{memory: 1K}\n"), Catch::Contains("at least 4M"));
   CHECK_THAT(error_of(head + "{memory: 99999999999999T}\n"), Catch::Contains("memory: expected a size"));

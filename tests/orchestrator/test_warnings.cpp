@@ -1,5 +1,7 @@
 // Trust warnings: each one raised by its cause and by nothing else.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "warnings.h"
 
@@ -55,7 +57,24 @@ TEST_CASE("host warnings: governor, load, swap", "[warnings]") {
   CHECK(orch::host_warnings(quiet).empty());
   CHECK(orch::host_warnings({"", 0.2, 2, 0}).empty());  // no cpufreq (a VM): nothing to say
   CHECK(orch::host_warnings({"powersave", 0.2, 2, 0}) == std::vector<std::string>{"governor"});
-  CHECK(orch::host_warnings({"performance", 1.5, 2, 0}) == std::vector<std::string>{"load"});
+  CHECK(orch::host_warnings({"performance", 0.6, 2, 0}) == std::vector<std::string>{"load"});
+  CHECK(orch::host_warnings({"performance", 4.0, 64, 0}).empty());  // 4 busy of 64: under 10%
+  CHECK(orch::host_warnings({"performance", 7.0, 64, 0}) == std::vector<std::string>{"load"});
+  // A high load average alone (a build that has just finished) is not load now.
+  CHECK(orch::host_warnings({"performance", 0.1, 2, 0, 3.5}).empty());
   CHECK(orch::host_warnings({"performance", 0.2, 2, 1 << 20}) == std::vector<std::string>{"swap"});
   CHECK(orch::join_codes({"cv", "swap"}) == "cv,swap");
+}
+
+TEST_CASE("a CPU kept busy during the start is measured as load", "[warnings]") {
+  std::atomic<bool> stop{false};
+  std::thread spinner([&] {
+    while (!stop) {
+    }
+  });
+  const orch::HostState host = orch::read_host_state(2);
+  stop = true;
+  spinner.join();
+  CHECK(host.busy_cpus > 0.8);  // the spinning thread: one CPU's worth, give or take the rest
+  CHECK(host.busy_cpus <= 2.0);
 }
