@@ -15,12 +15,13 @@ struct ResourceUsage {
   long major_faults = 0;
   long voluntary_ctx_switches = 0;
   long involuntary_ctx_switches = 0;
+  long fs_read_kib = 0;  // read from storage, page-ins included (ru_inblock: 512-byte units)
 };
 
 inline ResourceUsage to_resource_usage(const rusage& ru) {
   auto ms = [](const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; };
-  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt,
-          ru.ru_majflt,    ru.ru_nvcsw,     ru.ru_nivcsw};
+  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt,
+          ru.ru_nvcsw,     ru.ru_nivcsw,    ru.ru_inblock / 2};
 }
 
 }  // namespace orch

@@ -67,7 +67,8 @@ SELECT r.id AS run_id,
        c.device,
        r.device_latency_mean_ms,  -- by CUDA events on the device; NULL on the CPU
        r.device_latency_p50_ms,
-       r.device_latency_p99_ms
+       r.device_latency_p99_ms,
+       r.fs_read_kib
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 LEFT JOIN phases p ON p.run_id = r.id

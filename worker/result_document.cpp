@@ -47,7 +47,8 @@ std::string to_json(const ResultDocument& doc) {
                        {"minor_faults", u.minor_faults},
                        {"major_faults", u.major_faults},
                        {"voluntary_ctx_switches", u.voluntary_ctx_switches},
-                       {"involuntary_ctx_switches", u.involuntary_ctx_switches}};
+                       {"involuntary_ctx_switches", u.involuntary_ctx_switches},
+                       {"fs_read_kib", u.fs_read_kib}};
   if (doc.torch) {
     runtime["torch_version"] = doc.torch->torch_version;
     runtime["mkldnn"] = doc.torch->mkldnn;

@@ -221,6 +221,8 @@ TEST_CASE("cache drop makes library and model load cold, residency and major fau
   CHECK(value("SELECT MIN(libtorch_resident_pct)" + warm) > 50);
   CHECK(value("SELECT MIN(major_faults)" + cold) > 50);
   CHECK(value("SELECT MAX(major_faults)" + warm) < 10);
+  CHECK(value("SELECT MIN(fs_read_kib)" + cold) > 50 * 1024);  // libtorch_cpu.so alone is hundreds of MiB
+  CHECK(value("SELECT MAX(fs_read_kib)" + warm) < 1024);
   CHECK(value("SELECT MIN(library_load_ms)" + cold) > 1.3 * value("SELECT MAX(library_load_ms)" + warm));
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.cache_policy = 'warm 2' "
                       "AND r.is_warmup = 1").getInt() == 2);
@@ -241,6 +243,7 @@ TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-c
   auto value = [&](const std::string& sql) { return db.execAndGet(sql).getDouble(); };
   CHECK(value("SELECT MIN(major_faults) FROM run_phases WHERE cell = 'cache=evict' AND is_warmup = 0") > 50);
   CHECK(value("SELECT MAX(major_faults) FROM run_phases WHERE cell = 'cache=none' AND is_warmup = 0") < 10);
+  CHECK(value("SELECT MIN(fs_read_kib) FROM run_phases WHERE cell = 'cache=evict' AND is_warmup = 0") > 50 * 1024);
   CHECK(value("SELECT MIN(library_load_ms) FROM run_phases WHERE cell = 'cache=evict' AND is_warmup = 0") >
         1.3 * value("SELECT MAX(library_load_ms) FROM run_phases WHERE cell = 'cache=none' AND is_warmup = 0"));
   // The kernel does not tell an unprivileged process what is cached: stored as unknown.

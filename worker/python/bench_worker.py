@@ -153,7 +153,8 @@ def usage():
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return {"user_cpu_ms": ru.ru_utime * 1e3, "sys_cpu_ms": ru.ru_stime * 1e3, "max_rss_kib": ru.ru_maxrss,
             "minor_faults": ru.ru_minflt, "major_faults": ru.ru_majflt,
-            "voluntary_ctx_switches": ru.ru_nvcsw, "involuntary_ctx_switches": ru.ru_nivcsw}
+            "voluntary_ctx_switches": ru.ru_nvcsw, "involuntary_ctx_switches": ru.ru_nivcsw,
+            "fs_read_kib": ru.ru_inblock // 2}
 
 
 def device_problem(torch, device):
