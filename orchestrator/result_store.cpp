@@ -91,6 +91,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"threads_observed", int64_t{rt.threads_observed}},
                            {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
                            {"parallel_info", rt.parallel_info},
+                           {"device_name", optional_text(rt.device_name)},
                            {"worker_pid", int64_t{rt.pid}},
                            {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
                            {"cgroup_version", int64_t{rt.cgroup.version}},

@@ -52,6 +52,7 @@ WorkerReport parse_worker_report(const std::string& json_text) {
     runtime.intra_op_threads = rt.value("intra_op_threads", 0);
     runtime.inter_op_threads = rt.value("inter_op_threads", 0);
     runtime.parallel_info = rt.value("parallel_info", "");
+    runtime.device_name = rt.value("device_name", "");
     runtime.allowed_cpus = rt.at("allowed_cpus").get<std::vector<int>>();
     runtime.online_cpus = rt.at("online_cpus").get<int>();
     runtime.thread_env = rt.at("thread_env").get<std::map<std::string, std::string>>();

@@ -28,6 +28,7 @@ struct WorkerRuntime {
   int intra_op_threads = 0;
   int inter_op_threads = 0;
   std::string parallel_info;
+  std::string device_name;  // on a GPU: which one, and the driver
   std::vector<int> allowed_cpus;
   int online_cpus = 0;
   std::map<std::string, std::string> thread_env;

@@ -68,7 +68,8 @@ SELECT r.id AS run_id,
        r.device_latency_mean_ms,  -- by CUDA events on the device; NULL on the CPU
        r.device_latency_p50_ms,
        r.device_latency_p99_ms,
-       r.fs_read_kib
+       r.fs_read_kib,
+       r.device_name
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 LEFT JOIN phases p ON p.run_id = r.id
@@ -169,6 +170,8 @@ SELECT c.experiment_id,
        ROUND(c.latency_p50_ci_high_ms, 3) AS latency_p50_ci_high_ms,
        ROUND(c.run_to_run_cv, 4) AS run_to_run_cv,
        c.device,
-       ROUND(m.device_latency_p50_ms, 3) AS device_latency_p50_ms  -- CUDA events; NULL on the CPU
+       ROUND(m.device_latency_p50_ms, 3) AS device_latency_p50_ms,  -- CUDA events; NULL on the CPU
+       (SELECT GROUP_CONCAT(DISTINCT r.device_name) FROM runs r
+         WHERE r.cell_id = c.id AND r.is_warmup = 0) AS device_name
 FROM cells c
 LEFT JOIN medians m ON m.cell_id = c.id;

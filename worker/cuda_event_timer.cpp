@@ -1,62 +1,17 @@
 // CUDA event timing without CUDA headers (see cuda_event_timer.h). Debian's LibTorch
 // is CPU-only and ships no CUDA headers, so the events are made and recorded through
 // LibTorch's backend-generic device interface (the CUDA backend registers itself when
-// a CUDA LibTorch is loaded), and read back through the NVIDIA driver's C API, whose
-// event handles are the runtime's (cudaEvent_t == CUevent). This compiles everywhere
-// and only runs where `torch::cuda::is_available()` said yes.
+// a CUDA LibTorch is loaded), and read back through the NVIDIA driver (cuda_driver.h).
+// This compiles everywhere and only runs where LibTorch said CUDA is available.
 #include "cuda_event_timer.h"
 
 #include <c10/core/Device.h>
 #include <c10/core/Stream.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <dlfcn.h>
 
-#include <stdexcept>
-#include <string>
+#include "cuda_driver.h"
 
 namespace worker {
-
-// The four driver entry points used, resolved once from libcuda.so.1.
-struct CudaEventTimer::Driver {
-  using Result = int;  // CUresult; 0 is CUDA_SUCCESS
-  Result (*event_synchronize)(void* event) = nullptr;
-  Result (*event_elapsed_time)(float* ms, void* start, void* end) = nullptr;
-  Result (*error_string)(Result, const char** text) = nullptr;
-
-  static const Driver& get() {
-    static const Driver driver = load();
-    return driver;
-  }
-
-  void check(Result result, const char* what) const {
-    if (result == 0) return;
-    const char* text = nullptr;
-    if (error_string == nullptr || error_string(result, &text) != 0 || text == nullptr) text = "unknown error";
-    throw std::runtime_error(std::string(what) + " failed: CUDA driver error " + std::to_string(result) + " (" +
-                             text + ")");
-  }
-
- private:
-  static Driver load() {
-    // A CUDA LibTorch has loaded the driver already; RTLD_NOLOAD finds that copy.
-    void* handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-    if (handle == nullptr) handle = dlopen("libcuda.so.1", RTLD_NOW);
-    if (handle == nullptr)
-      throw std::runtime_error(std::string("CUDA event timing needs the NVIDIA driver library: ") + dlerror());
-    Driver driver;
-    resolve(handle, "cuEventSynchronize", driver.event_synchronize);
-    resolve(handle, "cuEventElapsedTime", driver.event_elapsed_time);
-    resolve(handle, "cuGetErrorString", driver.error_string);
-    return driver;
-  }
-
-  template <typename Fn>
-  static void resolve(void* handle, const char* name, Fn& fn) {
-    fn = reinterpret_cast<Fn>(dlsym(handle, name));
-    if (fn == nullptr) throw std::runtime_error(std::string("libcuda.so.1 lacks ") + name);
-  }
-};
-
 namespace {
 
 const c10::impl::DeviceGuardImplInterface& cuda_backend() {
@@ -75,7 +30,7 @@ void record_on_current_stream(void*& event, int device_index) {
 }  // namespace
 
 CudaEventTimer::CudaEventTimer(int device_index)
-    : driver_(Driver::get()),
+    : driver_(CudaDriver::get()),
       device_index_(device_index >= 0 ? device_index : cuda_backend().getDevice().index()) {}
 
 CudaEventTimer::~CudaEventTimer() {

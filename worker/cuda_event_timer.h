@@ -5,10 +5,12 @@
 
 namespace worker {
 
+class CudaDriver;
+
 class CudaEventTimer {
  public:
   // `device_index` -1: the current CUDA device. Throws std::runtime_error when the
-  // NVIDIA driver library (libcuda.so.1) or its event functions cannot be found.
+  // NVIDIA driver library (libcuda.so.1) cannot be bound (cuda_driver.h).
   explicit CudaEventTimer(int device_index);
   ~CudaEventTimer();
   CudaEventTimer(const CudaEventTimer&) = delete;
@@ -20,10 +22,10 @@ class CudaEventTimer {
   // Waits for the end event, then returns the milliseconds between the two events
   // as the GPU measured them (resolution about 0.5 us).
   double elapsed_ms();
+  int device_index() const { return device_index_; }  // resolved: never -1
 
  private:
-  struct Driver;
-  const Driver& driver_;
+  const CudaDriver& driver_;
   int device_index_;
   void* start_event_ = nullptr;  // cudaEvent_t, created on first record with timing enabled
   void* end_event_ = nullptr;

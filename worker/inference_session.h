@@ -26,6 +26,7 @@ struct TorchRuntimeInfo {
   int intra_op_threads = 0;
   int inter_op_threads = 0;
   std::string parallel_info;  // at::get_parallel_info(), verbatim
+  std::string device_name;    // on a GPU: which one, and the driver (cuda_driver.h)
 };
 
 // One model on one device. Every call blocks until its work is finished

@@ -57,6 +57,7 @@ std::string to_json(const ResultDocument& doc) {
     runtime["intra_op_threads"] = doc.torch->intra_op_threads;
     runtime["inter_op_threads"] = doc.torch->inter_op_threads;
     runtime["parallel_info"] = doc.torch->parallel_info;
+    if (!doc.torch->device_name.empty()) runtime["device_name"] = doc.torch->device_name;
   }
   j["runtime"] = std::move(runtime);
   return j.dump();

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "cuda_driver.h"
 #include "cuda_event_timer.h"
 #include "inference_session.h"
 
@@ -91,6 +92,13 @@ class TorchSession final : public worker::InferenceSession {
     info.intra_op_threads = at::get_num_threads();
     info.inter_op_threads = at::get_num_interop_threads();
     info.parallel_info = at::get_parallel_info();
+    if (timer_) {
+      try {
+        info.device_name = worker::cuda_device_description(timer_->device_index());
+      } catch (const std::exception& e) {
+        info.device_name = std::string("unknown: ") + e.what();  // metadata: no reason to fail the run
+      }
+    }
     return info;
   }
 

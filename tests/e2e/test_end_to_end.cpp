@@ -340,6 +340,7 @@ with open(result) as f:
     doc = json.load(f)
 if not os.environ.get("OMIT_DEVICE_TIMES"):
     doc["device_samples_ms"] = [0.8 * s for s in doc["samples_ms"]]
+    doc["runtime"]["device_name"] = "Stand-in GPU, driver 0.0"
 with open(result, "w") as f:
     json.dump(doc, f)
 sys.exit(code)
@@ -365,6 +366,8 @@ TEST_CASE("a cuda cell stores host and CUDA event times per iteration (fake GPU 
   CHECK(db.execAndGet("SELECT ABS(device_latency_p50_ms - 0.8 * latency_p50_ms) < 1e-9 FROM runs r "
                       "JOIN cells c ON c.id = r.cell_id WHERE c.label = 'events' AND r.run_index = 1").getInt() == 1);
   CHECK(db.execAndGet("SELECT device_latency_p50_ms > 0 FROM cell_summary WHERE cell = 'events'").getInt() == 1);
+  CHECK(db.execAndGet("SELECT device_name FROM cell_summary WHERE cell = 'events'").getString() ==
+        "Stand-in GPU, driver 0.0");
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'host-only' "
                       "AND r.status = 'bad_result' AND r.reason LIKE '%host times only%'").getInt() == 3);
 }

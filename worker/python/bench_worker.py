@@ -222,6 +222,8 @@ def benchmark(args, doc, phases):
         mkl=torch.backends.mkl.is_available(), openmp=torch.backends.openmp.is_available(),
         intra_op_threads=torch.get_num_threads(), inter_op_threads=torch.get_num_interop_threads(),
         parallel_info=torch.__config__.parallel_info())
+    if cuda:
+        doc["runtime"]["device_name"] = f"{torch.cuda.get_device_name(args.device)}, CUDA {torch.version.cuda}"
 
 
 def main():
