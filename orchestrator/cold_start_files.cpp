@@ -1,5 +1,7 @@
-// What a worker loads, from the worker itself or from ldd (see cold_start_files.h).
+// What a worker loads, from ldd or from the worker itself (see cold_start_files.h).
 #include "cold_start_files.h"
+
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <set>
@@ -10,19 +12,19 @@
 namespace orch {
 namespace {
 
-// The absolute paths among `text`'s lines; with `ldd_format`, the resolved paths of
-// ldd's "name => /path (address)" and "/path (address)" lines.
-std::vector<std::string> listed_paths(const std::string& text, bool ldd_format) {
+namespace fs = std::filesystem;
+
+// How long a worker may take to list its files (it loads LibTorch or imports torch).
+constexpr double kListTimeoutS = 60;
+
+// The resolved paths of ldd's "name => /path (address)" and "/path (address)" lines.
+std::vector<std::string> ldd(const std::string& binary) {
   std::vector<std::string> paths;
-  std::istringstream lines(text);
-  std::string line;
+  std::istringstream lines(capture_output({"/usr/bin/ldd", binary}).text);
+  std::string line, first, arrow, path;
   while (std::getline(lines, line)) {
-    if (!ldd_format) {
-      if (!line.empty() && line[0] == '/') paths.push_back(line);
-      continue;
-    }
     std::istringstream words(line);
-    std::string first, arrow, path;
+    first = arrow = path = "";
     words >> first >> arrow >> path;
     if (arrow == "=>" && !path.empty() && path[0] == '/') paths.push_back(path);
     else if (!first.empty() && first[0] == '/') paths.push_back(first);
@@ -30,22 +32,9 @@ std::vector<std::string> listed_paths(const std::string& text, bool ldd_format) 
   return paths;
 }
 
-}  // namespace
-
-ColdStartFiles cold_start_files(const std::string& worker_program, const std::string& model_path) {
-  namespace fs = std::filesystem;
-  ColdStartFiles files;
-  files.model = model_path;
-  std::vector<std::string> paths;
-  if (const auto listed = capture_output({worker_program, "--list-cold-files"}); listed.ok)
-    paths = listed_paths(listed.text, false);
-  if (!paths.empty()) {
-    files.source = "its --list-cold-files";
-  } else {
-    paths = listed_paths(capture_output({"/usr/bin/ldd", worker_program}).text, true);
-    files.source = "ldd (it does not answer --list-cold-files)";
-  }
-  paths.insert(paths.begin(), worker_program);
+// `paths` (the program first) as canonical regular files, without repeats.
+ColdStartFiles collect(const std::string& model_path, const std::vector<std::string>& paths, std::string source) {
+  ColdStartFiles files{model_path, {}, "", std::move(source)};
   std::set<std::string> seen;
   for (const auto& path : paths) {
     std::error_code ec;
@@ -55,6 +44,60 @@ ColdStartFiles cold_start_files(const std::string& worker_program, const std::st
     if (fs::path(real).filename().string().rfind("libtorch_cpu.so", 0) == 0) files.libtorch = real;
   }
   return files;
+}
+
+// Why an answer to --list-cold-files is not one; "" when it is.
+std::string no_answer(const ProcessOutcome& outcome, const ProcessSpec& spec) {
+  if (!outcome.launch_error.empty()) return "it could not be started: " + outcome.launch_error;
+  if (outcome.interrupted_by != 0) return "the orchestrator was interrupted while asking it";
+  if (outcome.timed_out) return "it did not answer --list-cold-files within " + std::to_string(int(kListTimeoutS)) + " s";
+  if (outcome.exit_code != 0) return "it does not answer --list-cold-files (exit code " + std::to_string(outcome.exit_code) + ")";
+  if (outcome.stdout_tail.size() >= spec.output_limit_bytes) return "its --list-cold-files answer is too long";
+  return "";
+}
+
+}  // namespace
+
+ColdStartFiles linked_files(const std::string& program, const std::string& model_path) {
+  std::vector<std::string> paths;
+  const std::string plugin = (fs::path(program).parent_path() / "libbench_torch.so").string();
+  std::vector<std::string> roots = {program};
+  if (fs::exists(plugin)) roots.push_back(plugin);
+  for (const auto& root : roots) {
+    paths.push_back(root);
+    for (auto& path : ldd(root)) paths.push_back(std::move(path));
+  }
+  return collect(model_path, paths, "ldd");
+}
+
+ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path) {
+  ProcessSpec spec{{program.path, "--list-cold-files"}, program.env, kListTimeoutS, {}, program.run_as};
+  spec.output_limit_bytes = kHelperOutputBytes;
+  const ProcessOutcome outcome = run_process(spec);
+  std::string why_not = no_answer(outcome, spec);
+  if (why_not.empty()) {
+    std::vector<std::string> paths = {program.path};
+    std::istringstream lines(outcome.stdout_tail);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty() && line[0] == '/') paths.push_back(line);
+    ColdStartFiles files = collect(model_path, paths, "its --list-cold-files");
+    if (files.libraries.size() > 1) return files;
+    why_not = "its --list-cold-files named no existing file";
+  }
+  ColdStartFiles files = linked_files(program.path, model_path);
+  files.source = "ldd, because " + why_not;
+  return files;
+}
+
+const ColdStartFiles& ColdStartCatalog::files(const WorkerProgram& program, bool evicting) {
+  auto& known = evicting ? listed_ : linked_;
+  auto found = known.find(program);
+  if (found != known.end()) return found->second;
+  ColdStartFiles files = evicting ? listed_files(program, model_path_) : linked_files(program.path, model_path_);
+  if (evicting)
+    spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(), program.path,
+                 files.source);
+  return known.emplace(program, std::move(files)).first->second;
 }
 
 }  // namespace orch

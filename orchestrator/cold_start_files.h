@@ -1,21 +1,58 @@
 // The files whose caching decides a worker's cold start: the model, and what the
-// worker program loads. A worker says which with `--list-cold-files` (the bundled
-// ones list everything they map once LibTorch or torch is loaded, the Python one
-// also its modules' sources); for one that does not answer, its `ldd` closure.
+// worker program loads. Two ways to know the latter:
+//   linked  its ldd closure (with the bundled worker's LibTorch plugin beside it): runs
+//           nothing of the worker, enough to find libtorch_cpu for the residency columns;
+//   listed  the program's own answer to --list-cold-files (the bundled workers list what
+//           they map once LibTorch or torch is loaded, the Python one its modules too).
+//           Asking loads all of it into the page cache, so it is asked only right
+//           before the first `cache: evict` run that needs it.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace orch {
 
 struct ColdStartFiles {
   std::string model;
-  std::vector<std::string> libraries;  // canonical paths, no repeats
+  std::vector<std::string> libraries;  // canonical paths of regular files, no repeats
   std::string libtorch;                // libtorch_cpu's path, "" if not among them
   std::string source;                  // how `libraries` was found, for the log
 };
 
-ColdStartFiles cold_start_files(const std::string& worker_program, const std::string& model_path);
+// A worker program as a cell runs it: the cell's environment and the worker's user
+// can change what it loads.
+struct WorkerProgram {
+  std::string path;
+  std::map<std::string, std::string> env;
+  std::optional<std::pair<uint32_t, uint32_t>> run_as;  // (uid, gid)
+
+  bool operator<(const WorkerProgram& other) const {
+    return std::tie(path, env, run_as) < std::tie(other.path, other.env, other.run_as);
+  }
+};
+
+ColdStartFiles linked_files(const std::string& program, const std::string& model_path);
+
+// Falls back to linked_files, saying why in `source`, when the program does not
+// answer (exit code, timeout, interrupt, no existing file named).
+ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path);
+
+// Each program's files, found once and as late as possible.
+class ColdStartCatalog {
+ public:
+  explicit ColdStartCatalog(std::string model_path) : model_path_(std::move(model_path)) {}
+  // For a run of `program`: its listed files when the run evicts, else its linked ones.
+  const ColdStartFiles& files(const WorkerProgram& program, bool evicting);
+
+ private:
+  std::string model_path_;
+  std::map<WorkerProgram, ColdStartFiles> linked_, listed_;
+};
 
 }  // namespace orch

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -182,23 +181,14 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
   return todo;
 }
 
-// The cold-start files of each worker program the cells run, found once per program.
-std::map<std::string, ColdStartFiles> cold_start_files_by_program(const Experiment& experiment) {
-  std::map<std::string, ColdStartFiles> by_program;
-  for (const auto& cell : experiment.cells) {
-    const std::string& program = program_of(experiment.worker, cell.settings);
-    if (by_program.count(program)) continue;
-    ColdStartFiles files = cold_start_files(program, experiment.worker.model_path);
-    spdlog::info("{}: {} files decide its cold start, from {}", program, files.libraries.size(), files.source);
-    by_program.emplace(program, std::move(files));
-  }
-  return by_program;
-}
-
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                      const Cell& cell, int64_t cell_id, int run_index, const ColdStartFiles& files,
+                      const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
                       const fs::path& scratch) {
+  const WorkerProgram program{program_of(experiment.worker, cell.settings), cell.settings.env,
+                              worker_credentials(experiment.worker)};
+  const ColdStartFiles& files =
+      cold_start.files(program, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
   RunRecord run = planned_run(experiment, cell, run_index);
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(cell, files, run);
@@ -223,7 +213,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   }
   remove_dead_scratch_dirs();
   const ScratchDir scratch(experiment.worker.user);
-  const auto files_by_program = cold_start_files_by_program(experiment);
+  ColdStartCatalog cold_start(experiment.worker.model_path);
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
                count(static_cast<size_t>(left), "run"));
@@ -235,9 +225,8 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     const int64_t cell_id = ids.cell_ids.at(cell.index);
     for (int run_index : plan.at(cell.index)) {
       if (stop_signal() != 0) break;
-      const RunRecord run = measure_run(experiment, launchers, store, cell, cell_id, run_index,
-                                        files_by_program.at(program_of(experiment.worker, cell.settings)),
-                                        scratch.path());
+      const RunRecord run =
+          measure_run(experiment, launchers, store, cell, cell_id, run_index, cold_start, scratch.path());
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,

@@ -15,7 +15,7 @@ struct ResourceUsage {
   long major_faults = 0;
   long voluntary_ctx_switches = 0;
   long involuntary_ctx_switches = 0;
-  long fs_read_kib = 0;  // read from storage, page-ins included (ru_inblock: 512-byte units)
+  long fs_read_kib = -1;  // read from storage, page-ins included (ru_inblock: 512-byte units); -1: unknown
 };
 
 inline ResourceUsage to_resource_usage(const rusage& ru) {

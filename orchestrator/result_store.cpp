@@ -74,7 +74,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"major_faults", int64_t{usage.major_faults}},
                            {"voluntary_ctx_switches", int64_t{usage.voluntary_ctx_switches}},
                            {"involuntary_ctx_switches", int64_t{usage.involuntary_ctx_switches}},
-                           {"fs_read_kib", int64_t{usage.fs_read_kib}}});
+                           {"fs_read_kib", usage.fs_read_kib >= 0 ? Value(int64_t{usage.fs_read_kib}) : Value()}});
   }
   if (run.report) {
     const WorkerRuntime& rt = run.report->runtime;

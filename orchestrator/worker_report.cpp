@@ -73,7 +73,7 @@ WorkerReport parse_worker_report(const std::string& json_text) {
       runtime.self_usage = ResourceUsage{u.at("user_cpu_ms").get<double>(), u.at("sys_cpu_ms").get<double>(),
                                          u.at("max_rss_kib").get<long>(), u.at("minor_faults").get<long>(),
                                          u.at("major_faults").get<long>(), u.at("voluntary_ctx_switches").get<long>(),
-                                         u.at("involuntary_ctx_switches").get<long>(), u.value("fs_read_kib", 0L)};
+                                         u.at("involuntary_ctx_switches").get<long>(), u.value("fs_read_kib", -1L)};
     }
     if (report.ok && report.samples_ms.empty())
       throw ProtocolError("status ok but no samples_ms");

@@ -37,7 +37,10 @@ std::vector<std::string> mapped_files() {
     const auto slash = line.find('/');
     // " (deleted)": the file is gone, nothing of it can be cached any more
     if (slash == std::string::npos || line.find(" (deleted)") != std::string::npos) continue;
-    found.insert(std::filesystem::weakly_canonical(line.substr(slash)).string());
+    const std::string path = line.substr(slash);
+    std::error_code ec;
+    const auto resolved = std::filesystem::weakly_canonical(path, ec);
+    found.insert(ec ? path : resolved.string());
   }
   return {found.begin(), found.end()};
 }

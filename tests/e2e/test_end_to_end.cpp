@@ -258,7 +258,8 @@ TEST_CASE("cache evict makes import torch cold for the Python worker", "[.][page
                                "--db", dir.file("r.db")});
   INFO(outcome.stderr_tail);
   REQUIRE(outcome.exit_code == 0);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("bench_worker.py: ") && Catch::Contains("from its --list-cold-files"));
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("files decide the cold start of " + python_worker +
+                                                  ", from its --list-cold-files"));
   SQLite::Database db(dir.file("r.db"));
   auto value = [&](const std::string& sql) { return db.execAndGet(sql).getDouble(); };
   const std::string cold = " FROM run_phases WHERE cell LIKE 'cache=evict%' AND is_warmup = 0";

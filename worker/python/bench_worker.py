@@ -157,6 +157,18 @@ def usage():
             "fs_read_kib": ru.ru_inblock // 2}
 
 
+def driver_version():
+    """The NVIDIA driver's CUDA version, "12.4", as the C++ worker reports it."""
+    import ctypes
+    try:
+        version = ctypes.c_int()
+        if ctypes.CDLL("libcuda.so.1").cuDriverGetVersion(ctypes.byref(version)) == 0:
+            return f"{version.value // 1000}.{version.value % 1000 // 10}"
+    except OSError as error:
+        return f"unknown ({error})"
+    return "unknown"
+
+
 def device_problem(torch, device):
     """Why this PyTorch cannot run on `device`; None when it can."""
     if device == "cpu":
@@ -223,7 +235,7 @@ def benchmark(args, doc, phases):
         intra_op_threads=torch.get_num_threads(), inter_op_threads=torch.get_num_interop_threads(),
         parallel_info=torch.__config__.parallel_info())
     if cuda:
-        doc["runtime"]["device_name"] = f"{torch.cuda.get_device_name(args.device)}, CUDA {torch.version.cuda}"
+        doc["runtime"]["device_name"] = f"{torch.cuda.get_device_name(args.device)}, driver {driver_version()}"
 
 
 def main():
