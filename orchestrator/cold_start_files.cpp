@@ -90,14 +90,17 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
 }
 
 const ColdStartFiles& ColdStartCatalog::files(const WorkerProgram& program, bool evicting) {
-  auto& known = evicting ? listed_ : linked_;
-  auto found = known.find(program);
-  if (found != known.end()) return found->second;
-  ColdStartFiles files = evicting ? listed_files(program, model_path_) : linked_files(program.path, model_path_);
-  if (evicting)
-    spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(), program.path,
-                 files.source);
-  return known.emplace(program, std::move(files)).first->second;
+  if (!evicting) {
+    auto found = linked_.find(program.path);
+    if (found == linked_.end()) found = linked_.emplace(program.path, linked_files(program.path, model_path_)).first;
+    return found->second;
+  }
+  auto found = listed_.find(program);
+  if (found != listed_.end()) return found->second;
+  ColdStartFiles files = listed_files(program, model_path_);
+  spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(), program.path,
+               files.source);
+  return listed_.emplace(program, std::move(files)).first->second;
 }
 
 }  // namespace orch

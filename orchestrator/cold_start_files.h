@@ -52,7 +52,8 @@ class ColdStartCatalog {
 
  private:
   std::string model_path_;
-  std::map<WorkerProgram, ColdStartFiles> linked_, listed_;
+  std::map<std::string, ColdStartFiles> linked_;     // by path: ldd sees no env or user
+  std::map<WorkerProgram, ColdStartFiles> listed_;
 };
 
 }  // namespace orch

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <iostream>
@@ -32,21 +33,26 @@ std::string default_worker() {
   return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
 }
 
+// Why worker `program` cannot run on `device` (its first line of `--probe-device`);
+// nullopt when it can.
+std::optional<std::string> device_problem(const std::string& program, const std::string& device) {
+  const auto probe = capture_output({program, "--probe-device", device});
+  if (probe.ok) return std::nullopt;
+  return probe.text.substr(0, probe.text.find('\n'));
+}
+
 // A device other than the CPU is checked by every worker program the cells run,
 // each with its own LibTorch (or PyTorch).
 void check_device(const Experiment& experiment) {
   const WorkerSettings& worker = experiment.worker;
-  if (worker.device == "cpu") return;
+  if (!worker.on_gpu()) return;
   std::set<std::string> programs;
   for (const auto& cell : experiment.cells) programs.insert(program_of(worker, cell.settings));
-  for (const auto& program : programs) {
-    const auto probe = capture_output({program, "--probe-device", worker.device});
-    if (probe.ok) continue;
-    const std::string answer = probe.text.substr(0, probe.text.find('\n'));
-    throw UserError(worker.device_origin,
-                    "worker.device: " + answer + (program == worker.program ? "" : " (said " + program + ")"),
-                    "use device: cpu, or a worker built against a CUDA LibTorch");
-  }
+  for (const auto& program : programs)
+    if (const auto problem = device_problem(program, worker.device))
+      throw UserError(worker.device_origin,
+                      "worker.device: " + *problem + (program == worker.program ? "" : " (said " + program + ")"),
+                      "use device: cpu, or a worker built against a CUDA LibTorch");
 }
 
 // Loads the matrix and checks it against this machine and every launcher.
@@ -181,9 +187,8 @@ int doctor_command() {
     const auto problem = cache_policy_problem(*parse_cache_policy(policy));
     std::cout << "cache " << policy << ": " << (problem ? "unusable: " + *problem : std::string("usable")) << "\n";
   }
-  const auto cuda = capture_output({default_worker(), "--probe-device", "cuda"});
-  std::cout << "device cuda: " << (cuda.ok ? std::string("usable") : "unusable: " + cuda.text.substr(0, cuda.text.find('\n')))
-            << "\n";
+  const auto cuda = device_problem(default_worker(), "cuda");
+  std::cout << "device cuda: " << (cuda ? "unusable: " + *cuda : std::string("usable")) << "\n";
   return kExitOk;
 }
 

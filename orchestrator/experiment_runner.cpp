@@ -92,7 +92,7 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.run_index = run_index;
   run.warmup = run_index < warmup_runs_of(experiment, cell);
   run.started_at = utc_timestamp();
-  run.on_gpu = experiment.worker.device != "cpu";
+  run.on_gpu = experiment.worker.on_gpu();
   return run;
 }
 

@@ -39,6 +39,8 @@ struct WorkerSettings {
   std::string docker_image = "orchestrator-worker:latest";  // for launcher docker
   // Run workers as this user while the orchestrator keeps root for cgroups and caches.
   std::optional<UserIdentity> user;
+
+  bool on_gpu() const { return device != "cpu"; }  // cuda or cuda:N
 };
 
 // What varies between cells.

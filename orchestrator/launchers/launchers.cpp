@@ -71,7 +71,7 @@ void Launchers::validate(const Experiment& experiment) const {
   for (const auto& cell : experiment.cells) {
     const Launcher& launcher = get(cell.settings.launcher);
     auto refusal = unsupported_setting(launcher, launcher_name(cell.settings.launcher), cell.settings, *this);
-    if (!refusal && experiment.worker.device != "cpu" && !launcher.reaches_gpus())
+    if (!refusal && experiment.worker.on_gpu() && !launcher.reaches_gpus())
       refusal = Refusal{"launcher",
                         "launcher " + launcher_name(cell.settings.launcher) + " gives its worker no GPU, so device '" +
                             experiment.worker.device + "' cannot run in it",

@@ -57,7 +57,6 @@ class UnshareLauncher final : public Launcher {
   }
 
  private:
-
   CgroupSystem& cgroups_;
   std::string unshare_;
 };
