@@ -19,6 +19,7 @@
 #include "report_table.h"
 #include "result_store.h"
 #include "run_lock.h"
+#include "scratch_dir.h"
 #include "supervisor.h"
 #include "system_info.h"
 #include "text.h"
@@ -34,11 +35,12 @@ std::string default_worker() {
 }
 
 // Why worker `program` cannot run on `device` (its first line of `--probe-device`);
-// nullopt when it can.
-std::optional<std::string> device_problem(const std::string& program, const std::string& device) {
-  const auto probe = capture_output({program, "--probe-device", device});
+// nullopt when it can. Asked as the user the workers run as.
+std::optional<std::string> device_problem(const std::string& program, const std::string& device,
+                                          const std::optional<std::pair<uint32_t, uint32_t>>& run_as = std::nullopt) {
+  const auto probe = capture_output({program, "--probe-device", device}, run_as);
   if (probe.ok) return std::nullopt;
-  return probe.text.substr(0, probe.text.find('\n'));
+  return first_line(probe.text, 300);
 }
 
 // A device other than the CPU is checked by every worker program the cells run,
@@ -49,20 +51,32 @@ void check_device(const Experiment& experiment) {
   std::set<std::string> programs;
   for (const auto& cell : experiment.cells) programs.insert(program_of(worker, cell.settings));
   for (const auto& program : programs)
-    if (const auto problem = device_problem(program, worker.device))
+    if (const auto problem = device_problem(program, worker.device, worker_credentials(worker)))
       throw UserError(worker.device_origin,
                       "worker.device: " + *problem + (program == worker.program ? "" : " (said " + program + ")"),
                       "use device: cpu, or a worker built against a CUDA LibTorch");
 }
 
+// Workers running as worker.user write their reports below $TMPDIR: they must be
+// able to enter it.
+void check_scratch_parent(const WorkerSettings& worker) {
+  if (!worker.user) return;
+  const std::string parent = scratch_parent();
+  if (!capture_output({"/usr/bin/test", "-x", parent}, worker_credentials(worker)).ok)
+    throw UserError("worker.user '" + worker.user->name + "' cannot enter the scratch folder's parent " +
+                        printable(parent) + " ($TMPDIR): its workers could not write their reports",
+                    "set TMPDIR to a folder every user can enter, such as /tmp");
+}
+
 // Loads the matrix and checks it against this machine and every launcher.
-Experiment prepare(const std::string& matrix_path, const SystemInfo& system,
+Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_options, const SystemInfo& system,
                    const Launchers& launchers) {
-  Experiment experiment = load_experiment(matrix_path, system, default_worker());
+  Experiment experiment = load_experiment(matrix_path, system, default_worker(), matrix_options);
   if (access(experiment.worker.program.c_str(), X_OK) != 0)
     throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
                     "build it with `cmake --build build`, or set worker.program in the matrix");
   launchers.validate(experiment);
+  check_scratch_parent(experiment.worker);
   check_device(experiment);
   return experiment;
 }
@@ -81,55 +95,14 @@ std::string describe_limits(const CellSettings& settings) {
   return text.str();
 }
 
-int total_runs(const Experiment& experiment) {
-  int runs = 0;
-  for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
-  return runs;
-}
-
-}  // namespace
-
-int validate_command(const std::string& matrix_path) {
-  const SystemInfo system = collect_system_info();
-  const Launchers launchers;
-  const Experiment experiment = prepare(matrix_path, system, launchers);
-  std::cout << matrix_path << ": ok: " << count(experiment.cells.size(), "cell") << ", "
-            << count(total_runs(experiment), "run") << "\n";
-  return kExitOk;
-}
-
-int plan_command(const std::string& matrix_path) {
-  const SystemInfo system = collect_system_info();
-  const Launchers launchers;
-  const Experiment experiment = prepare(matrix_path, system, launchers);
-  std::cout << "experiment '" << experiment.name << "': " << experiment.cells.size() << " cells x ("
-            << experiment.warmup_runs << " warm-up + " << experiment.runs
-            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
-            << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
-            << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
-  for (const auto& cell : experiment.cells) {
-    const LaunchCommand launch = launchers.command(experiment, cell);
-    std::string env;
-    for (const auto& [name, value] : launch.env) env += " " + name + "=" + value;
-    std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << cell.label
-              << "\n  launcher: " << launcher_name(cell.settings.launcher) << ", " << describe_limits(cell.settings)
-              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
-              << "\n  env:" << (env.empty() ? " (no thread variables)" : env)
-              << "\n  command: " << quote_command(launch.argv) << "\n";
-  }
-  return kExitOk;
-}
-
-int run_command(const std::string& matrix_path, const RunOptions& options) {
-  const SystemInfo system = collect_system_info();
-  const Launchers launchers;
-  const Experiment experiment = prepare(matrix_path, system, launchers);
-  const RunLock lock(options.lock_path, options.lock_wait_s);  // Ctrl-C while waiting just ends us
-  install_stop_handlers();
-  ResultStore store(options.db_path);
-  // With the lock held, whatever an earlier orchestrator on this host left is stale.
-  if (const int aborted = store.repair(system.hostname))
-    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
+// What orchestrators that died left behind: every process of their runs, by the
+// identities they recorded (their cgroup sessions, scratch folders, containers,
+// scopes), and their runs left 'running' in this DB. A live orchestrator's are never
+// touched. Then this orchestrator's cgroup session is made.
+void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launchers& launchers,
+                                       ResultStore& store, const SystemInfo& system) {
+  if (const int killed = recover_dead_scratch_dirs())
+    spdlog::warn("killed {} process(es) that runs of an orchestrator that died had left running", killed);
   int removed = 0;
   try {
     removed = launchers.prepare(experiment);
@@ -139,11 +112,63 @@ int run_command(const std::string& matrix_path, const RunOptions& options) {
   }
   if (removed)
     spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
+  if (const int aborted = store.repair(system.hostname, boot_id()))
+    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
+}
+
+int total_runs(const Experiment& experiment) {
+  int runs = 0;
+  for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
+  return runs;
+}
+
+}  // namespace
+
+int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
+            << count(total_runs(experiment), "run") << "\n";
+  return kExitOk;
+}
+
+int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  std::cout << "experiment '" << printable(experiment.name) << "': " << experiment.cells.size() << " cells x ("
+            << experiment.warmup_runs << " warm-up + " << experiment.runs
+            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
+            << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
+            << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
+  for (const auto& cell : experiment.cells) {
+    const LaunchCommand launch = launchers.command(experiment, cell);
+    std::string env;
+    for (const auto& [name, value] : cell.settings.env) env += " " + name + "=" + value;
+    std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label)
+              << "\n  launcher: " << launcher_name(cell.settings.launcher) << ", " << describe_limits(cell.settings)
+              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
+              << "\n  env:" << (env.empty() ? " (no thread variables)" : printable(env))
+              << "\n  command: " << printable(quote_command(launch.argv)) << "\n";
+  }
+  return kExitOk;
+}
+
+int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
+  adopt_orphans();
+  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
+  ResultStore store(options.db_path);
+  clean_up_after_dead_orchestrators(experiment, launchers, store, system);
   const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, options.resume);
   const std::string& db_path = options.db_path;
 
-  std::cout << "\nexperiment '" << experiment.name << "' (id " << outcome.experiment_id << ") in "
-            << db_path << ": medians over measured runs\n";
+  std::cout << "\nexperiment '" << printable(experiment.name) << "' (id " << outcome.experiment_id << ") in "
+            << printable(db_path) << ": medians over measured runs\n";
   print_table(std::cout, store.cell_summary(outcome.experiment_id));
   if (outcome.interrupted) return kExitInterrupted;
   if (outcome.runs_ok < outcome.runs_total) {

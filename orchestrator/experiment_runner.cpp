@@ -2,79 +2,23 @@
 #include "experiment_runner.h"
 
 #include <spdlog/spdlog.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "cache_policy.h"
 #include "cold_start_files.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "machine_presence.h"
+#include "scratch_dir.h"
+#include "session.h"
 #include "text.h"
 #include "warnings.h"
 
 namespace orch {
 namespace {
-
-namespace fs = std::filesystem;
-
-fs::path temp_root() {
-  const char* tmp = getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
-
-// Scratch folders of orchestrators that are gone (SIGKILL): only report files inside.
-void remove_dead_scratch_dirs() {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(temp_root(), ec)) {
-    const std::string name = entry.path().filename().string();
-    int pid = 0;
-    char rest[16];
-    if (std::sscanf(name.c_str(), "orchestrator-%d-%15s", &pid, rest) != 2 || pid <= 0) continue;
-    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    fs::remove_all(entry.path(), ec);
-  }
-}
-
-// A private folder for the workers' report files, removed when the experiment ends.
-// Named orchestrator-<pid>-XXXXXX, so that the next run can remove the folder of an
-// orchestrator that died (remove_dead_scratch_dirs).
-class ScratchDir {
- public:
-  // Owned by `owner` when workers run as another user: they write their reports here.
-  explicit ScratchDir(const std::optional<UserIdentity>& owner) {
-    std::string pattern = (temp_root() / ("orchestrator-" + std::to_string(getpid()) + "-XXXXXX")).string();
-    if (mkdtemp(pattern.data()) == nullptr)
-      throw UserError("cannot create a scratch folder " + pattern, "check TMPDIR");
-    path_ = pattern;
-    if (owner && ::chown(pattern.c_str(), owner->uid, owner->gid) != 0)
-      throw UserError("cannot hand the scratch folder " + pattern + " to user " + owner->name);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string describe(const RunRecord& run) {
   if (run.status != RunStatus::kOk) return status_name(run.status) + ": " + run.reason;
@@ -93,7 +37,18 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.warmup = run_index < warmup_runs_of(experiment, cell);
   run.started_at = utc_timestamp();
   run.on_gpu = experiment.worker.on_gpu();
+  run.expected.iterations = experiment.worker.iterations;
   return run;
+}
+
+// Adds the orchestrators measuring beside this one now (machine_presence.h).
+void note_concurrent(RunRecord& run) {
+  for (const auto& other : measuring_orchestrators()) {
+    const std::string text = other.text();
+    if (std::find(run.concurrent_orchestrators.begin(), run.concurrent_orchestrators.end(), text) ==
+        run.concurrent_orchestrators.end())
+      run.concurrent_orchestrators.push_back(text);
+  }
 }
 
 // The page cache as the cell wants it, then a look at what is still in it.
@@ -104,27 +59,29 @@ void prepare_cache(const Cell& cell, const ColdStartFiles& files, RunRecord& run
 }
 
 void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
-                 const fs::path& scratch, RunRecord& run) {
-  const std::string name = "orch-" + std::to_string(getpid()) + "-c" + std::to_string(cell.index) + "-r" +
-                           std::to_string(run.run_index);
-  const fs::path report_path = scratch / (name + ".json");
+                 const ScratchDir& scratch, RunRecord& run) {
+  const std::string name = run_name(ProcessIdentity::self(), cell.index, run.run_index);
   // The clock starts before the launcher prepares anything: making a cgroup or a
   // container is part of what an isolation method costs at start-up.
-  const RunArguments arguments{std::to_string(monotonic_ns()), report_path.string(), name};
+  const int64_t spawn_ns = monotonic_ns();
+  const RunArguments arguments{std::to_string(spawn_ns), scratch.report_path(name), name};
   std::unique_ptr<LaunchedRun> launched;
   try {
     launched = launchers.get(cell.settings.launcher).launch(cell.settings, experiment.worker, arguments);
   } catch (const CgroupError& e) {
     run.process.launch_error = e.what();
-    judge_run(run, std::nullopt);
+    judge_run(run, {});
     return;
   }
   const LaunchCommand& launch = launched->command();
   run.command_line = quote_command(launch.argv);
-  run.process = run_process({launch.argv, launch.env, experiment.timeout_s, launched->join_files(),
-                             launch.run_as, [&launched] { launched->kill_all(); }});
+  ProcessSpec spec{launch.argv, launch.env, experiment.timeout_s, launched->join_files(), launch.run_as,
+                   [&launched] { launched->kill_all(); }};
+  spec.on_spawn = [&scratch](pid_t pid) { scratch.record_process(pid); };
+  run.process = run_process(spec);
+  run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect(run.process);
-  judge_run(run, read_file(report_path));
+  judge_run(run, scratch.take_report(name, max_report_bytes(experiment.worker.iterations)));
   verify_limits(cell.settings, run);
 }
 
@@ -139,7 +96,7 @@ std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
 ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers,
                                         ResultStore& store, const SystemInfo& system, bool resume) {
   if (resume) {
-    if (auto resumption = store.resume(experiment)) {
+    if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
       spdlog::info("resuming experiment '{}' (id {}): {} runs already stored", experiment.name,
                    resumption->ids.experiment_id, resumption->finished.size());
       return *resumption;
@@ -156,7 +113,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
                  "see README: Warnings",
                  join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor,
                  host.busy_cpus, host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
-  const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version()};
+  const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
+                            OrchestratorIdentity::self()};
   return {store.begin_experiment(experiment, system, cell_commands, context), {}};
 }
 
@@ -184,7 +142,7 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
                       const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
-                      const fs::path& scratch) {
+                      const ScratchDir& scratch) {
   const WorkerProgram program{program_of(experiment.worker, cell.settings), cell.settings.env,
                               worker_credentials(experiment.worker)};
   const ColdStartFiles& files =
@@ -193,7 +151,9 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(cell, files, run);
   const long long swap_before = swap_used_bytes();
+  note_concurrent(run);
   execute_run(experiment, launchers, cell, scratch, run);
+  note_concurrent(run);
   run.warnings = run_warnings(run, swap_before);
   store.record_run(run_id, cell_id, run);
   return run;
@@ -211,8 +171,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     plan.push_back(runs_to_do(experiment, cell, opened, store));
     left += static_cast<int>(plan.back().size());
   }
-  remove_dead_scratch_dirs();
-  const ScratchDir scratch(experiment.worker.user);
+  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   ColdStartCatalog cold_start(experiment.worker.model_path);
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
@@ -226,7 +185,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     for (int run_index : plan.at(cell.index)) {
       if (stop_signal() != 0) break;
       const RunRecord run =
-          measure_run(experiment, launchers, store, cell, cell_id, run_index, cold_start, scratch.path());
+          measure_run(experiment, launchers, store, cell, cell_id, run_index, cold_start, scratch);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,

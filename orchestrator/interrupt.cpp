@@ -28,6 +28,7 @@ void install_stop_handlers() {
   action.sa_flags = SA_RESTART;
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGHUP, &action, nullptr);  // a closed terminal or session: stop as cleanly
 }
 
 int stop_signal() { return g_signal.load(); }

@@ -1,4 +1,4 @@
-// SIGINT and SIGTERM during `run`. The handler only records the signal and writes a
+// SIGINT, SIGTERM and SIGHUP during `run`. The handler only records the signal and writes a
 // byte to a pipe (async-signal-safe); the supervisor watches that pipe to kill the
 // worker at once, and the runner stops before the next run.
 #pragma once
@@ -6,7 +6,7 @@
 namespace orch {
 
 void install_stop_handlers();  // idempotent
-int stop_signal();             // 0 until SIGINT or SIGTERM arrived, then that signal
+int stop_signal();             // 0 until SIGINT, SIGTERM or SIGHUP arrived, then that signal
 int stop_fd();                 // readable once a stop signal arrived; -1 before install
 
 }  // namespace orch

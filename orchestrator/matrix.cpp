@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "cpu_list.h"
+#include "safe_files.h"
 #include "spelling.h"
 #include "text.h"
 
@@ -101,12 +102,20 @@ std::string describe(const YAML::Node& node) {
 }
 
 
+// Bytes a cell adds to the expansion: its label and its variables.
+size_t cell_bytes(const Cell& cell) {
+  size_t bytes = cell.label.size();
+  for (const auto& [name, value] : cell.settings.env) bytes += name.size() + value.size() + 2;
+  return bytes;
+}
+
 class MatrixParser {
  public:
-  MatrixParser(std::string file, const SystemInfo& system)
+  MatrixParser(std::string file, const SystemInfo& system, const MatrixOptions& options)
       : file_(std::move(file)),
         base_dir_(fs::absolute(file_).parent_path().lexically_normal()),
-        system_(system) {}
+        system_(system),
+        options_(options) {}
 
   Experiment parse(const std::string& text, const std::string& default_worker) {
     YAML::Node root;
@@ -124,7 +133,7 @@ class MatrixParser {
     experiment.worker.program = default_worker;
     std::optional<std::vector<Axis>> axes;
     for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
-      if (key == "name") experiment.name = string(value, key);
+      if (key == "name") experiment.name = label_text(value, key);
       else if (key == "description") string(value, key);
       else if (key == "runs") experiment.runs = integer(value, key, 1, 100000);
       else if (key == "warmup_runs") experiment.warmup_runs = integer(value, key, 0, 100000);
@@ -135,6 +144,7 @@ class MatrixParser {
     require(root, "name", experiment.name.empty());
     require(root, "worker", experiment.worker.model_path.empty());
     require(root, "matrix", !axes);
+    check_cell_count(root["matrix"], *axes);
     experiment.cells = expand(*axes);
     return experiment;
   }
@@ -182,6 +192,16 @@ class MatrixParser {
     if (!value.IsScalar() || value.Scalar().empty())
       fail(value, key + ": expected a non-empty string, got " + describe(value));
     return value.Scalar();
+  }
+
+  // A name or label: printed in logs and tables, so one line without control characters.
+  std::string label_text(const YAML::Node& value, const std::string& key) const {
+    std::string text = string(value, key);
+    if (has_control_character(text))
+      fail(value, key + ": contains a control character (a newline, an escape)",
+           "names and labels are printed one per line; write them without one");
+    if (text.size() > 1000) fail(value, key + ": is longer than 1000 bytes");
+    return text;
   }
 
   long integer(const YAML::Node& value, const std::string& key, long min, long max) const {
@@ -305,6 +325,9 @@ class MatrixParser {
       if (!value.IsScalar())
         fail(value, "env." + name + ": expected a value, got " + describe(value),
              "leave a variable out to keep it unset");
+      if (name.size() + value.Scalar().size() + 2 > kMaxArgumentBytes)
+        fail(value, "env." + name + ": " + std::to_string(value.Scalar().size()) + " bytes, more than the " +
+                        std::to_string(kMaxArgumentBytes) + " the kernel passes in one variable (MAX_ARG_STRLEN)");
       vars[name] = value.Scalar();
     });
     return vars;
@@ -401,7 +424,7 @@ class MatrixParser {
     } else if (key == "env") {
       v.env = env(value);
       std::vector<std::string> vars;
-      for (const auto& [name, val] : v.env) vars.push_back(name + "=" + val);
+      for (const auto& [name, val] : v.env) vars.push_back(name + "=" + first_line(printable(val), 200));
       text = vars.empty() ? "env unset" : join(vars, " ");
     }
     patch.texts[key] = text;
@@ -429,7 +452,7 @@ class MatrixParser {
       } else {
         for_each_entry(value, "matrix." + name + " value", axis_value_keys(),
                        [&](const std::string& setting, const YAML::Node& node) {
-                         if (setting == "label") patch.label = string(node, "label");
+                         if (setting == "label") patch.label = label_text(node, "label");
                          else apply_setting(patch, setting, node);
                        });
       }
@@ -472,16 +495,49 @@ class MatrixParser {
     }
   }
 
-  // Cartesian product, the first axis varying slowest.
-  static std::vector<Cell> expand(const std::vector<Axis>& axes) {
+  // Refuses, before expanding anything, a matrix of more cells than max_cells.
+  void check_cell_count(const YAML::Node& matrix, const std::vector<Axis>& axes) const {
+    size_t cells = 1;
+    std::vector<std::string> sizes;
+    for (const auto& axis : axes) {
+      sizes.push_back(std::to_string(axis.values.size()));
+      cells = cells > options_.max_cells ? cells : cells * axis.values.size();  // no overflow: both are bounded
+    }
+    if (cells > options_.max_cells)
+      fail(matrix, "matrix: its axes (" + join(sizes, " x ") + " values) expand to " +
+                       (cells > options_.max_cells * 1000 ? "far more than " + std::to_string(options_.max_cells)
+                                                          : std::to_string(cells)) +
+                       " cells, more than --max-cells " + std::to_string(options_.max_cells),
+           "split the matrix, or raise --max-cells if you mean it");
+  }
+
+  // Cartesian product, the first axis varying slowest. The cells' labels and
+  // variables are bounded as they are made (YAML aliases can repeat one long value
+  // in every cell): each cell's variables by what one execve takes, all of them by
+  // kMaxExpandedBytes.
+  std::vector<Cell> expand(const std::vector<Axis>& axes) const {
     std::vector<Cell> cells(1);
+    size_t total_bytes = 0;
     for (const auto& axis : axes) {
       std::vector<Cell> next;
+      total_bytes = 0;
       for (const auto& partial : cells) {
         for (const auto& value : axis.values) {
           Cell cell = partial;
           apply(cell, value);
           cell.label += (cell.label.empty() ? "" : ", ") + value.label;
+          const size_t bytes = cell_bytes(cell);
+          const auto env = cell.origins.find("env");
+          const SourceLocation where = env != cell.origins.end() ? env->second : axis.where;
+          if (bytes > static_cast<size_t>(::sysconf(_SC_ARG_MAX)))
+            throw UserError(where, "cell '" + first_line(cell.label, 200) + "': its variables take " +
+                                       std::to_string(bytes) + " bytes, more than one process may be given (ARG_MAX " +
+                                       std::to_string(::sysconf(_SC_ARG_MAX)) + ")");
+          total_bytes += bytes;
+          if (total_bytes > kMaxExpandedBytes)
+            throw UserError(where, "the matrix's cells take more than " + std::to_string(kMaxExpandedBytes >> 20) +
+                                       " MiB of labels and variables",
+                            "YAML aliases repeat a value in every cell that uses them; shorten the values");
           next.push_back(std::move(cell));
         }
       }
@@ -494,6 +550,7 @@ class MatrixParser {
   std::string file_;
   fs::path base_dir_;
   const SystemInfo& system_;
+  MatrixOptions options_;
 };
 
 // FNV-1a, 64 bits, as 16 hex digits: identifies a matrix's text, not a secret.
@@ -535,8 +592,9 @@ const std::string& program_of(const WorkerSettings& worker, const CellSettings& 
 }
 
 Experiment parse_experiment(const std::string& text, const std::string& path,
-                            const SystemInfo& system, const std::string& default_worker) {
-  Experiment experiment = MatrixParser(path, system).parse(text, default_worker);
+                            const SystemInfo& system, const std::string& default_worker,
+                            const MatrixOptions& options) {
+  Experiment experiment = MatrixParser(path, system, options).parse(text, default_worker);
   experiment.matrix_path = fs::absolute(path).lexically_normal().string();
   experiment.matrix_text = text;
   experiment.matrix_hash = content_hash(text);
@@ -544,12 +602,14 @@ Experiment parse_experiment(const std::string& text, const std::string& path,
 }
 
 Experiment load_experiment(const std::string& path, const SystemInfo& system,
-                           const std::string& default_worker) {
-  std::ifstream in(path);
-  if (!in) throw UserError(path + ": cannot read the matrix file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_experiment(text.str(), path, system, default_worker);
+                           const std::string& default_worker, const MatrixOptions& options) {
+  const std::string text = read_trusted_file(path, kMaxMatrixBytes, "the matrix file");
+  const auto nul = text.find('\0');
+  if (nul != std::string::npos)
+    throw UserError(SourceLocation{path, 1 + static_cast<int>(std::count(text.begin(), text.begin() + nul, '\n'))},
+                    "not a text file: it holds a NUL byte (at byte " + std::to_string(nul) + ")",
+                    "a matrix is a YAML text file");
+  return parse_experiment(text, path, system, default_worker, options);
 }
 
 }  // namespace orch

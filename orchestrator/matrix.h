@@ -91,14 +91,25 @@ int runs_of(const Experiment& experiment, const Cell& cell);
 // The worker program a cell runs: its own `program`, else worker.program.
 const std::string& program_of(const WorkerSettings& worker, const CellSettings& cell);
 
-// Reads, expands and validates a matrix file. `default_worker` is used when the file
+// Bounds on what a matrix may ask for, so that a careless or hostile file cannot
+// exhaust the machine before anything runs.
+struct MatrixOptions {
+  size_t max_cells = 10000;  // --max-cells: checked before the axes are expanded
+};
+inline constexpr size_t kMaxMatrixBytes = 1 << 20;        // the file itself
+inline constexpr size_t kMaxExpandedBytes = 64 << 20;     // labels and env of all cells together
+inline constexpr size_t kMaxArgumentBytes = 128 * 1024;   // one argument or variable: the kernel's MAX_ARG_STRLEN
+
+// Reads, expands and validates a matrix file: a regular text file of at most
+// kMaxMatrixBytes, read as safe_files.h says. `default_worker` is used when the file
 // names no worker program. Throws UserError naming file:line:column.
 Experiment load_experiment(const std::string& path, const SystemInfo& system,
-                           const std::string& default_worker);
+                           const std::string& default_worker, const MatrixOptions& options = {});
 
 // The same for text already in memory; `path` names it in messages and anchors
 // relative paths.
 Experiment parse_experiment(const std::string& text, const std::string& path,
-                            const SystemInfo& system, const std::string& default_worker);
+                            const SystemInfo& system, const std::string& default_worker,
+                            const MatrixOptions& options = {});
 
 }  // namespace orch

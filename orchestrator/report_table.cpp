@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "text.h"
+
 namespace orch {
 namespace {
 
@@ -16,7 +18,12 @@ bool is_number(const std::string& text) {
 
 }  // namespace
 
-void print_table(std::ostream& out, const Table& table) {
+void print_table(std::ostream& out, const Table& raw) {
+  // Labels and reasons come from matrices and workers: one line each, whatever they hold.
+  Table table = raw;
+  for (auto& row : table.rows)
+    for (auto& cell : row)
+      if (cell) cell = printable(*cell);
   const size_t columns = table.headers.size();
   std::vector<size_t> width(columns);
   std::vector<bool> numeric(columns, true);

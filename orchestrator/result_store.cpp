@@ -3,6 +3,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -116,6 +118,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                          {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},
                          {"warnings", optional_text(join_codes(run.warnings))}});
   row.push_back({"limits_mismatch", optional_text(join(run.limit_mismatches, "; "))});
+  row.push_back({"concurrent_orchestrators", optional_text(join(run.concurrent_orchestrators, "; "))});
   return row;
 }
 
@@ -143,19 +146,43 @@ void ResultStore::insert_row(const std::string& table, const Columns& columns, b
 }
 
 ResultStore::ResultStore(const std::string& path) : path_(path) {
+  const PathInFolder file = open_path(path, "the results DB");
   try {
-    db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
+    // appears in it after all.
+    db_ = std::make_unique<SQLite::Database>(file.resolved, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                                SQLite::OPEN_NOFOLLOW);
+    check_file(file);
     db_->setBusyTimeout(kBusyTimeoutMs);
     db_->exec("PRAGMA journal_mode = WAL");
     db_->exec("PRAGMA foreign_keys = ON");
+    check_integrity();
     migrate();
   } catch (const SQLite::Exception& e) {
-    throw UserError("cannot open results DB " + path + ": " + e.what(),
-                    "check that its folder exists and is writable");
+    throw UserError("cannot open results DB " + printable(path) + ": " + e.what(),
+                    "check that its folder exists and is writable, and that it is an orchestrator DB");
   }
 }
 
 ResultStore::~ResultStore() = default;
+
+void ResultStore::check_file(const PathInFolder& file) const {
+  struct stat st {};
+  if (::fstatat(file.folder.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_nlink != 1)
+    throw UserError("cannot use results DB " + printable(path_) +
+                        ": it is not a regular file with one link (a hard link could lead to a file elsewhere)",
+                    "choose another --db");
+}
+
+void ResultStore::check_integrity() {
+  const std::string verdict = db_->execAndGet("PRAGMA quick_check(1)").getString();
+  if (verdict != "ok")
+    throw UserError("results DB " + printable(path_) + " is damaged (PRAGMA quick_check: " + first_line(verdict, 200) +
+                        "); nothing was launched",
+                    "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
+                        " .recover | sqlite3 new.db`, then use --db new.db");
+}
 
 int ResultStore::latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
 
@@ -164,21 +191,30 @@ int ResultStore::schema_version() const {
 }
 
 void ResultStore::migrate() {
+  // IMMEDIATE: the write lock from the start, and the version read under it, so two
+  // orchestrators opening a new DB at once migrate it once, one after the other.
+  // The views are then recreated as this build defines them, in the same transaction
+  // (a reader never sees them half made), so a fixed view reaches every DB.
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
   const int current = schema_version();
+  if (current < 0)
+    throw UserError("results DB " + printable(path_) + " has schema version " + std::to_string(current) +
+                        ", which no orchestrator writes (PRAGMA user_version)",
+                    "use another --db");
   if (current > latest_schema_version())
-    throw UserError("results DB " + path_ + " has schema version " + std::to_string(current) +
+    throw UserError("results DB " + printable(path_) + " has schema version " + std::to_string(current) +
                         ", newer than this orchestrator's " + std::to_string(latest_schema_version()),
                     "use a newer orchestrator, or another --db");
-  // Each step in its own transaction. The views are then recreated as this build
-  // defines them (one transaction: a reader never sees them half made), so a fixed
-  // view reaches every DB without a migration.
-  for (int version = current; version < latest_schema_version(); ++version) {
-    SQLite::Transaction transaction(*db_);
-    db_->exec(schema_migrations()[version]);
-    db_->exec("PRAGMA user_version = " + std::to_string(version + 1));
-    transaction.commit();
-  }
-  SQLite::Transaction transaction(*db_);
+  if (current == 0 && db_->execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                                      "('experiments', 'cells', 'runs', 'phases', 'samples')")
+                              .getInt() > 0)
+    throw UserError("results DB " + printable(path_) +
+                        " has orchestrator tables but schema version 0 (PRAGMA user_version): its version was "
+                        "reset, or another program made them",
+                    "use another --db; or, if you know which version its tables have, set PRAGMA user_version to it");
+  for (int version = current; version < latest_schema_version(); ++version)
+    db_->exec(schema_migrations()[static_cast<size_t>(version)]);
+  if (current < latest_schema_version()) db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
   db_->exec(schema_views());
   transaction.commit();
 }
@@ -187,7 +223,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
     const Experiment& experiment, const SystemInfo& system,
     const std::vector<std::string>& cell_commands, const HostContext& host) {
   ExperimentIds ids;
-  SQLite::Transaction transaction(*db_);
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
   insert_row("experiments", {{"name", experiment.name},
                              {"started_at", utc_timestamp()},
                              {"matrix_path", experiment.matrix_path},
@@ -198,7 +234,9 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                              {"cpu_model", system.cpu_model},
                              {"online_cpus", format_cpu_list(system.online_cpus)},
                              {"orchestrator_version", std::string(orchestrator_version())},
-                             {"orchestrator_pid", int64_t{getpid()}},
+                             {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
+                             {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
+                             {"boot_id", optional_text(host.orchestrator.boot_id)},
                              {"warnings", optional_text(host.warnings)},
                              {"governor", optional_text(host.governor)},
                              {"boost", optional_text(system.boost)},
@@ -261,7 +299,7 @@ auto ResultStore::guarded(Fn&& fn) -> decltype(fn()) {
 }
 
 void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run) {
-  SQLite::Transaction transaction(*db_);
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
   Columns row = run_columns(cell_id, run);
   row.insert(row.begin(), {"id", run_id});
   insert_row("runs", row, /*replace=*/true);
@@ -294,30 +332,39 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
   transaction.commit();
 }
 
-int ResultStore::repair(const std::string& hostname) {
+int ResultStore::repair(const std::string& hostname, const std::string& current_boot_id) {
   return guarded([&] {
-    SQLite::Transaction transaction(*db_);
-    SQLite::Statement runs(*db_, R"sql(
-        UPDATE runs SET status = 'aborted',
-               reason = 'left running by an orchestrator (pid ' ||
-                        (SELECT orchestrator_pid FROM experiments e JOIN cells c ON c.experiment_id = e.id
-                          WHERE c.id = runs.cell_id) || ') that stopped without finishing it'
-         WHERE status = 'running'
-           AND cell_id IN (SELECT c.id FROM cells c JOIN experiments e ON e.id = c.experiment_id
-                            WHERE e.hostname = ?))sql");
-    runs.bind(1, hostname);
-    const int marked = runs.exec();
-    SQLite::Statement experiments(*db_, "UPDATE experiments SET status = 'interrupted' "
-                                        "WHERE status = 'running' AND hostname = ?");
-    experiments.bind(1, hostname);
-    experiments.exec();
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement running(*db_, "SELECT id, orchestrator_pid, orchestrator_start_ticks, boot_id FROM experiments "
+                                    "WHERE status = 'running' AND hostname = ?");
+    running.bind(1, hostname);
+    std::vector<std::pair<int64_t, int64_t>> dead;  // experiment id, orchestrator pid
+    while (running.executeStep()) {
+      const ProcessIdentity owner{static_cast<pid_t>(running.getColumn(1).getInt64()),
+                                  static_cast<uint64_t>(running.getColumn(2).getInt64())};  // NULL start: 0, unknown
+      const bool other_boot = !running.getColumn(3).isNull() && running.getColumn(3).getString() != current_boot_id;
+      if (other_boot || owner.pid <= 0 || !owner.alive()) dead.push_back({running.getColumn(0).getInt64(), owner.pid});
+    }
+    int marked = 0;
+    for (const auto& [experiment_id, pid] : dead) {
+      SQLite::Statement runs(*db_, "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
+                                   "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");
+      runs.bind(1, "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
+      runs.bind(2, experiment_id);
+      marked += runs.exec();
+      SQLite::Statement experiment(*db_, "UPDATE experiments SET status = 'interrupted' WHERE id = ?");
+      experiment.bind(1, experiment_id);
+      experiment.exec();
+    }
     transaction.commit();
     return marked;
   });
 }
 
-std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& experiment) {
+std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& experiment,
+                                                          const OrchestratorIdentity& by) {
   return guarded([&]() -> std::optional<Resumption> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement find(*db_, "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
                                  "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
     find.bind(1, experiment.matrix_hash);
@@ -329,7 +376,6 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     count.bind(1, resumption.ids.experiment_id);
     count.executeStep();
     if (count.getColumn(0).getInt64() != static_cast<int64_t>(experiment.cells.size())) return std::nullopt;
-    SQLite::Transaction transaction(*db_);
     // An aborted run measured nothing; it is run again.
     delete_runs("SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
                 "WHERE c.experiment_id = ? AND r.status = 'aborted'",
@@ -342,9 +388,12 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     finished.bind(1, resumption.ids.experiment_id);
     while (finished.executeStep())
       resumption.finished.insert({finished.getColumn(0).getInt(), finished.getColumn(1).getInt()});
-    SQLite::Statement reopen(*db_, "UPDATE experiments SET status = 'running', orchestrator_pid = ? WHERE id = ?");
-    reopen.bind(1, int64_t{getpid()});
-    reopen.bind(2, resumption.ids.experiment_id);
+    SQLite::Statement reopen(*db_, "UPDATE experiments SET status = 'running', orchestrator_pid = ?, "
+                                   "orchestrator_start_ticks = ?, boot_id = ? WHERE id = ?");
+    reopen.bind(1, int64_t{by.process.pid});
+    reopen.bind(2, static_cast<int64_t>(by.process.start_ticks));
+    reopen.bind(3, by.boot_id);
+    reopen.bind(4, resumption.ids.experiment_id);
     reopen.exec();
     transaction.commit();
     return resumption;
@@ -385,7 +434,7 @@ void ResultStore::update_cell_statistics(int64_t cell_id) {
 
 void ResultStore::forget_run(int64_t cell_id, int run_index) {
   guarded([&] {
-    SQLite::Transaction transaction(*db_);
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     delete_runs("SELECT id FROM runs WHERE cell_id = ? AND run_index = ?", [&](SQLite::Statement& statement) {
       statement.bind(1, cell_id);
       statement.bind(2, run_index);

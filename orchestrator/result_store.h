@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "matrix.h"
+#include "process_identity.h"
 #include "run_record.h"
+#include "safe_files.h"
 #include "system_info.h"
 #include "table.h"
 
@@ -29,17 +31,32 @@ namespace orch {
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 using Columns = std::vector<std::pair<std::string, Value>>;
 
+// Which orchestrator wrote a row: its process identity in the boot it ran in. The
+// next start judges whether it is dead by these, never by its pid alone.
+struct OrchestratorIdentity {
+  ProcessIdentity process;
+  std::string boot_id;
+
+  static OrchestratorIdentity self() { return {ProcessIdentity::self(), orch::boot_id()}; }
+};
+
 // What the orchestrator knows about the machine beyond SystemInfo at the start.
 struct HostContext {
   std::string warnings;  // codes (warnings.h)
   std::string governor;
   int cgroup_version = 0;
+  OrchestratorIdentity orchestrator;  // who runs the experiment
 };
 
 class ResultStore {
  public:
-  // Creates the file if needed. Throws UserError when it cannot be opened or its
-  // schema is newer than this build knows.
+  // Creates the file if needed. The path is opened as safe_files.h says (no symbolic
+  // link another user owns is followed; a regular file with one link). Before
+  // anything else the DB is checked (PRAGMA quick_check), so a damaged one stops the
+  // orchestrator before any launch. The schema is migrated forward in one IMMEDIATE
+  // transaction, so orchestrators opening a new DB at once do not collide. Throws
+  // UserError when it cannot be opened, is damaged, or its schema is one this build
+  // does not know (newer, negative, or tables without a version).
   explicit ResultStore(const std::string& path);
   ~ResultStore();
 
@@ -63,18 +80,21 @@ class ResultStore {
   void record_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   void finish_experiment(int64_t experiment_id, const std::string& status);
 
-  // Marks what an orchestrator on `hostname` left 'running' when it died: its runs
-  // become 'aborted', its experiments 'interrupted'. Call with the run lock held.
-  // Returns the number of runs marked.
-  int repair(const std::string& hostname);
+  // Marks what orchestrators on `hostname` left 'running' when they died: their runs
+  // become 'aborted', their experiments 'interrupted'. An orchestrator is dead when
+  // it ran in another boot than `current_boot_id`, or no process has its identity
+  // now: a live one's runs are left alone, whatever lock it holds. Returns the
+  // number of runs marked.
+  int repair(const std::string& hostname, const std::string& current_boot_id);
 
   // The latest interrupted experiment of the same matrix (content hash and name),
-  // reopened: its aborted runs are deleted so they run again.
+  // reopened by `by` in one IMMEDIATE transaction (two orchestrators cannot both
+  // take it): its aborted runs are deleted so they run again.
   struct Resumption {
     ExperimentIds ids;
     std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
   };
-  std::optional<Resumption> resume(const Experiment& experiment);
+  std::optional<Resumption> resume(const Experiment& experiment, const OrchestratorIdentity& by);
   // Deletes a stored run with its phases and samples (a resumed cell's warm-up runs,
   // which must warm the machine again before its remaining measured runs).
   void forget_run(int64_t cell_id, int run_index);
@@ -83,6 +103,8 @@ class ResultStore {
   Table cell_summary(int64_t experiment_id);
 
  private:
+  void check_file(const PathInFolder& file) const;
+  void check_integrity();
   void migrate();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   Table read_cell_summary(int64_t experiment_id);

@@ -1,22 +1,40 @@
-// One measuring orchestrator per machine: `run` holds an exclusive flock(2) on a lock
-// file for as long as it measures. A second `run` waits up to its limit, then gives up
-// with kExitLocked. The kernel drops the lock when the holder dies, even by SIGKILL.
+// One measuring orchestrator per machine. `run` measures only while it holds both
+//   - an exclusive flock(2) on its lock file (--lock), which shell tools can share
+//     (`flock /run/orchestrator.lock make bench`), and
+//   - the machine's measuring slot (machine_presence.h): no other orchestrator may
+//     be measuring, whatever lock file it uses.
+// It waits for both up to its limit, then gives up with kExitLocked; SIGINT, SIGTERM
+// or SIGHUP while it waits end it with kExitInterrupted. The kernel releases both
+// when the holder dies, even by SIGKILL. With `share_machine` it takes the slot even
+// beside others (their runs and its own are flagged `concurrent`).
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "machine_presence.h"
+#include "safe_files.h"
 
 namespace orch {
 
+// The default --lock: /run/orchestrator.lock for root, a folder only root can write
+// (Debian's /run/lock is writable by everyone, so anyone could plant a file there);
+// otherwise $XDG_RUNTIME_DIR/orchestrator.lock, or /tmp/orchestrator-<uid>.lock.
+std::string default_lock_path();
+
 class RunLock {
  public:
-  // Throws UserError (exit code kExitLocked) when the lock stays taken for wait_s.
-  RunLock(const std::string& path, double wait_s);
-  ~RunLock();
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
+  // Throws UserError: kExitLocked after wait_s, kExitInterrupted on a stop signal,
+  // kExitError when the lock file cannot be used (see safe_files.h: never a symbolic
+  // link another user owns, a regular file of this user's, mode 0600).
+  RunLock(const std::string& path, double wait_s, bool share_machine);
+
+  // When this orchestrator took the machine's measuring slot (CLOCK_MONOTONIC).
+  int64_t measuring_since_ns() const { return announcement_->since_ns(); }
 
  private:
-  int fd_ = -1;
+  Fd file_;
+  std::unique_ptr<MeasuringAnnouncement> announcement_;
 };
 
 }  // namespace orch

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cpu_list.h"
+#include "text.h"
 
 namespace orch {
 namespace {
@@ -56,18 +57,20 @@ std::string status_name(RunStatus status) {
   return "unknown";
 }
 
-void judge_run(RunRecord& record, const std::optional<std::string>& report_text) {
+void judge_run(RunRecord& record, const FileText& report_file) {
   const ProcessOutcome& process = record.process;
-  auto set = [&](RunStatus status, std::string reason) {
+  auto set = [&](RunStatus status, const std::string& reason) {
     record.status = status;
-    record.reason = std::move(reason);
+    record.reason = first_line(reason, kMaxReasonBytes);
   };
-  if (report_text) {
+  if (report_file.text) {
     try {
-      record.report = parse_worker_report(*report_text);
+      record.report = parse_worker_report(*report_file.text, record.expected);
     } catch (const ProtocolError& e) {
       if (process.exit_code == 0) return set(RunStatus::kBadResult, std::string("bad report: ") + e.what());
     }
+  } else if (!report_file.missing && process.exit_code == 0) {
+    return set(RunStatus::kBadResult, "the report was not read: " + report_file.problem);
   }
   if (record.report && record.report->ok && !record.report->samples_ms.empty())
     record.latency = summarize(record.report->samples_ms);
@@ -90,16 +93,16 @@ void judge_run(RunRecord& record, const std::optional<std::string>& report_text)
     // LibTorch errors can run to a page of traceback: the reason keeps the first line,
     // the worker's stderr (stderr_tail) keeps all of it.
     const std::string& error = record.report->error;
-    const auto newline = error.find('\n');
-    return set(RunStatus::kError, record.report->failed_phase + ": " + error.substr(0, newline) +
-                                      (newline == std::string::npos ? "" : " [more in stderr_tail]"));
+    const bool more = error.find('\n') != std::string::npos || error.size() > kMaxReasonBytes;
+    return set(RunStatus::kError, first_line(record.report->failed_phase, 64) + ": " + first_line(error, kMaxReasonBytes - 100) +
+                                      (more ? " [more in stderr_tail]" : ""));
   }
   if (process.exit_code != 0) {
     std::string detail = last_line(process.stderr_tail);
     return set(RunStatus::kFailed, "exit code " + std::to_string(process.exit_code) +
                                        (detail.empty() ? "" : ": " + detail));
   }
-  if (!report_text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
+  if (!report_file.text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
   // Host timestamps alone do not time a GPU (seed 004).
   if (record.on_gpu && !record.device_latency)
     return set(RunStatus::kBadResult, "ran on a GPU but reported host times only: no device_samples_ms (CUDA event times)");

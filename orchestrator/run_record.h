@@ -8,6 +8,7 @@
 
 #include "cgroups/cgroup.h"
 #include "matrix.h"
+#include "safe_files.h"
 #include "statistics.h"
 #include "supervisor.h"
 #include "worker_report.h"
@@ -57,13 +58,20 @@ struct RunRecord {
   std::vector<std::string> warnings;          // codes (warnings.h)
   // The worker ran on a CUDA device, so its report must carry CUDA event times.
   bool on_gpu = false;
+  ReportExpectations expected;  // what its report must agree with
+  // Other orchestrators measuring on this machine when the run began or ended.
+  std::vector<std::string> concurrent_orchestrators;
   std::optional<LatencySummary> latency;         // over the host clock's samples
   std::optional<LatencySummary> device_latency;  // over the CUDA event times, on a GPU
 };
 
+// A reason is one line of at most this many bytes, printable (text.h): a worker's
+// 50 MB error does not become a 50 MB column or log line.
+inline constexpr size_t kMaxReasonBytes = 500;
+
 // Fills status, reason, report and latency from what the supervisor saw and the
-// report file's text (nullopt when the worker wrote none).
-void judge_run(RunRecord& record, const std::optional<std::string>& report_text);
+// report file as it was read (scratch_dir.h): its text, or why it was not read.
+void judge_run(RunRecord& record, const FileText& report_file);
 
 // Compares what the cell asked for with what the worker found in effect (affinity,
 // cgroup quota, memory limit) and lists every difference.

@@ -6,18 +6,25 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "interrupt.h"
+#include "process_identity.h"
 #include "worker/thread_env.h"
 
 namespace orch {
@@ -68,6 +75,42 @@ void drop_privileges(const std::optional<std::pair<uint32_t, uint32_t>>& run_as)
     const char message[] = "orchestrator: cannot switch to the worker's user\n";
     (void)!::write(STDERR_FILENO, message, sizeof(message) - 1);
     ::_exit(126);
+  }
+}
+
+// In the forked child, last before exec: die with the orchestrator. Set after the
+// user switch, which would clear it; a parent that died before it was set is seen.
+void die_with_parent(pid_t parent) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(126);
+}
+
+// The children run_process is waiting for, and whether orphans are adopted.
+std::mutex g_supervised_mutex;
+std::set<pid_t> g_supervised;
+std::atomic<bool> g_adopting{false};
+
+void supervise(pid_t pid, bool begin) {
+  std::lock_guard<std::mutex> guard(g_supervised_mutex);
+  if (begin) g_supervised.insert(pid);
+  else g_supervised.erase(pid);
+}
+
+// Children of this process that no run_process waits for: descendants of a finished
+// run, reparented here when their parent died. Killed and reaped until none is left.
+void kill_strays() {
+  if (!g_adopting) return;
+  const auto give_up = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < give_up) {
+    std::vector<pid_t> strays;
+    for (pid_t pid : all_pids()) {
+      const auto stat = read_process_stat(pid);
+      std::lock_guard<std::mutex> guard(g_supervised_mutex);
+      if (stat && stat->parent == ::getpid() && !g_supervised.count(pid)) strays.push_back(pid);
+    }
+    if (strays.empty()) return;
+    for (pid_t pid : strays) ::kill(pid, SIGKILL);
+    for (pid_t pid : strays) ::waitpid(pid, nullptr, WNOHANG);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
@@ -122,14 +165,18 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   const auto start = Clock::now();
+  const pid_t parent = ::getpid();
   std::error_code spawn_error;
+  // Held from the fork on: no sweep for strays can take the new child for one.
+  std::unique_lock<std::mutex> spawning(g_supervised_mutex);
   bp::child child(bp::exe = spec.argv.at(0), bp::args = args, env, bp::std_in < bp::null,
                   bp::std_out > out_pipe, bp::std_err > err_pipe,
                   bp::extend::on_exec_setup =
-                      [&spec](auto&) {
+                      [&spec, parent](auto&) {
                         ::setpgid(0, 0);
                         join_cgroups(spec.join_files);
                         drop_privileges(spec.run_as);
+                        die_with_parent(parent);
                       },
                   spawn_error);
   if (spawn_error) {
@@ -137,8 +184,11 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
     return outcome;
   }
   const pid_t pid = child.id();
+  g_supervised.insert(pid);
+  spawning.unlock();
   child.detach();  // reaped below, by wait4()
   ::setpgid(pid, pid);  // also from this side: no window where a kill misses the group
+  if (spec.on_spawn) spec.on_spawn(pid);
 
   // The run is over when the child is reaped and both pipes have ended; pipes that an
   // escaped grandchild holds open are closed kPipeLinger after the reap.
@@ -191,14 +241,34 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   };
   await_exit();
   io.run();
+  supervise(pid, false);
+  kill_strays();
   out_reader.finish();
   err_reader.finish();
   return outcome;
 }
 
-CommandOutput capture_output(const std::vector<std::string>& argv) {
+ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  ExecSize size;
+  auto add = [&](size_t length) {
+    size.total_bytes += length + 1 + sizeof(char*);
+    size.longest_string_bytes = std::max(size.longest_string_bytes, length + 1);
+  };
+  for (const auto& arg : argv) add(arg.size());
+  for (const auto& entry : child_environment(env)) add(entry.get_name().size() + 1 + entry.to_string().size());
+  size.total_bytes += 2 * sizeof(char*);  // the two terminating null pointers
+  return size;
+}
+
+void adopt_orphans() {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) g_adopting = true;
+}
+
+CommandOutput capture_output(const std::vector<std::string>& argv,
+                             const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
   // Through run_process: a helper that hangs (a stuck docker engine) is killed too.
   ProcessSpec spec{argv, {}, kHelperTimeoutS};
+  spec.run_as = run_as;
   spec.survives_stop = true;
   spec.output_limit_bytes = kHelperOutputBytes;
   const ProcessOutcome outcome = run_process(spec);

@@ -1,7 +1,13 @@
 // Runs one child process to completion: its own process group (so Ctrl-C on the
 // terminal does not reach it, and a kill reaches its whole tree), stdout/stderr
 // captured, a wall-clock timeout, wait4() resource usage, and -- once
-// install_stop_handlers() ran -- a kill as soon as SIGINT/SIGTERM arrives.
+// install_stop_handlers() ran -- a kill as soon as SIGINT/SIGTERM/SIGHUP arrives.
+// No process of a run outlives it:
+//   - the child dies with the orchestrator (PR_SET_PDEATHSIG), even by SIGKILL;
+//   - its process group is killed once it has been reaped;
+//   - after adopt_orphans(), descendants that left the group (setsid) and lost
+//     their parent are reparented to the orchestrator and killed too. (A cgroup,
+//     where the launcher makes one, reaches them even while their parent lives.)
 #pragma once
 
 #include <cstdint>
@@ -33,6 +39,8 @@ struct ProcessSpec {
   bool survives_stop = false;
   // Of each output stream only the last this many bytes are kept.
   size_t output_limit_bytes = 64 * 1024;
+  // Called with the child's pid as soon as it exists (to record it for recovery).
+  std::function<void(pid_t)> on_spawn;
 };
 
 struct ProcessOutcome {
@@ -50,6 +58,20 @@ struct ProcessOutcome {
 
 ProcessOutcome run_process(const ProcessSpec& spec);
 
+// The bytes execve(2) is handed for `argv` and `env` added to this process's
+// environment (less inherited thread variables), pointers included: what the
+// kernel's ARG_MAX bounds. And the longest single string, which MAX_ARG_STRLEN bounds.
+struct ExecSize {
+  size_t total_bytes = 0;
+  size_t longest_string_bytes = 0;
+};
+ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+
+// Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER): orphaned
+// descendants of its children become its own, so that run_process can kill what a
+// run left behind once its parent is gone. `run` calls it once.
+void adopt_orphans();
+
 // Runs a short helper command (e.g. `docker inspect`) to its end, or kills it after
 // kHelperTimeoutS. Its stdout is kept whole up to kHelperOutputBytes; output beyond
 // that is a failure, not a silently shortened answer.
@@ -59,6 +81,8 @@ struct CommandOutput {
   bool ok = false;   // started and exited 0
   std::string text;  // its stdout
 };
-CommandOutput capture_output(const std::vector<std::string>& argv);
+// With `run_as`, the helper runs as that user (uid, gid), as a worker would.
+CommandOutput capture_output(const std::vector<std::string>& argv,
+                             const std::optional<std::pair<uint32_t, uint32_t>>& run_as = std::nullopt);
 
 }  // namespace orch

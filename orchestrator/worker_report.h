@@ -1,8 +1,12 @@
 // The worker's JSON report (schemas/worker-result.schema.json) as the orchestrator
-// reads it. Any program that writes this document can be a worker.
+// reads it. Any program that writes this document can be a worker, so it is
+// untrusted input: every number is checked against its range and against what the
+// orchestrator knows of the run, every string is capped, and no error message
+// quotes the document's bytes.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -61,7 +65,19 @@ struct ProtocolError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws ProtocolError for anything that is not a complete report of a known version.
-WorkerReport parse_worker_report(const std::string& json_text);
+// What the orchestrator knows that a report must agree with.
+struct ReportExpectations {
+  int iterations = 0;  // an ok report has this many samples (and device samples); 0: not checked
+  // From the spawn timestamp handed to the worker to its reap, on the same clock: no
+  // phase can end later, and no iteration can take longer.
+  double elapsed_ms = std::numeric_limits<double>::infinity();
+};
+
+// The largest report worth reading for a run of `iterations` timed iterations.
+size_t max_report_bytes(int iterations);
+
+// Throws ProtocolError for anything that is not a complete, plausible report of a
+// known version.
+WorkerReport parse_worker_report(const std::string& json_text, const ReportExpectations& expected = {});
 
 }  // namespace orch

@@ -69,7 +69,8 @@ SELECT r.id AS run_id,
        r.device_latency_p50_ms,
        r.device_latency_p99_ms,
        r.fs_read_kib,
-       r.device_name
+       r.device_name,
+       r.concurrent_orchestrators
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 LEFT JOIN phases p ON p.run_id = r.id

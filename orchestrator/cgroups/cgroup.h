@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "process_identity.h"
+
 namespace orch {
 
 struct CgroupLimits {
@@ -68,7 +70,7 @@ class CgroupSystem {
 struct CgroupHost {
   std::string mounts_text;       // /proc/self/mounts
   std::string self_cgroup_text;  // /proc/self/cgroup
-  int pid = 0;                   // names the session folder orchestrator-<pid>
+  ProcessIdentity owner;         // names the session folder orchestrator-<pid>-<start>
 
   static CgroupHost real();
 };
@@ -76,6 +78,11 @@ struct CgroupHost {
 // v1 when cpu, cpuacct, cpuset and memory hierarchies are mounted; else v2 when a
 // cgroup2 mount offers cpu, cpuset and memory; else an object that says why not.
 std::unique_ptr<CgroupSystem> detect_cgroups(const CgroupHost& host = CgroupHost::real());
+
+// Removes the session folders under `own_dir` whose orchestrator is dead (killed by
+// SIGKILL, say; session.h): their tasks are killed, their groups removed. Returns
+// how many sessions went. For the backends.
+int remove_dead_cgroup_sessions(const std::string& own_dir);
 
 // Implementation detail of detect_cgroups, exposed for tests.
 std::unique_ptr<CgroupSystem> make_cgroup_v1(const CgroupHost& host);

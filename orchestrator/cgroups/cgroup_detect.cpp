@@ -29,7 +29,7 @@ class NoCgroups final : public CgroupSystem {
 
 CgroupHost CgroupHost::real() {
   return {cgroup_files::read("/proc/self/mounts").value_or(""),
-          cgroup_files::read("/proc/self/cgroup").value_or(""), static_cast<int>(getpid())};
+          cgroup_files::read("/proc/self/cgroup").value_or(""), ProcessIdentity::self()};
 }
 
 std::unique_ptr<CgroupSystem> detect_cgroups(const CgroupHost& host) {

@@ -58,6 +58,7 @@ bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 void make_dir(const std::string& path) {
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
     throw CgroupError("cannot create cgroup " + path + ": " + std::strerror(errno));
+  ::chmod(path.c_str(), 0755);  // whatever the umask: a worker of another user reads its limits here
 }
 
 void kill_tasks(const std::string& procs_file) {
@@ -82,28 +83,6 @@ bool remove_dir(const std::string& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
-}
-
-int remove_dead_sessions(const std::string& own_dir) {
-  namespace fs = std::filesystem;
-  const std::string prefix = "orchestrator-";
-  int removed = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(own_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || name.rfind(prefix, 0) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
-    for (const auto& group : fs::directory_iterator(entry.path(), ec)) {
-      if (!group.is_directory()) continue;
-      kill_tasks(group.path().string() + "/cgroup.procs");
-      remove_dir(group.path().string());
-    }
-    if (remove_dir(entry.path().string())) ++removed;
-  }
-  return removed;
 }
 
 std::optional<std::string> own_path(const std::string& self_cgroup_text, const std::string& controller) {

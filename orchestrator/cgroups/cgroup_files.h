@@ -19,10 +19,6 @@ void make_dir(const std::string& path);  // throws CgroupError; an existing fold
 void kill_tasks(const std::string& procs_file);
 // rmdir, retried briefly while the kernel still counts exiting tasks; false if it stayed.
 bool remove_dir(const std::string& path);
-// Removes session folders orchestrator-<pid> under `own_dir` whose orchestrator is
-// dead (killed by SIGKILL, say): their tasks are killed, their groups removed.
-// Returns how many sessions went.
-int remove_dead_sessions(const std::string& own_dir);
 // The path a process is in for a controller ("" for v2's unified line), from /proc/<pid>/cgroup text.
 std::optional<std::string> own_path(const std::string& self_cgroup_text, const std::string& controller);
 

@@ -9,6 +9,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/cgroup_files.h"
 #include "cpu_list.h"
+#include "session.h"
 
 namespace orch {
 namespace {
@@ -75,7 +76,7 @@ class RunCgroupV1 final : public RunCgroup {
 
 class CgroupV1 final : public CgroupSystem {
  public:
-  explicit CgroupV1(const CgroupHost& host) : session_("orchestrator-" + std::to_string(host.pid)) {
+  explicit CgroupV1(const CgroupHost& host) : session_(session_name(host.owner)) {
     std::istringstream mounts(host.mounts_text);
     std::string device, mount_point, type, options;
     std::map<std::string, std::string> mount_of;
@@ -108,7 +109,7 @@ class CgroupV1 final : public CgroupSystem {
   int remove_dead_sessions() override {
     if (reason_) return 0;
     int removed = 0;
-    for (const auto& [controller, own] : own_dirs_) removed = std::max(removed, files::remove_dead_sessions(own));
+    for (const auto& [controller, own] : own_dirs_) removed = std::max(removed, remove_dead_cgroup_sessions(own));
     return removed;
   }
   std::optional<std::string> unusable_reason() const override { return reason_; }

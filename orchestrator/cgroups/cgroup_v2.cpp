@@ -12,6 +12,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/cgroup_files.h"
 #include "cpu_list.h"
+#include "session.h"
 
 namespace orch {
 namespace {
@@ -70,11 +71,11 @@ class RunCgroupV2 final : public RunCgroup {
 
 class CgroupV2 final : public CgroupSystem {
  public:
-  CgroupV2(const std::string& mount_point, const CgroupHost& host) : pid_(host.pid) {
+  CgroupV2(const std::string& mount_point, const CgroupHost& host) : pid_(host.owner.pid) {
     auto own = files::own_path(host.self_cgroup_text, "");
     own_path_ = own && *own != "/" ? *own : "";
     own_dir_ = mount_point + own_path_;
-    session_ = "orchestrator-" + std::to_string(host.pid);
+    session_ = session_name(host.owner);
     std::istringstream available(files::read(own_dir_ + "/cgroup.controllers").value_or(""));
     std::vector<std::string> have{std::istream_iterator<std::string>(available), {}};
     for (const auto& controller : kControllers)
@@ -112,7 +113,7 @@ class CgroupV2 final : public CgroupSystem {
   }
 
   int version() const override { return reason_ ? 0 : 2; }
-  int remove_dead_sessions() override { return reason_ ? 0 : files::remove_dead_sessions(own_dir_); }
+  int remove_dead_sessions() override { return reason_ ? 0 : remove_dead_cgroup_sessions(own_dir_); }
   std::optional<std::string> unusable_reason() const override { return reason_; }
 
   // Moves this process into session/supervisor (v2's no-internal-process rule) and

@@ -22,6 +22,16 @@ CgroupLimits cgroup_limits(const CellSettings& settings) {
   return {settings.cpu_quota_percent, settings.cpuset, settings.memory_bytes};
 }
 
+bool has_limits(const CgroupLimits& limits) {
+  return limits.cpu_quota_percent || !limits.cpuset.empty() || limits.memory_bytes;
+}
+
+std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command,
+                                            const CgroupLimits& limits, const std::string& run_name) {
+  if (cgroups.unusable_reason() && !has_limits(limits)) return std::make_unique<LaunchedRun>(std::move(command));
+  return std::make_unique<CgroupRun>(std::move(command), cgroups.create(run_name, limits));
+}
+
 std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher) {
   if (auto reason = cgroups.unusable_reason())
     return Refusal{"launcher", "launcher " + launcher + " needs cgroups: " + *reason,

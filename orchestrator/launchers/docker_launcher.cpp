@@ -4,15 +4,13 @@
 //              -v RESULT_DIR:/orchestrator/results IMAGE /orchestrator/bin/bench_worker ...
 // The image holds the bundled worker (docker/build-image.sh makes it). The container
 // is inspected for OOMKilled after the run, then removed; on timeout it is killed.
-#include <signal.h>
-
 #include <boost/process/search_path.hpp>
-#include <cerrno>
 #include <filesystem>
 #include <sstream>
 
 #include "cpu_list.h"
 #include "launchers/launcher.h"
+#include "session.h"
 
 namespace orch {
 namespace {
@@ -120,20 +118,17 @@ class DockerLauncher final : public Launcher {
     return std::make_unique<DockerRun>(command(settings, worker, run), docker_, run.run_name);
   }
 
-  // Containers are named orch-<pid>-c<cell>-r<run>: those of a dead orchestrator go.
+  // Containers are named as runs are (session.h): those of a dead orchestrator go.
   int remove_leftovers() const override {
-    const auto names = capture_output({docker_, "ps", "--all", "--filter", "name=^orch-", "--format", "{{.Names}}"});
+    if (docker_.empty()) return 0;
+    const auto names = capture_output(
+        {docker_, "ps", "--all", "--filter", std::string("name=^") + kRunPrefix, "--format", "{{.Names}}"});
     if (!names.ok) return 0;
     std::istringstream lines(names.text);
     std::string name;
     int removed = 0;
-    while (std::getline(lines, name)) {
-      const auto dash = name.find('-', 5);
-      const std::string digits = name.substr(5, dash == std::string::npos ? std::string::npos : dash - 5);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (::kill(std::stoi(digits), 0) == 0 || errno != ESRCH) continue;
-      removed += capture_output({docker_, "rm", "--force", name}).ok ? 1 : 0;
-    }
+    while (std::getline(lines, name))
+      if (left_by_dead_orchestrator(name)) removed += capture_output({docker_, "rm", "--force", name}).ok ? 1 : 0;
     return removed;
   }
 

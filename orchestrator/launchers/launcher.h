@@ -74,7 +74,8 @@ class Launcher {
                                               const RunArguments& run) const {
     return std::make_unique<LaunchedRun>(command(settings, worker, run));
   }
-  // Removes what runs of an orchestrator that died left behind (containers); returns how many.
+  // Removes what runs of an orchestrator that died left behind (containers, scopes),
+  // whether or not this experiment uses the launcher; returns how many.
   virtual int remove_leftovers() const { return 0; }
   // Whether runs of `settings` get a cgroup the orchestrator makes.
   virtual bool uses_cgroups(const CellSettings&) const { return false; }
@@ -82,8 +83,8 @@ class Launcher {
   virtual bool reaches_gpus() const { return true; }
 };
 
-std::unique_ptr<Launcher> make_host_launcher();
-std::unique_ptr<Launcher> make_taskset_launcher();
+std::unique_ptr<Launcher> make_host_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_taskset_launcher(CgroupSystem& cgroups);
 std::unique_ptr<Launcher> make_cgroup_launcher(CgroupSystem& cgroups);
 std::unique_ptr<Launcher> make_unshare_launcher(CgroupSystem& cgroups);
 std::unique_ptr<Launcher> make_systemd_run_launcher();
@@ -101,9 +102,9 @@ class Launchers {
                         const RunArguments& run = {}) const;
   // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
-  // Before the first run: removes what orchestrators that died left behind for the
-  // launchers `experiment` uses (cgroup sessions, containers) and returns how many
-  // things went; then makes this orchestrator's cgroup session if a run will need it,
+  // Before the first run: removes what orchestrators that died left behind (cgroup
+  // sessions with their tasks, containers, scopes) and returns how many things went;
+  // then makes this orchestrator's cgroup session if a run will need it,
   // so that the first run's process_start does not pay for it. Throws CgroupError.
   int prepare(const Experiment& experiment) const;
 

@@ -1,6 +1,7 @@
 // Creates each launcher once and checks every cell against its launcher (see launcher.h).
+#include <unistd.h>
+
 #include <algorithm>
-#include <set>
 
 #include "launchers/launcher.h"
 #include "text.h"
@@ -17,8 +18,8 @@ std::vector<std::string> settings_given(const CellSettings& settings) {
 }
 
 Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move(cgroups)) {
-  launchers_[LauncherKind::kHost] = make_host_launcher();
-  launchers_[LauncherKind::kTaskset] = make_taskset_launcher();
+  launchers_[LauncherKind::kHost] = make_host_launcher(*cgroups_);
+  launchers_[LauncherKind::kTaskset] = make_taskset_launcher(*cgroups_);
   launchers_[LauncherKind::kCgroup] = make_cgroup_launcher(*cgroups_);
   launchers_[LauncherKind::kUnshare] = make_unshare_launcher(*cgroups_);
   launchers_[LauncherKind::kSystemdRun] = make_systemd_run_launcher();
@@ -54,13 +55,31 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
   return std::nullopt;
 }
 
+// Whether the cell's whole command, env included, fits what execve takes here.
+// (Per run the command also carries a spawn timestamp, a report path and a run
+// name longer than plan's placeholders: kPerRunBytes allows for them.)
+std::optional<Refusal> too_large_for_exec(const LaunchCommand& launch) {
+  constexpr size_t kPerRunBytes = 4096;
+  const ExecSize size = exec_size(launch.argv, launch.env);
+  const auto limit = static_cast<size_t>(::sysconf(_SC_ARG_MAX));
+  if (size.longest_string_bytes > kMaxArgumentBytes)
+    return Refusal{"env", "one of its arguments or variables takes " + std::to_string(size.longest_string_bytes) +
+                              " bytes, more than the kernel passes in one (MAX_ARG_STRLEN " +
+                              std::to_string(kMaxArgumentBytes) + ")"};
+  if (size.total_bytes + kPerRunBytes > limit)
+    return Refusal{"env", "its command and environment take " + std::to_string(size.total_bytes) +
+                              " bytes, more than this system lets a program be given (ARG_MAX " +
+                              std::to_string(limit) + ")",
+                   "shorten the cell's env, or unset large variables in the orchestrator's own environment"};
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Launchers::prepare(const Experiment& experiment) const {
+  // Whatever this experiment uses: a dead orchestrator's containers still run.
   int removed = cgroups_->remove_dead_sessions();
-  std::set<LauncherKind> used;
-  for (const auto& cell : experiment.cells) used.insert(cell.settings.launcher);
-  for (auto kind : used) removed += get(kind).remove_leftovers();
+  for (const auto& [kind, launcher] : launchers_) removed += launcher->remove_leftovers();
   if (std::any_of(experiment.cells.begin(), experiment.cells.end(),
                   [&](const Cell& cell) { return get(cell.settings.launcher).uses_cgroups(cell.settings); }))
     cgroups_->prepare_session();
@@ -77,6 +96,7 @@ void Launchers::validate(const Experiment& experiment) const {
                             experiment.worker.device + "' cannot run in it",
                         "GPU cells need launcher host, taskset, cgroup or unshare"};
     if (!refusal) refusal = launcher.refuse(cell.settings);
+    if (!refusal) refusal = too_large_for_exec(command(experiment, cell));
     if (!refusal) continue;
     auto origin = cell.origins.find(refusal->setting);
     if (origin == cell.origins.end()) origin = cell.origins.find("launcher");

@@ -2,7 +2,9 @@
 // applies (seed 000 rows 1-3):
 //   systemd-run --scope --quiet [--user] --unit=NAME -p CPUQuota=200% -p AllowedCPUs=0-1
 //               -p MemoryMax=BYTES -p MemorySwapMax=0 --setenv=K=V ... worker ...
-// It needs systemd as PID 1; elsewhere cells are refused before anything runs.
+// It needs systemd as PID 1; elsewhere cells are refused before anything runs. The
+// scopes of an orchestrator that died (named as runs are, session.h) are stopped at
+// the next start.
 #include <unistd.h>
 
 #include <boost/process/search_path.hpp>
@@ -11,6 +13,7 @@
 
 #include "cpu_list.h"
 #include "launchers/launcher.h"
+#include "session.h"
 
 namespace orch {
 namespace {
@@ -23,12 +26,14 @@ std::string percent_text(double percent) {
 
 class SystemdRunLauncher final : public Launcher {
  public:
-  SystemdRunLauncher() : systemd_run_(boost::process::search_path("systemd-run").string()) {}
+  SystemdRunLauncher()
+      : systemd_run_(boost::process::search_path("systemd-run").string()),
+        systemctl_(boost::process::search_path("systemctl").string()) {}
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
   std::optional<Refusal> refuse(const CellSettings&) const override {
-    if (access("/run/systemd/system", F_OK) != 0) {
+    if (!booted_with_systemd()) {
       std::string init;
       std::getline(std::ifstream("/proc/1/comm"), init);
       return Refusal{"launcher",
@@ -59,8 +64,34 @@ class SystemdRunLauncher final : public Launcher {
     return launch;
   }
 
+  int remove_leftovers() const override {
+    if (!booted_with_systemd() || systemctl_.empty()) return 0;
+    std::vector<std::string> systemctl = {systemctl_};
+    if (geteuid() != 0) systemctl.push_back("--user");
+    auto list = systemctl;
+    list.insert(list.end(), {"list-units", "--type=scope", "--all", "--plain", "--no-legend", "--no-pager",
+                             std::string(kRunPrefix) + "*"});
+    std::istringstream lines(capture_output(list).text);
+    int removed = 0;
+    for (std::string line; std::getline(lines, line);) {
+      const std::string unit = line.substr(0, line.find(' '));
+      const std::string name = unit.substr(0, unit.rfind(".scope"));
+      if (unit.size() <= 6 || !left_by_dead_orchestrator(name)) continue;
+      auto kill = systemctl;
+      kill.insert(kill.end(), {"kill", "--signal=SIGKILL", unit});
+      capture_output(kill);
+      auto stop = systemctl;
+      stop.insert(stop.end(), {"stop", unit});
+      removed += capture_output(stop).ok ? 1 : 0;
+    }
+    return removed;
+  }
+
  private:
+  static bool booted_with_systemd() { return access("/run/systemd/system", F_OK) == 0; }
+
   std::string systemd_run_;
+  std::string systemctl_;
 };
 
 }  // namespace

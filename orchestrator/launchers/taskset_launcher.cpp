@@ -1,15 +1,18 @@
 // The `taskset` launcher: `taskset -c LIST worker ...`, CPU affinity only (seed 000 row 4).
+// Where cgroups are usable its run is tracked in a cgroup without limits: the cpuset is
+// taskset's affinity, never a cgroup's.
 #include <boost/process/search_path.hpp>
 
 #include "cpu_list.h"
-#include "launchers/launcher.h"
+#include "launchers/cgroup_run.h"
 
 namespace orch {
 namespace {
 
 class TasksetLauncher final : public Launcher {
  public:
-  TasksetLauncher() : taskset_(boost::process::search_path("taskset").string()) {}
+  explicit TasksetLauncher(CgroupSystem& cgroups)
+      : cgroups_(cgroups), taskset_(boost::process::search_path("taskset").string()) {}
 
   std::vector<std::string> applies() const override { return {"cpuset"}; }
 
@@ -30,12 +33,22 @@ class TasksetLauncher final : public Launcher {
     return launch;
   }
 
+  bool uses_cgroups(const CellSettings&) const override { return !cgroups_.unusable_reason(); }
+
+  std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
+                                      const RunArguments& run) const override {
+    return launch_tracked(cgroups_, command(settings, worker, run), {}, run.run_name);
+  }
+
  private:
+  CgroupSystem& cgroups_;
   std::string taskset_;
 };
 
 }  // namespace
 
-std::unique_ptr<Launcher> make_taskset_launcher() { return std::make_unique<TasksetLauncher>(); }
+std::unique_ptr<Launcher> make_taskset_launcher(CgroupSystem& cgroups) {
+  return std::make_unique<TasksetLauncher>(cgroups);
+}
 
 }  // namespace orch

@@ -1,7 +1,9 @@
 // The `unshare` launcher: `unshare --pid --fork --mount-proc --kill-child [--ipc]
-// [--net] [--uts] worker ...` (seed 003). Namespaces isolate, they do not limit: the
-// cell's limits go to a fresh cgroup that unshare joins before it execs, so the worker
-// and everything it starts are inside.
+// [--net] [--uts] [--setgid G --setuid U] [env -- K=V ...] worker ...` (seed 003).
+// Namespaces isolate, they do not limit: the cell's limits go to a fresh cgroup that
+// unshare joins before it execs, so the worker and everything it starts are inside.
+// unshare runs as root; the cell's env reaches the worker only, through env(1) after
+// the user switch, so that a matrix's LD_PRELOAD is never loaded into a root process.
 #include <unistd.h>
 
 #include <boost/process/search_path.hpp>
@@ -14,7 +16,9 @@ namespace {
 class UnshareLauncher final : public Launcher {
  public:
   explicit UnshareLauncher(CgroupSystem& cgroups)
-      : cgroups_(cgroups), unshare_(boost::process::search_path("unshare").string()) {}
+      : cgroups_(cgroups),
+        unshare_(boost::process::search_path("unshare").string()),
+        env_(boost::process::search_path("env").string()) {}
 
   std::vector<std::string> applies() const override {
     return {"cpuset", "cpu_quota", "memory", "namespaces"};
@@ -23,6 +27,8 @@ class UnshareLauncher final : public Launcher {
   std::optional<Refusal> refuse(const CellSettings& settings) const override {
     if (unshare_.empty())
       return Refusal{"launcher", "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
+    if (env_.empty() && !settings.env.empty())
+      return Refusal{"env", "env is not installed (not found in PATH)", "apt-get install coreutils"};
     if (geteuid() != 0)
       return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
                      "run the orchestrator as root"};
@@ -32,11 +38,15 @@ class UnshareLauncher final : public Launcher {
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, settings.env};
+    LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, {}};
     for (const auto& ns : settings.namespaces) launch.argv.push_back("--" + ns);
     if (worker.user)  // unshare needs root for --pid; it switches after making the namespaces
       launch.argv.insert(launch.argv.end(), {"--setgid", std::to_string(worker.user->gid), "--setuid",
                                              std::to_string(worker.user->uid)});
+    if (!settings.env.empty()) {
+      launch.argv.insert(launch.argv.end(), {env_.empty() ? "env" : env_, "--"});
+      for (const auto& [name, value] : settings.env) launch.argv.push_back(name + "=" + value);
+    }
     const auto argv = worker_argv(worker, settings, run);
     launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;
@@ -44,21 +54,19 @@ class UnshareLauncher final : public Launcher {
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
                                       const RunArguments& run) const override {
-    if (!uses_cgroups(settings)) return Launcher::launch(settings, worker, run);
-    auto group = cgroups_.create(run.run_name, cgroup_limits(settings));
-    return std::make_unique<CgroupRun>(command(settings, worker, run), std::move(group));
+    return launch_tracked(cgroups_, command(settings, worker, run), cgroup_limits(settings), run.run_name);
   }
 
   // With cgroups usable, every run gets one (its accounting is evidence); without
   // them, only cells that ask for limits need one.
   bool uses_cgroups(const CellSettings& settings) const override {
-    return !cgroups_.unusable_reason() || !settings.cpuset.empty() || settings.cpu_quota_percent ||
-           settings.memory_bytes;
+    return !cgroups_.unusable_reason() || has_limits(cgroup_limits(settings));
   }
 
  private:
   CgroupSystem& cgroups_;
   std::string unshare_;
+  std::string env_;
 };
 
 }  // namespace

@@ -165,7 +165,7 @@ TEST_CASE("fault: crash, hang, garbage report -- each stored with its reason, th
   };
   CHECK(outcome_of("segv") == "crashed: killed by SIGSEGV");
   CHECK(outcome_of("hang") == "timeout: still running after timeout_s = 5 s; its");
-  CHECK(outcome_of("garbage") == "bad_result: bad report: [json.exception.parse_error.");
+  CHECK(outcome_of("garbage") == "bad_result: bad report: not valid JSON (at byte 1)");  // its bytes not echoed
   CHECK_FALSE(alive(read_pid(dir.path() / "grandchild.pid")));  // the hung worker's whole tree died
   CHECK(query(db, intact_runs()) == "4");                   // first and last cells, 2 runs each
   CHECK(query(db, "SELECT status FROM experiments") == "finished");

@@ -11,6 +11,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/cgroup_files.h"
 #include "supervisor.h"
+#include "session.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -42,17 +43,17 @@ TEST_CASE("fake cgroup v2 tree: a run group gets cpu.max, cpuset, memory.max and
   put(own / "cgroup.controllers", "cpuset cpu io memory pids");
   put(own / "cgroup.subtree_control", "");
   const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw,nosuid 0 0\n",
-                              "0::/user.slice/bench.scope\n", 4242};
+                              "0::/user.slice/bench.scope\n", {4242, 7}};
   auto cgroups = orch::make_cgroup_v2(root.path().string(), host);
   REQUIRE(cgroups->version() == 2);
 
-  const fs::path session = own / "orchestrator-4242";
+  const fs::path session = own / "orchestrator-4242-7";
   const fs::path run_dir = session / "run-1";
   fs::create_directories(run_dir);          // the kernel would make these files with the folder
   put(run_dir / "memory.swap.max", "max");
   put(run_dir / "cgroup.kill", "");
   auto group = cgroups->create("run-1", {150.0, {0, 1}, int64_t(256) << 20});
-  CHECK(group->path() == "/user.slice/bench.scope/orchestrator-4242/run-1");
+  CHECK(group->path() == "/user.slice/bench.scope/orchestrator-4242-7/run-1");
   CHECK(group->procs_files() == std::vector<std::string>{(run_dir / "cgroup.procs").string()});
   CHECK(slurp(run_dir / "cpu.max") == "150000 100000");
   CHECK(slurp(run_dir / "cpuset.cpus") == "0-1");
@@ -87,7 +88,7 @@ TEST_CASE("fake cgroup v2 tree: a run group gets cpu.max, cpuset, memory.max and
 TEST_CASE("fake cgroup v2 tree: missing controllers make cgroups unusable, with the fix", "[cgroup][fake-v2]") {
   test::TempDir root;
   put(root.path() / "cgroup.controllers", "hugetlb");
-  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/\n", 1};
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/\n", {1, 1}};
   auto detected = orch::detect_cgroups(host);
   CHECK(detected->version() == 0);
   auto v2 = orch::make_cgroup_v2(root.path().string(), host);
@@ -140,7 +141,7 @@ TEST_CASE("cgroup v1: a cpuset pins, and groups and session are removed afterwar
     auto outcome = run_in(*group, "grep Cpus_allowed_list /proc/self/status", 10);
     CHECK(outcome.stdout_tail == "Cpus_allowed_list:\t0\n");
     const std::string own = orch::cgroup_files::own_path(orch::CgroupHost::real().self_cgroup_text, "cpuset").value();
-    session_cpuset = "/sys/fs/cgroup/cpuset" + (own == "/" ? "" : own) + "/orchestrator-" + std::to_string(getpid());
+    session_cpuset = "/sys/fs/cgroup/cpuset" + (own == "/" ? "" : own) + "/" + orch::session_name(orch::ProcessIdentity::self());
     CHECK(fs::exists(session_cpuset + "/test-cpuset"));
     // A task still inside when the group goes is killed first.
     auto straggler = run_in(*group, "sleep 30 & echo $!", 10);
@@ -154,21 +155,21 @@ TEST_CASE("fake cgroup v2 tree: the session is set up before the first run group
   test::TempDir root;
   put(root.path() / "cgroup.controllers", "cpuset cpu memory");
   put(root.path() / "cgroup.subtree_control", "");
-  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/bench\n", 77};
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n", "0::/bench\n", {77, 5}};
   fs::create_directories(root.path() / "bench");
   put(root.path() / "bench" / "cgroup.controllers", "cpuset cpu memory");
   auto cgroups = orch::make_cgroup_v2(root.path().string(), host);
   REQUIRE(cgroups->version() == 2);
   cgroups->prepare_session();
-  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "supervisor" / "cgroup.procs") == "77");
-  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "cgroup.subtree_control") == "+cpu +cpuset +memory");
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77-5" / "supervisor" / "cgroup.procs") == "77");
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77-5" / "cgroup.subtree_control") == "+cpu +cpuset +memory");
   cgroups->prepare_session();  // once is enough; again changes nothing
-  CHECK(slurp(root.path() / "bench" / "orchestrator-77" / "supervisor" / "cgroup.procs") == "77");
+  CHECK(slurp(root.path() / "bench" / "orchestrator-77-5" / "supervisor" / "cgroup.procs") == "77");
 }
 
 TEST_CASE("cgroup v1: the session is made before any run and goes with the backend", "[cgroup][root]") {
   const std::string own = orch::cgroup_files::own_path(orch::CgroupHost::real().self_cgroup_text, "cpu").value_or("/");
-  const std::string session = "/sys/fs/cgroup/cpu" + (own == "/" ? "" : own) + "/orchestrator-" + std::to_string(getpid());
+  const std::string session = "/sys/fs/cgroup/cpu" + (own == "/" ? "" : own) + "/" + orch::session_name(orch::ProcessIdentity::self());
   {
     auto cgroups = real_v1();
     CHECK_FALSE(fs::exists(session));

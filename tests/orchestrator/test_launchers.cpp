@@ -178,10 +178,25 @@ TEST_CASE("unshare enters fresh PID and mount namespaces, plus the ones asked fo
   settings.namespaces = {"net", "uts"};
   auto experiment = experiment_with(settings);
   auto launch = launchers.command(experiment, experiment.cells[0], {"1", "/r", "n"});
-  const std::vector<std::string> expected = {"--pid", "--fork", "--mount-proc", "--kill-child", "--net", "--uts",
-                                             "/opt/bench_worker"};
+  const std::vector<std::string> expected = {"--pid", "--fork",     "--mount-proc",      "--kill-child",     "--net",
+                                             "--uts", "/usr/bin/env", "--", "OMP_NUM_THREADS=2", "/opt/bench_worker"};
   CHECK(std::vector<std::string>(launch.argv.begin() + 1, launch.argv.begin() + 1 + expected.size()) == expected);
-  CHECK(launch.env == settings.env);
+}
+
+TEST_CASE("security: unshare, which runs as root, never gets the cell's env: only the worker does", "[argv][security]") {
+  orch::Launchers launchers;
+  auto settings = limited(orch::LauncherKind::kUnshare);
+  settings.env = {{"LD_PRELOAD", "/tmp/evil.so"}};
+  auto experiment = experiment_with(settings);
+  experiment.worker.user = orch::UserIdentity{"nobody", 65534, 65534};
+  auto launch = launchers.command(experiment, experiment.cells[0], {"1", "/r", "n"});
+  CHECK(launch.env.empty());  // nothing added to unshare's own environment
+  // The variable comes after the user switch, as an argument of env(1).
+  const auto setuid = std::find(launch.argv.begin(), launch.argv.end(), "--setuid");
+  const auto variable = std::find(launch.argv.begin(), launch.argv.end(), "LD_PRELOAD=/tmp/evil.so");
+  REQUIRE(variable != launch.argv.end());
+  CHECK(setuid < variable);
+  CHECK(*(variable - 2) == "/usr/bin/env");
 }
 
 TEST_CASE("commands are quoted for a shell only where needed", "[argv]") {

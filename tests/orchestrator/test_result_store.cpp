@@ -198,8 +198,8 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
     store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
   }
   orch::ResultStore store(dir.file("r.db"));
-  CHECK(store.repair("otherhost") == 0);  // another host's runs are not ours to judge
-  CHECK(store.repair("testhost") == 1);
+  CHECK(store.repair("otherhost", orch::boot_id()) == 0);  // another host's runs are not ours to judge
+  CHECK(store.repair("testhost", orch::boot_id()) == 1);   // pid 0 of the default identity: dead
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT status FROM runs WHERE run_index = 1").getString() == "aborted");
   CHECK_THAT(db.execAndGet("SELECT reason FROM runs WHERE run_index = 1").getString(),
@@ -208,8 +208,8 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
 
   auto other = experiment;
   other.matrix_hash = "def";
-  CHECK_FALSE(store.resume(other));  // a changed matrix is a new experiment
-  auto resumption = store.resume(experiment);
+  CHECK_FALSE(store.resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
+  auto resumption = store.resume(experiment, orch::OrchestratorIdentity::self());
   REQUIRE(resumption);
   CHECK(resumption->ids.cell_ids.size() == 2);
   CHECK(resumption->finished == std::set<std::pair<int, int>>{{0, 0}});  // the aborted run goes again

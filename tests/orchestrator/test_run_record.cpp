@@ -16,10 +16,20 @@ const char* kOkReport = R"({"protocol_version":1,"status":"ok","clock_origin":"s
              "torch_version":"1.13.0","mkldnn":true,"mkl":false,"openmp":true,
              "intra_op_threads":1,"inter_op_threads":2,"parallel_info":"..."}})";
 
-orch::RunRecord judged(orch::ProcessOutcome process, std::optional<std::string> report) {
+// A report file as the scratch folder hands it over: its text, or none written.
+orch::FileText report_file(const std::optional<std::string>& text) {
+  orch::FileText file;
+  file.text = text;
+  file.missing = !text;
+  return file;
+}
+
+orch::RunRecord judged(orch::ProcessOutcome process, std::optional<std::string> report,
+                       orch::ReportExpectations expected = {}) {
   orch::RunRecord run;
   run.process = std::move(process);
-  orch::judge_run(run, report);
+  run.expected = expected;
+  orch::judge_run(run, report_file(report));
   return run;
 }
 
@@ -65,7 +75,7 @@ orch::RunRecord judged_on_gpu(const std::string& report) {
   orch::RunRecord run;
   run.on_gpu = true;
   run.process = exited(0);
-  orch::judge_run(run, report);
+  orch::judge_run(run, report_file(report));
   return run;
 }
 
@@ -95,7 +105,7 @@ TEST_CASE("CUDA event times that do not pair with the host samples are a bad res
 TEST_CASE("a negative latency is a bad result", "[protocol]") {
   auto run = judged_on_gpu(gpu_report("[2.5,-0.5,1.5]"));
   CHECK(run.status == orch::RunStatus::kBadResult);
-  CHECK_THAT(run.reason, Catch::Contains("device_samples_ms[1] is -0.5"));
+  CHECK_THAT(run.reason, Catch::Contains("'device_samples_ms[1]' is -0.5"));
   std::string host = kOkReport;
   host.replace(host.find("[3,1,2]"), 7, "[3,-1,2]");
   CHECK(judged(exited(0), host).status == orch::RunStatus::kBadResult);
@@ -141,4 +151,64 @@ TEST_CASE("each way a run can fail gets its own status and reason", "[protocol]"
   orch::ProcessOutcome unlaunchable;
   unlaunchable.launch_error = "No such file or directory";
   CHECK(judged(unlaunchable, std::nullopt).status == orch::RunStatus::kLaunchFailed);
+}
+
+TEST_CASE("security: a report that does not match the run's settings is a bad result", "[protocol][security]") {
+  const std::string ok = kOkReport;
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string report = ok;
+    report.replace(report.find(from), from.size(), to);
+    return report;
+  };
+  const orch::ReportExpectations three{3, 1000};
+  CHECK(judged(exited(0), ok, three).status == orch::RunStatus::kOk);
+  // Another number of samples than iterations: 10,000,000 for iterations: 5, say.
+  auto extra = judged(exited(0), ok, {5, 1000});
+  CHECK(extra.status == orch::RunStatus::kBadResult);
+  CHECK(extra.reason == "bad report: reported 3 samples for iterations: 5");
+  // A negative phase duration; a phase that ends after the run did.
+  CHECK(judged(exited(0), replaced("\"duration_ms\":2.5", "\"duration_ms\":-2.5"), three).status ==
+        orch::RunStatus::kBadResult);
+  CHECK_THAT(judged(exited(0), ok, {3, 450}).reason, Catch::Contains("phase model_load ends after the run did"));
+  // Samples that would overflow the mean, or take longer than the run.
+  CHECK_THAT(judged(exited(0), replaced("[3,1,2]", "[1e308,1e308,1e308]"), three).reason,
+             Catch::Contains("'samples_ms[0]' is"));
+  CHECK_THAT(judged(exited(0), replaced("[3,1,2]", "[400,400,400]"), three).reason,
+             Catch::Contains("add up to more than the run lasted"));
+  // Numbers that do not fit what they count.
+  CHECK_THAT(judged(exited(0), replaced("\"online_cpus\":2", "\"online_cpus\":2,\"pid\":99999999999"), three).reason,
+             Catch::Contains("'pid' is out of range"));
+  CHECK_THAT(judged(exited(0), replaced("\"online_cpus\":2", "\"online_cpus\":1e3"), three).reason,
+             Catch::Contains("'online_cpus' is not an integer"));
+  CHECK_THAT(judged(exited(0), replaced("\"allowed_cpus\":[0,1]", "\"allowed_cpus\":[0,-1]"), three).reason,
+             Catch::Contains("'allowed_cpus' is -1"));
+}
+
+TEST_CASE("security: a report's bytes are never echoed, and a worker's error is one short line", "[protocol][security]") {
+  // What a symbolic link to a root-only file would have fed in.
+  auto secret = judged(exited(0), std::string("root:$6$secret-hash:19000:0:99999:7:::\n"));
+  CHECK(secret.status == orch::RunStatus::kBadResult);
+  CHECK(secret.reason == "bad report: not valid JSON (at byte 1)");
+  // A 50 MB error, several lines long: its first line, capped.
+  std::string error_report = R"({"protocol_version":1,"status":"error","failed_phase":"model_load","phases":[],
+      "samples_ms":[],"runtime":{"allowed_cpus":[0],"online_cpus":1,"thread_env":{}},"error":")";
+  error_report += std::string(50 << 20, 'x') + "\\nsecond line\"}";
+  auto error = judged(exited(1), error_report);
+  CHECK(error.status == orch::RunStatus::kError);
+  CHECK(error.reason.size() <= orch::kMaxReasonBytes);
+  CHECK_THAT(error.reason, Catch::StartsWith("model_load: xxx") && Catch::EndsWith("[more in stderr_tail]"));
+  // Control characters cannot forge a log line or recolour a terminal.
+  auto forged = exited(1);
+  forged.stderr_tail = "fatal: \x1b[31mred\r2026-12-01 00:00:00 info all ok\n";
+  CHECK(judged(forged, std::nullopt).reason == "exit code 1: fatal: \\x1b[31mred\\r2026-12-01 00:00:00 info all ok");
+}
+
+TEST_CASE("security: a report file that was not read (a FIFO, a link) is a bad result saying why", "[protocol][security]") {
+  orch::RunRecord run;
+  run.process = exited(0);
+  orch::FileText fifo;
+  fifo.problem = "it is a FIFO, not a regular file";
+  orch::judge_run(run, fifo);
+  CHECK(run.status == orch::RunStatus::kBadResult);
+  CHECK(run.reason == "the report was not read: it is a FIFO, not a regular file");
 }

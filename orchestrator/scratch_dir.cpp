@@ -1,0 +1,133 @@
+// The scratch folder and its recovery (see scratch_dir.h).
+#include "scratch_dir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "error.h"
+#include "session.h"
+#include "text.h"
+
+namespace orch {
+namespace {
+
+constexpr const char* kProcesses = "processes";
+constexpr const char* kResults = "results";
+constexpr size_t kMaxRecordsBytes = 1 << 20;
+
+// Kills a recorded run process that still runs, with its process group. When the
+// pid is gone, members of a group of that number are its own descendants: the
+// kernel gives no new process a pid that is still some process's group. When the
+// pid runs with another start time, it is someone else's and nothing is touched.
+int kill_recorded(const ProcessIdentity& recorded) {
+  const auto now = ProcessIdentity::of(recorded.pid);
+  if (now && now->start_ticks != recorded.start_ticks) return 0;
+  int killed = 0;
+  for (pid_t pid : all_pids()) {
+    const auto stat = read_process_stat(pid);
+    if (stat && !stat->zombie && (stat->group == recorded.pid || pid == recorded.pid) && ::kill(pid, SIGKILL) == 0)
+      ++killed;
+  }
+  return killed;
+}
+
+// The processes a dead orchestrator's folder recorded in this boot (after a reboot
+// they are gone, and their numbers mean other processes). Only a folder of this
+// user's (root's), written by an orchestrator, is believed.
+std::vector<ProcessIdentity> recorded_processes(int folder) {
+  std::vector<ProcessIdentity> processes;
+  const FileText records = read_regular_file(folder, kProcesses, kMaxRecordsBytes);
+  std::istringstream lines(records.text.value_or(""));
+  std::string word, boot;
+  if (!(lines >> word >> boot) || word != "boot" || boot != boot_id()) return processes;
+  long long pid = 0;
+  unsigned long long start = 0;
+  while (lines >> pid >> start)
+    if (pid > 1 && start > 0) processes.push_back({static_cast<pid_t>(pid), start});
+  return processes;
+}
+
+}  // namespace
+
+std::string scratch_parent() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user)
+    : parent_(open_folder(scratch_parent(), "the scratch folder's parent ($TMPDIR)")) {
+  name_ = make_unique_folder(parent_.get(), session_name(owner) + "-", 0711);
+  path_ = scratch_parent() + "/" + name_;
+  folder_ = Fd(::openat(parent_.get(), name_.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  processes_ = Fd(::openat(folder_.get(), kProcesses, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // The folder is new and no one else may write in it: these names are ours.
+  if (!folder_ || !processes_ || ::dprintf(processes_.get(), "boot %s\n", boot_id().c_str()) < 0 ||
+      ::mkdirat(folder_.get(), kResults, 0700) != 0)
+    throw UserError("cannot set up the scratch folder " + printable(path_) + ": " + std::strerror(errno), "check TMPDIR");
+  results_ = Fd(::openat(folder_.get(), kResults, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!results_ || ::fchmod(results_.get(), 0700) != 0 ||
+      (worker_user && ::fchown(results_.get(), worker_user->uid, worker_user->gid) != 0))
+    throw UserError("cannot hand the scratch folder " + printable(results_path()) + " to the worker's user",
+                    "check TMPDIR");
+}
+
+ScratchDir::~ScratchDir() { remove_tree(parent_.get(), name_); }
+
+std::string ScratchDir::report_path(const std::string& run_name) const {
+  return results_path() + "/" + run_name + ".json";
+}
+
+FileText ScratchDir::take_report(const std::string& run_name, size_t max_bytes) const {
+  const std::string name = run_name + ".json";
+  FileText report = read_regular_file(results_.get(), name, max_bytes);
+  ::unlinkat(results_.get(), name.c_str(), 0);
+  return report;
+}
+
+void ScratchDir::record_process(pid_t pid) const {
+  const auto identity = ProcessIdentity::of(pid);
+  if (identity) ::dprintf(processes_.get(), "%d %llu\n", pid, static_cast<unsigned long long>(identity->start_ticks));
+}
+
+int recover_dead_scratch_dirs() {
+  Fd parent;
+  try {
+    parent = open_folder(scratch_parent(), "the scratch folder's parent ($TMPDIR)");
+  } catch (const UserError&) {
+    return 0;  // the ScratchDir that follows says why
+  }
+  const int listing = ::openat(parent.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* entries = listing >= 0 ? ::fdopendir(listing) : nullptr;
+  if (entries == nullptr) return 0;
+  std::vector<std::string> dead;
+  while (const dirent* entry = ::readdir(entries)) {
+    const std::string name = entry->d_name;
+    struct stat st {};
+    if (name.rfind(kSessionPrefix, 0) != 0 || !left_by_dead_orchestrator(name) ||
+        ::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
+      continue;  // not a folder an orchestrator of this user made
+    dead.push_back(name);
+  }
+  ::closedir(entries);
+  int killed = 0;
+  for (const auto& name : dead) {
+    Fd folder(::openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!folder) continue;
+    for (const auto& process : recorded_processes(folder.get())) killed += kill_recorded(process);
+    remove_tree(parent.get(), name);
+  }
+  return killed;
+}
+
+}  // namespace orch
