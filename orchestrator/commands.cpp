@@ -164,7 +164,7 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
   ResultStore store(options.db_path);
   clean_up_after_dead_orchestrators(experiment, launchers, store, system);
-  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, options.resume);
+  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, lock, options.resume);
   const std::string& db_path = options.db_path;
 
   std::cout << "\nexperiment '" << printable(experiment.name) << "' (id " << outcome.experiment_id << ") in "

@@ -41,14 +41,12 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   return run;
 }
 
-// Adds the orchestrators measuring beside this one now (machine_presence.h).
-void note_concurrent(RunRecord& run) {
-  for (const auto& other : measuring_orchestrators()) {
-    const std::string text = other.text();
+// Adds the orchestrators that measured beside this one since the last look.
+void note_concurrent(const RunLock& lock, RunRecord& run) {
+  for (const auto& text : lock.concurrent_orchestrators())
     if (std::find(run.concurrent_orchestrators.begin(), run.concurrent_orchestrators.end(), text) ==
         run.concurrent_orchestrators.end())
       run.concurrent_orchestrators.push_back(text);
-  }
 }
 
 // The page cache as the cell wants it, then a look at what is still in it.
@@ -140,7 +138,7 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
 }
 
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
-RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store, const RunLock& lock,
                       const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
                       const ScratchDir& scratch) {
   const WorkerProgram program{program_of(experiment.worker, cell.settings), cell.settings.env,
@@ -151,9 +149,9 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(cell, files, run);
   const long long swap_before = swap_used_bytes();
-  note_concurrent(run);
+  note_concurrent(lock, run);
   execute_run(experiment, launchers, cell, scratch, run);
-  note_concurrent(run);
+  note_concurrent(lock, run);
   run.warnings = run_warnings(run, swap_before);
   store.record_run(run_id, cell_id, run);
   return run;
@@ -162,7 +160,9 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system, bool resume) {
+                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume) {
+  // First: a scratch folder that cannot be made must stop us before the DB is touched.
+  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
   const auto& ids = opened.ids;
   std::vector<std::vector<int>> plan;  // run indices to do, by cell
@@ -171,7 +171,6 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     plan.push_back(runs_to_do(experiment, cell, opened, store));
     left += static_cast<int>(plan.back().size());
   }
-  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   ColdStartCatalog cold_start(experiment.worker.model_path);
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
@@ -185,7 +184,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     for (int run_index : plan.at(cell.index)) {
       if (stop_signal() != 0) break;
       const RunRecord run =
-          measure_run(experiment, launchers, store, cell, cell_id, run_index, cold_start, scratch);
+          measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, cold_start, scratch);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,

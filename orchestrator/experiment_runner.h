@@ -8,6 +8,7 @@
 #include "launchers/launcher.h"
 #include "matrix.h"
 #include "result_store.h"
+#include "run_lock.h"
 #include "system_info.h"
 
 namespace orch {
@@ -21,8 +22,9 @@ struct ExperimentOutcome {
 
 // With `resume`, the latest interrupted experiment of the same matrix goes on where
 // it stopped (see ResultStore::resume); without one, a new experiment starts.
-// Stops before the next run once SIGINT/SIGTERM arrived (interrupt.h).
+// Stops before the next run once SIGINT/SIGTERM/SIGHUP arrived (interrupt.h).
+// `lock` is held throughout; it names the orchestrators each run measured beside.
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system, bool resume);
+                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume);
 
 }  // namespace orch

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -20,6 +21,16 @@ namespace orch {
 namespace {
 
 const std::string kPrefix = "inference-orchestrator/measuring/";
+constexpr int kMaxGreetings = 256;  // read at once; more would only repeat who is there
+
+// The abstract address of an orchestrator that went ahead at `since_ns`.
+std::pair<sockaddr_un, socklen_t> address_of(int64_t since_ns, pid_t pid) {
+  const std::string name = kPrefix + std::to_string(since_ns) + "/" + std::to_string(pid);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, name.data(), std::min(name.size(), sizeof(address.sun_path) - 1));
+  return {address, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size())};
+}
 
 // Whether process `pid` has the socket with `inode` open.
 bool holds_socket(pid_t pid, const std::string& inode) {
@@ -73,15 +84,42 @@ std::vector<MeasuringOrchestrator> measuring_orchestrators() {
 }
 
 MeasuringAnnouncement::MeasuringAnnouncement()
-    : since_ns_(monotonic_ns()), socket_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-  const std::string name = kPrefix + std::to_string(since_ns_) + "/" + std::to_string(::getpid());
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path + 1, name.data(), name.size());  // sun_path[0] = '\0': abstract
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (!socket_ || ::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0)
+    : since_ns_(monotonic_ns()), socket_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+  const auto [address, length] = address_of(since_ns_, ::getpid());  // sun_path[0] = '\0': abstract
+  const int on = 1;
+  if (!socket_ || ::setsockopt(socket_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0 ||
+      ::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0)
     throw UserError("cannot announce this orchestrator as measuring (an abstract UNIX socket): " +
                     std::string(std::strerror(errno)));
+}
+
+void MeasuringAnnouncement::greet(const std::vector<MeasuringOrchestrator>& others) const {
+  for (const auto& other : others) {
+    const auto [address, length] = address_of(other.since_ns, other.pid);
+    ::sendto(socket_.get(), "!", 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&address), length);
+  }
+}
+
+std::vector<MeasuringOrchestrator> MeasuringAnnouncement::greeted_by() const {
+  std::vector<MeasuringOrchestrator> greeters;
+  for (int i = 0; i < kMaxGreetings; ++i) {
+    char byte = 0;
+    iovec data{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    if (::recvmsg(socket_.get(), &message, MSG_DONTWAIT) < 0) break;
+    const cmsghdr* header = CMSG_FIRSTHDR(&message);
+    if (header == nullptr || header->cmsg_type != SCM_CREDENTIALS) continue;
+    ucred sender{};
+    std::memcpy(&sender, CMSG_DATA(header), sizeof(sender));
+    const bool known = std::any_of(greeters.begin(), greeters.end(), [&](const auto& g) { return g.pid == sender.pid; });
+    if (!known && sender.pid != ::getpid()) greeters.push_back({sender.pid, 0, command_line(sender.pid)});
+  }
+  return greeters;
 }
 
 }  // namespace orch

@@ -5,6 +5,9 @@
 // system path can redirect, and which the kernel removes when the process dies,
 // even by SIGKILL. (It is per network namespace: an orchestrator inside a container
 // with its own network is not seen; the lock file still is, if the two share it.)
+// An orchestrator that goes ahead beside others (--share-machine) greets each with a
+// datagram, so that one whose run began before it arrived and ends after it left
+// still learns that it had company.
 #pragma once
 
 #include <sys/types.h>
@@ -34,6 +37,11 @@ class MeasuringAnnouncement {
  public:
   MeasuringAnnouncement();  // throws UserError when the socket cannot be bound
   int64_t since_ns() const { return since_ns_; }
+  // Tells each of `others` that this orchestrator measures beside it now.
+  void greet(const std::vector<MeasuringOrchestrator>& others) const;
+  // The orchestrators that greeted this one since the last call, by the pid the
+  // kernel vouches for (SCM_CREDENTIALS), not by what they wrote.
+  std::vector<MeasuringOrchestrator> greeted_by() const;
 
  private:
   int64_t since_ns_ = 0;

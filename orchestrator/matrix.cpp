@@ -497,16 +497,19 @@ class MatrixParser {
 
   // Refuses, before expanding anything, a matrix of more cells than max_cells.
   void check_cell_count(const YAML::Node& matrix, const std::vector<Axis>& axes) const {
+    // Counted up to a bound, past which "far more" is all there is to say (and no
+    // product can overflow: both factors stay below 2^32).
+    const size_t far_more = options_.max_cells * 1000;
     size_t cells = 1;
     std::vector<std::string> sizes;
     for (const auto& axis : axes) {
       sizes.push_back(std::to_string(axis.values.size()));
-      cells = cells > options_.max_cells ? cells : cells * axis.values.size();  // no overflow: both are bounded
+      cells = std::min(cells * axis.values.size(), far_more + 1);
     }
     if (cells > options_.max_cells)
       fail(matrix, "matrix: its axes (" + join(sizes, " x ") + " values) expand to " +
-                       (cells > options_.max_cells * 1000 ? "far more than " + std::to_string(options_.max_cells)
-                                                          : std::to_string(cells)) +
+                       (cells > far_more ? "far more than " + std::to_string(options_.max_cells)
+                                         : std::to_string(cells)) +
                        " cells, more than --max-cells " + std::to_string(options_.max_cells),
            "split the matrix, or raise --max-cells if you mean it");
   }

@@ -2,12 +2,15 @@
 #include "result_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <type_traits>
 #include <variant>
 
@@ -154,14 +157,32 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
                                                                 SQLite::OPEN_NOFOLLOW);
     check_file(file);
     db_->setBusyTimeout(kBusyTimeoutMs);
-    db_->exec("PRAGMA journal_mode = WAL");
-    db_->exec("PRAGMA foreign_keys = ON");
-    check_integrity();
-    migrate();
+    // Switching a new DB to WAL while others open it too can be refused as busy
+    // without the busy handler being asked: the set-up is then tried again.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      try {
+        db_->exec("PRAGMA journal_mode = WAL");
+        db_->exec("PRAGMA foreign_keys = ON");
+        check_integrity();
+        migrate();
+        break;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > give_up) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
   } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) throw damaged(e.what());
     throw UserError("cannot open results DB " + printable(path) + ": " + e.what(),
                     "check that its folder exists and is writable, and that it is an orchestrator DB");
   }
+}
+
+UserError ResultStore::damaged(const std::string& why) const {
+  return UserError("results DB " + printable(path_) + " is damaged (" + first_line(why, 200) + "); nothing was launched",
+                   "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
+                       " .recover | sqlite3 new.db`, then use --db new.db");
 }
 
 ResultStore::~ResultStore() = default;
@@ -177,11 +198,7 @@ void ResultStore::check_file(const PathInFolder& file) const {
 
 void ResultStore::check_integrity() {
   const std::string verdict = db_->execAndGet("PRAGMA quick_check(1)").getString();
-  if (verdict != "ok")
-    throw UserError("results DB " + printable(path_) + " is damaged (PRAGMA quick_check: " + first_line(verdict, 200) +
-                        "); nothing was launched",
-                    "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
-                        " .recover | sqlite3 new.db`, then use --db new.db");
+  if (verdict != "ok") throw damaged("PRAGMA quick_check: " + verdict);
 }
 
 int ResultStore::latest_schema_version() { return static_cast<int>(schema_migrations().size()); }

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "error.h"
 #include "matrix.h"
 #include "process_identity.h"
 #include "run_record.h"
@@ -105,6 +106,7 @@ class ResultStore {
  private:
   void check_file(const PathInFolder& file) const;
   void check_integrity();
+  UserError damaged(const std::string& why) const;
   void migrate();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   Table read_cell_summary(int64_t experiment_id);

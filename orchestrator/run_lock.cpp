@@ -76,6 +76,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
     auto others = measuring_orchestrators();
     if (share_machine) {
       announcement_ = std::make_unique<MeasuringAnnouncement>();
+      announcement_->greet(others);
       if (!others.empty())
         spdlog::warn("measuring beside {} (--share-machine): every run that overlaps one is flagged 'concurrent'",
                      describe(others));
@@ -85,7 +86,10 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
       // Two that looked at the same moment both see nobody; the earlier one stays.
       announcement_ = std::make_unique<MeasuringAnnouncement>();
       others = measuring_orchestrators();
-      if (!earlier_than(others, announcement_->since_ns())) return;
+      if (!earlier_than(others, announcement_->since_ns())) {
+        announcement_->greet(others);  // a later one that has not backed off yet
+        return;
+      }
       announcement_.reset();
     }
     check_stop("another orchestrator to finish measuring");
@@ -98,6 +102,17 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
     told = true;
     std::this_thread::sleep_for(kPoll);
   }
+}
+
+std::vector<std::string> RunLock::concurrent_orchestrators() const {
+  std::vector<std::string> texts;
+  auto add = [&](const std::vector<MeasuringOrchestrator>& others) {
+    for (const auto& other : others)
+      if (std::find(texts.begin(), texts.end(), other.text()) == texts.end()) texts.push_back(other.text());
+  };
+  add(announcement_->greeted_by());
+  add(measuring_orchestrators());
+  return texts;
 }
 
 }  // namespace orch

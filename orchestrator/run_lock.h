@@ -29,8 +29,10 @@ class RunLock {
   // link another user owns, a regular file of this user's, mode 0600).
   RunLock(const std::string& path, double wait_s, bool share_machine);
 
-  // When this orchestrator took the machine's measuring slot (CLOCK_MONOTONIC).
-  int64_t measuring_since_ns() const { return announcement_->since_ns(); }
+  // The other orchestrators that measured on this machine since the last call:
+  // those measuring now, and those that arrived and may have left since. Called at
+  // the start and the end of each run, it names every one that overlapped the run.
+  std::vector<std::string> concurrent_orchestrators() const;
 
  private:
   Fd file_;

@@ -23,6 +23,7 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
       codes.push_back("oversubscribed");
   }
   if (!run.limit_mismatches.empty()) codes.push_back("limits");
+  if (!run.concurrent_orchestrators.empty()) codes.push_back("concurrent");
   if (swap_used_bytes > 0) codes.push_back("swap");
   return codes;
 }

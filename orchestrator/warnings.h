@@ -21,7 +21,7 @@ inline constexpr double kBusyCpusMin = 0.5;
 inline constexpr double kBusyShare = 0.1;
 inline constexpr std::chrono::milliseconds kBusyWindow{500};
 
-// cv, throttled, oversubscribed, limits, swap: from one finished run.
+// cv, throttled, oversubscribed, limits, concurrent, swap: from one finished run.
 // `swap_used_bytes` is read just before the run.
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes);
 

@@ -8,15 +8,14 @@
 #include <filesystem>
 
 #include "cgroups/cgroup.h"
+#include "e2e/e2e_support.h"
 #include "supervisor.h"
 #include "test_support.h"
 
 namespace {
 
 orch::ProcessOutcome orchestrator(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {test::bin("orchestrator")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return orch::run_process({argv, {}, 300});
+  return orch::run_process({test::orchestrator_argv(args), {}, 300});
 }
 
 std::string tiny_matrix(const std::string& extra_top = "", const std::string& matrix =
@@ -186,10 +185,7 @@ TEST_CASE("limits are applied, verified from inside and accounted from outside",
   CHECK(value("SELECT MIN(oom_kills) >= 1 FROM run_phases WHERE cell_index = 2") == "1");
   CHECK(value("SELECT failures FROM cell_summary WHERE cell_index = 2") == "oom");
   // Nothing of ours is left in any hierarchy.
-  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
-    for (auto it = std::filesystem::recursive_directory_iterator(hierarchy, std::filesystem::directory_options::skip_permission_denied);
-         it != std::filesystem::recursive_directory_iterator(); ++it)
-      CHECK(it->path().filename().string().rfind("orch", 0) != 0);
+  CHECK(e2e::leftover_cgroups().empty());
 }
 
 TEST_CASE("workers run as worker.user while the orchestrator keeps root", "[e2e][root]") {
@@ -236,7 +232,7 @@ TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-c
   const auto matrix = dir.write("m.yaml", tiny_matrix("", "  cache: [none, evict]\n"));
   auto outcome = orch::run_process({{"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                                      test::bin("orchestrator"), "run", matrix, "--db", dir.file("r.db"), "--lock",
-                                     dir.file("lock")}, {}, 300});
+                                     dir.file("lock"), "--share-machine"}, {}, 300});
   INFO(outcome.stderr_tail);
   REQUIRE(outcome.exit_code == 0);
   SQLite::Database db(dir.file("r.db"));

@@ -3,7 +3,6 @@
 // (The docker cases live in tests/docker/docker_faults_test.sh.)
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,17 +15,23 @@
 #include <functional>
 #include <thread>
 
-#include "cgroups/cgroup.h"
 #include "clock.h"
+#include "e2e/e2e_support.h"
 #include "supervisor.h"
 #include "test_support.h"
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using e2e::alive;
+using e2e::await;
+using e2e::leftover_cgroups;
+using e2e::Orchestrator;
+using e2e::query;
+using e2e::read_pid;
+using e2e::require_root_cgroups;
+using e2e::run;
 
 // A worker that misbehaves as the cell's FAULT variable says, else is the real one.
 std::string faulty_worker(const test::TempDir& dir) {
@@ -58,86 +63,6 @@ std::string matrix(const test::TempDir& dir, const std::string& cells, const std
 
 std::string fault_env(const test::TempDir& dir, const std::string& fault) {
   return "{FAULT: " + fault + ", FAULT_DIR: " + dir.path().string() + "}";
-}
-
-// The orchestrator, started without waiting for it.
-class Orchestrator {
- public:
-  explicit Orchestrator(std::vector<std::string> args) {
-    args.insert(args.begin(), test::bin("orchestrator"));
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-  }
-  ~Orchestrator() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  void signal(int signal_number) { ::kill(pid_, signal_number); }
-  // Exit code, or 128 + signal.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-int run(const std::vector<std::string>& args) { return Orchestrator(args).wait(); }
-
-std::string query(const std::string& db_path, const std::string& sql) {
-  SQLite::Database db(db_path);
-  db.setBusyTimeout(5000);
-  return db.execAndGet(sql).getString();
-}
-
-// Polls the DB until `sql` returns `expected` (up to 30 s).
-bool await(const std::string& db_path, const std::string& sql, const std::string& expected) {
-  for (int i = 0; i < 300; ++i) {
-    try {
-      if (fs::exists(db_path) && query(db_path, sql) == expected) return true;
-    } catch (const SQLite::Exception&) {
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
-bool alive(pid_t pid) {
-  for (int i = 0; i < 100; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string pid_field, comm, state;
-    if (!(stat >> pid_field >> comm >> state) || state == "Z") return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-pid_t read_pid(const fs::path& file) {
-  pid_t pid = 0;
-  std::ifstream(file) >> pid;
-  return pid;
-}
-
-// No cgroup of ours anywhere: nothing named orch* below /sys/fs/cgroup.
-std::vector<std::string> leftover_cgroups() {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_directory(ec) && it->path().filename().string().rfind("orch", 0) == 0) found.push_back(it->path());
-  return found;
-}
-
-void require_root_cgroups() {
-  if (geteuid() != 0) test::skip("needs root for cgroups");
-  if (auto reason = orch::detect_cgroups()->unusable_reason()) test::skip("cgroups unusable here: " + *reason);
 }
 
 // How many ok runs are complete: all their samples and all 7 phases.
@@ -270,8 +195,8 @@ TEST_CASE("fault: a full disk is a clear error and a non-zero exit, finished run
   }
   text.replace(text.find("runs: 2\n"), 8, "");
   const auto db = (small / "r.db").string();
-  auto outcome = orch::run_process({{test::bin("orchestrator"), "run", dir.write("full.yaml", text), "--db", db,
-                                     "--lock", dir.file("lock")}, {}, 300});
+  auto outcome = orch::run_process({test::orchestrator_argv({"run", dir.write("full.yaml", text), "--db", db,
+                                                              "--lock", dir.file("lock")}), {}, 300});
   CHECK(outcome.exit_code == 1);
   CHECK_THAT(outcome.stderr_tail, Catch::Contains("cannot store a run in " + db) &&
                                       Catch::Contains("full"));

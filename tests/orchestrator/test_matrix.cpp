@@ -233,3 +233,30 @@ TEST_CASE("cache policies: none, drop, evict, warm N", "[matrix]") {
   CHECK_FALSE(orch::parse_cache_policy("warm -1"));
   CHECK_FALSE(orch::parse_cache_policy("warm 2 extra"));
 }
+
+TEST_CASE("security: a name or label with a control character is refused where it stands", "[matrix][security]") {
+  CHECK_THAT(error_of("name: \"a\\e[2Jb\"\nworker: {model: @MODEL@}\nmatrix: {launcher: [host]}\n"),
+             Catch::StartsWith("/tmp/m.yaml:1:7: name: contains a control character"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  x: [{label: \"one\\ntwo\"}]\n"),
+             Catch::StartsWith("/tmp/m.yaml:4:15: label: contains a control character"));
+}
+
+TEST_CASE("security: a matrix of more cells than --max-cells is refused before it is expanded", "[matrix][security]") {
+  std::string text = std::string(kHeader) + "matrix:\n";
+  for (int i = 0; i < 40; ++i) text += "  a" + std::to_string(i) + ": [{label: x}, {label: y}]\n";
+  CHECK_THAT(error_of(text), Catch::Contains("expand to far more than 10000 cells, more than --max-cells 10000"));
+  orch::MatrixOptions options;
+  options.max_cells = 4;
+  CHECK_THROWS_WITH(orch::parse_experiment(with_model(std::string(kHeader) + "matrix: {launcher: [host, taskset, unshare], env: [{}, {A: \"1\"}]}\n"),
+                                           "/tmp/m.yaml", test::four_cpu_machine(), "/bin/true", options),
+                    Catch::StartsWith("/tmp/m.yaml:3:9: matrix: its axes (3 x 2 values) expand to 6 cells, more than "
+                                      "--max-cells 4"));
+}
+
+TEST_CASE("security: variables no execve could take are refused in the matrix", "[matrix][security]") {
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  env: [{A: " + std::string(131072, 'v') + "}]\n"),
+             Catch::StartsWith("/tmp/m.yaml:4:13: env.A: 131072 bytes, more than the 131072 the kernel passes"));
+  std::string aliased = std::string(kHeader) + "matrix:\n  env: [{A: &v " + std::string(100000, 'v');
+  for (int i = 0; i < 40; ++i) aliased += ", B" + std::to_string(i) + ": *v";
+  CHECK_THAT(error_of(aliased + "}]\n"), Catch::Contains("more than one process may be given (ARG_MAX"));
+}

@@ -2,8 +2,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <thread>
 
 #include "matrix.h"
 #include "result_store.h"
@@ -256,4 +258,67 @@ TEST_CASE("medians in cell_summary ignore NULLs instead of counting them", "[sto
   }
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT throttled_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 20);
+}
+
+TEST_CASE("fault: orchestrators that open a new DB at the same moment migrate it once", "[store][faults]") {
+  test::TempDir dir;
+  const std::string path = dir.file("new.db");
+  constexpr int kOpeners = 8;
+  std::atomic<int> ready{0};
+  std::vector<std::string> errors(kOpeners);
+  std::vector<std::thread> openers;
+  for (int i = 0; i < kOpeners; ++i)
+    openers.emplace_back([&, i] {
+      ++ready;
+      while (ready < kOpeners) std::this_thread::yield();
+      try {
+        orch::ResultStore store(path);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& opener : openers) opener.join();
+  for (const auto& error : errors) CHECK(error == "");
+  CHECK(orch::ResultStore(path).schema_version() == orch::ResultStore::latest_schema_version());
+}
+
+TEST_CASE("security: a DB whose schema version no orchestrator writes is refused, not touched", "[store][security]") {
+  test::TempDir dir;
+  SECTION("a negative version") {
+    SQLite::Database(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE).exec("PRAGMA user_version = -7");
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")), Catch::Contains("has schema version -7, which no orchestrator writes"));
+  }
+  SECTION("its tables, but version 0") {
+    SQLite::Database(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
+        .exec("CREATE TABLE runs (id INTEGER PRIMARY KEY)");
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")),
+                      Catch::Contains("has orchestrator tables but schema version 0"));
+    CHECK(SQLite::Database(dir.file("r.db")).execAndGet("SELECT COUNT(*) FROM sqlite_master").getInt() == 1);
+  }
+  SECTION("not an SQLite file at all") {
+    dir.write("r.db", std::string(8192, 'z'));
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")), Catch::Contains("is damaged (file is not a database)"));
+  }
+}
+
+TEST_CASE("a live orchestrator's running experiment is neither repaired nor resumed by another", "[store][faults]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  orch::ResultStore store(dir.file("r.db"));
+  orch::HostContext live;
+  live.orchestrator = orch::OrchestratorIdentity::self();  // this test process: alive
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, live);
+  store.begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  CHECK(store.repair("testhost", orch::boot_id()) == 0);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT status FROM runs").getString() == "running");
+  CHECK_FALSE(store.resume(experiment, orch::OrchestratorIdentity::self()));  // it is not interrupted
+  // The same process in another boot is not alive: a reboot ended it.
+  orch::HostContext before_reboot = live;
+  before_reboot.orchestrator.boot_id = "another-boot";
+  auto old_ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, before_reboot);
+  store.begin_run(old_ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  CHECK(store.repair("testhost", orch::boot_id()) == 1);
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(status) FROM (SELECT status FROM experiments ORDER BY id)").getString() == "running,interrupted");
 }

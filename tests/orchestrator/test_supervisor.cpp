@@ -1,6 +1,8 @@
 // The supervisor against real child processes.
 #include <catch2/catch.hpp>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -96,4 +98,33 @@ TEST_CASE("inherited thread variables are removed and the cell's set", "[supervi
 TEST_CASE("a program that cannot be executed is a launch error", "[supervisor]") {
   auto outcome = orch::run_process({{"/nonexistent/program"}, {}, 5});
   CHECK_FALSE(outcome.launch_error.empty());
+}
+
+TEST_CASE("fault: a child dies with the process that supervises it, even by SIGKILL", "[supervisor][faults]") {
+  int pids[2];
+  REQUIRE(::pipe(pids) == 0);
+  const pid_t supervisor = ::fork();
+  REQUIRE(supervisor >= 0);
+  if (supervisor == 0) {
+    orch::ProcessSpec spec{{"/bin/sleep", "300"}, {}, 600};
+    spec.on_spawn = [&](pid_t pid) { (void)!::write(pids[1], &pid, sizeof(pid)); };
+    orch::run_process(spec);
+    ::_exit(0);
+  }
+  pid_t child = 0;
+  REQUIRE(::read(pids[0], &child, sizeof(child)) == sizeof(child));
+  ::kill(supervisor, SIGKILL);
+  ::waitpid(supervisor, nullptr, 0);
+  CHECK_FALSE(process_alive(child));
+}
+
+TEST_CASE("fault: with orphans adopted, a descendant that left the process group dies with its run", "[supervisor][faults]") {
+  orch::adopt_orphans();
+  auto outcome = shell("setsid sleep 300 & echo $!");  // the shell exits at once; its grandchild would stay
+  REQUIRE(outcome.exit_code == 0);
+  CHECK_FALSE(process_alive(std::stoi(outcome.stdout_tail)));
+  // And while the child still runs at its timeout.
+  auto timed_out = shell("setsid sleep 300 & echo $!; sleep 300", 0.5);
+  CHECK(timed_out.timed_out);
+  CHECK_FALSE(process_alive(std::stoi(timed_out.stdout_tail)));
 }
