@@ -8,15 +8,22 @@
 
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "cold_start_files.h"
+#include "safe_files.h"
 
 namespace orch {
 namespace {
 
 constexpr const char* kDropCaches = "/proc/sys/vm/drop_caches";
+// mincore() looks at a file through windows of this size, and at no file larger
+// than kMaxResidencyBytes (a sparse file could be terabytes).
+constexpr size_t kResidencyWindowBytes = size_t(1) << 30;
+constexpr off_t kMaxResidencyBytes = off_t(64) << 30;
 
 std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
@@ -52,27 +59,27 @@ std::optional<double> resident_percent(const std::string& path) {
   // file (a side-channel fix); to anyone else it answers something else. No number
   // beats a wrong one.
   if (::geteuid() != 0 && ::access(path.c_str(), W_OK) != 0) return std::nullopt;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
   struct stat st {};
-  std::optional<double> percent;
-  if (::fstat(fd, &st) == 0 && st.st_size == 0) percent = 100.0;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-    void* map = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (map != MAP_FAILED) {
-      const long page = ::sysconf(_SC_PAGESIZE);
-      const size_t pages = (st.st_size + page - 1) / page;
-      std::vector<unsigned char> resident(pages);
-      if (::mincore(map, st.st_size, resident.data()) == 0) {
-        size_t in_cache = 0;
-        for (unsigned char flag : resident) in_cache += flag & 1;
-        percent = 100.0 * in_cache / pages;
-      }
-      ::munmap(map, st.st_size);
-    }
+  if (!file || ::fstat(file.get(), &st) != 0 || st.st_size > kMaxResidencyBytes) return std::nullopt;
+  if (st.st_size == 0) return 100.0;
+  // Window by window, so that neither the map nor the page vector grows with the file.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t size = static_cast<size_t>(st.st_size);
+  size_t pages = 0, in_cache = 0;
+  std::vector<unsigned char> resident(kResidencyWindowBytes / page);
+  for (size_t offset = 0; offset < size; offset += kResidencyWindowBytes) {
+    const size_t length = std::min(kResidencyWindowBytes, size - offset);
+    void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, file.get(), static_cast<off_t>(offset));
+    if (map == MAP_FAILED) return std::nullopt;
+    const bool ok = ::mincore(map, length, resident.data()) == 0;
+    ::munmap(map, length);
+    if (!ok) return std::nullopt;
+    const size_t window_pages = (length + page - 1) / page;
+    for (size_t i = 0; i < window_pages; ++i) in_cache += resident[i] & 1;
+    pages += window_pages;
   }
-  ::close(fd);
-  return percent;
+  return 100.0 * static_cast<double>(in_cache) / static_cast<double>(pages);
 }
 
 std::optional<std::string> cache_policy_problem(const CachePolicy& policy) {
@@ -96,10 +103,8 @@ std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& 
     all.push_back(files.model);
     int evicted = 0;
     for (const auto& path : all) {
-      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      if (::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
-      ::close(fd);
+      const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
+      if (file && ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
     }
     return "evicted " + std::to_string(evicted) + " of " + std::to_string(all.size()) + " files in " +
            elapsed_ms(start);

@@ -18,9 +18,9 @@ namespace fs = std::filesystem;
 constexpr double kListTimeoutS = 60;
 
 // The resolved paths of ldd's "name => /path (address)" and "/path (address)" lines.
-std::vector<std::string> ldd(const std::string& binary) {
+std::vector<std::string> ldd(const std::string& binary, const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
   std::vector<std::string> paths;
-  std::istringstream lines(capture_output({"/usr/bin/ldd", binary}).text);
+  std::istringstream lines(capture_output({"/usr/bin/ldd", binary}, run_as).text);
   std::string line, first, arrow, path;
   while (std::getline(lines, line)) {
     std::istringstream words(line);
@@ -58,21 +58,23 @@ std::string no_answer(const ProcessOutcome& outcome, const ProcessSpec& spec) {
 
 }  // namespace
 
-ColdStartFiles linked_files(const std::string& program, const std::string& model_path) {
+ColdStartFiles linked_files(const WorkerProgram& program, const std::string& model_path) {
   std::vector<std::string> paths;
-  const std::string plugin = (fs::path(program).parent_path() / "libbench_torch.so").string();
-  std::vector<std::string> roots = {program};
+  const std::string plugin = (fs::path(program.path).parent_path() / "libbench_torch.so").string();
+  std::vector<std::string> roots = {program.path};
   if (fs::exists(plugin)) roots.push_back(plugin);
   for (const auto& root : roots) {
     paths.push_back(root);
-    for (auto& path : ldd(root)) paths.push_back(std::move(path));
+    for (auto& path : ldd(root, program.run_as)) paths.push_back(std::move(path));
   }
   return collect(model_path, paths, "ldd");
 }
 
-ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path) {
+ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path,
+                            const std::function<void(pid_t)>& on_spawn) {
   ProcessSpec spec{{program.path, "--list-cold-files"}, program.env, kListTimeoutS, {}, program.run_as};
   spec.output_limit_bytes = kHelperOutputBytes;
+  spec.on_spawn = on_spawn;
   const ProcessOutcome outcome = run_process(spec);
   std::string why_not = no_answer(outcome, spec);
   if (why_not.empty()) {
@@ -84,7 +86,7 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
     if (files.libraries.size() > 1) return files;
     why_not = "its --list-cold-files named no existing file";
   }
-  ColdStartFiles files = linked_files(program.path, model_path);
+  ColdStartFiles files = linked_files(program, model_path);
   files.source = "ldd, because " + why_not;
   return files;
 }
@@ -92,12 +94,12 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
 const ColdStartFiles& ColdStartCatalog::files(const WorkerProgram& program, bool evicting) {
   if (!evicting) {
     auto found = linked_.find(program.path);
-    if (found == linked_.end()) found = linked_.emplace(program.path, linked_files(program.path, model_path_)).first;
+    if (found == linked_.end()) found = linked_.emplace(program.path, linked_files(program, model_path_)).first;
     return found->second;
   }
   auto found = listed_.find(program);
   if (found != listed_.end()) return found->second;
-  ColdStartFiles files = listed_files(program, model_path_);
+  ColdStartFiles files = listed_files(program, model_path_, on_spawn_);
   spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(), program.path,
                files.source);
   return listed_.emplace(program, std::move(files)).first->second;

@@ -8,7 +8,10 @@
 //           before the first `cache: evict` run that needs it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,22 +40,27 @@ struct WorkerProgram {
   }
 };
 
-ColdStartFiles linked_files(const std::string& program, const std::string& model_path);
+// ldd runs as the program's user: it loads what the program names.
+ColdStartFiles linked_files(const WorkerProgram& program, const std::string& model_path);
 
 // Falls back to linked_files, saying why in `source`, when the program does not
-// answer (exit code, timeout, interrupt, no existing file named).
-ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path);
+// answer (exit code, timeout, interrupt, no existing file named). `on_spawn` is
+// told the pid of the program asked, so that it can be found after a SIGKILL.
+ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path,
+                            const std::function<void(pid_t)>& on_spawn = {});
 
 // Each program's files, found once and as late as possible.
 class ColdStartCatalog {
  public:
-  explicit ColdStartCatalog(std::string model_path) : model_path_(std::move(model_path)) {}
+  ColdStartCatalog(std::string model_path, std::function<void(pid_t)> on_spawn)
+      : model_path_(std::move(model_path)), on_spawn_(std::move(on_spawn)) {}
   // For a run of `program`: its listed files when the run evicts, else its linked ones.
   const ColdStartFiles& files(const WorkerProgram& program, bool evicting);
 
  private:
   std::string model_path_;
-  std::map<std::string, ColdStartFiles> linked_;     // by path: ldd sees no env or user
+  std::function<void(pid_t)> on_spawn_;
+  std::map<std::string, ColdStartFiles> linked_;     // by path: ldd sees no env
   std::map<WorkerProgram, ColdStartFiles> listed_;
 };
 

@@ -160,7 +160,6 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
-  adopt_orphans();
   const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
   ResultStore store(options.db_path);
   clean_up_after_dead_orchestrators(experiment, launchers, store, system);

@@ -171,7 +171,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     plan.push_back(runs_to_do(experiment, cell, opened, store));
     left += static_cast<int>(plan.back().size());
   }
-  ColdStartCatalog cold_start(experiment.worker.model_path);
+  ColdStartCatalog cold_start(experiment.worker.model_path, [&scratch](pid_t pid) { scratch.record_process(pid); });
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
                count(static_cast<size_t>(left), "run"));
@@ -179,19 +179,28 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
   const auto started = std::chrono::steady_clock::now();
-  for (const auto& cell : experiment.cells) {
-    const int64_t cell_id = ids.cell_ids.at(cell.index);
-    for (int run_index : plan.at(cell.index)) {
-      if (stop_signal() != 0) break;
-      const RunRecord run =
-          measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, cold_start, scratch);
-      ++outcome.runs_total;
-      if (run.status == RunStatus::kOk) ++outcome.runs_ok;
-      spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
-                   runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
-                   eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
+  try {
+    for (const auto& cell : experiment.cells) {
+      const int64_t cell_id = ids.cell_ids.at(cell.index);
+      for (int run_index : plan.at(cell.index)) {
+        if (stop_signal() != 0) break;
+        const RunRecord run =
+            measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, cold_start, scratch);
+        ++outcome.runs_total;
+        if (run.status == RunStatus::kOk) ++outcome.runs_ok;
+        spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
+                     runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
+                     eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
+      }
+      store.update_cell_statistics(cell_id);
     }
-    store.update_cell_statistics(cell_id);
+  } catch (const UserError&) {
+    throw;  // the DB failed: nothing more can be stored
+  } catch (const std::exception&) {
+    // A bug, not a result: the experiment is left for --resume (the run in flight is
+    // marked aborted at the next start), and main reports the error.
+    store.finish_experiment(ids.experiment_id, "interrupted");
+    throw;
   }
   outcome.interrupted = stop_signal() != 0;
   store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");

@@ -60,7 +60,7 @@ class RotatingFileSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   void reopen() {
-    fd_ = open_own_file(file_, O_WRONLY | O_APPEND, 0640, false, "the log file");
+    fd_ = open_own_file(file_, O_WRONLY | O_APPEND, 0640, true, "the log file");
     size_ = static_cast<size_t>(::lseek(fd_.get(), 0, SEEK_END));
   }
 

@@ -12,7 +12,8 @@ void setup_logging(const std::string& level);
 
 // Also logs to `path`, rotated at kLogFileBytes into PATH.1 ... PATH.<kLogFilesKept>.
 // The file is opened as safe_files.h says: no symbolic link another user owns is
-// followed, and it must be a regular file with one link. Throws UserError.
+// followed, and it must be a regular file with one link of this process's user (mode
+// 0640). Throws UserError.
 inline constexpr size_t kLogFileBytes = 5 << 20;
 inline constexpr int kLogFilesKept = 3;
 void add_log_file(const std::string& path);

@@ -102,6 +102,7 @@ void MeasuringAnnouncement::greet(const std::vector<MeasuringOrchestrator>& othe
 
 std::vector<MeasuringOrchestrator> MeasuringAnnouncement::greeted_by() const {
   std::vector<MeasuringOrchestrator> greeters;
+  std::vector<bool> trusted;  // by greeters' index: root's or this user's
   for (int i = 0; i < kMaxGreetings; ++i) {
     char byte = 0;
     iovec data{&byte, 1};
@@ -117,9 +118,19 @@ std::vector<MeasuringOrchestrator> MeasuringAnnouncement::greeted_by() const {
     ucred sender{};
     std::memcpy(&sender, CMSG_DATA(header), sizeof(sender));
     const bool known = std::any_of(greeters.begin(), greeters.end(), [&](const auto& g) { return g.pid == sender.pid; });
-    if (!known && sender.pid != ::getpid()) greeters.push_back({sender.pid, 0, command_line(sender.pid)});
+    if (known || sender.pid == ::getpid()) continue;
+    greeters.push_back({sender.pid, 0, command_line(sender.pid)});
+    trusted.push_back(sender.uid == 0 || sender.uid == ::geteuid());
   }
-  return greeters;
+  // A greeting of another user's counts only from a process that measures (holds a
+  // slot): anyone can send a datagram.
+  std::vector<MeasuringOrchestrator> believed;
+  const auto measuring = measuring_orchestrators();
+  for (size_t i = 0; i < greeters.size(); ++i) {
+    const bool slot = std::any_of(measuring.begin(), measuring.end(), [&](const auto& m) { return m.pid == greeters[i].pid; });
+    if (trusted[i] || slot) believed.push_back(greeters[i]);
+  }
+  return believed;
 }
 
 }  // namespace orch

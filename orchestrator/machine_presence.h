@@ -40,7 +40,8 @@ class MeasuringAnnouncement {
   // Tells each of `others` that this orchestrator measures beside it now.
   void greet(const std::vector<MeasuringOrchestrator>& others) const;
   // The orchestrators that greeted this one since the last call, by the pid the
-  // kernel vouches for (SCM_CREDENTIALS), not by what they wrote.
+  // kernel vouches for (SCM_CREDENTIALS), not by what they wrote: root's and this
+  // user's, and another user's only while it holds a measuring slot.
   std::vector<MeasuringOrchestrator> greeted_by() const;
 
  private:

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "logging.h"
 #include "run_lock.h"
+#include "supervisor.h"
 #include "text.h"
 #include "version.h"
 
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? orch::kExitOk : orch::kExitUsage;
   }
   orch::setup_logging(log_level);
-  ::umask(027);  // the DB and the log: readable by the group, nobody else
+  ::umask(027);           // the DB and the log: readable by the group, nobody else
+  orch::adopt_orphans();  // what a worker's or a helper's descendants leave is ours to kill
 
   try {
     if (!log_file.empty()) orch::add_log_file(log_file);

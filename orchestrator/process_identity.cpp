@@ -2,6 +2,8 @@
 #include "process_identity.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -56,6 +58,17 @@ std::optional<ProcessIdentity> ProcessIdentity::parse(const std::string& text) {
 bool ProcessIdentity::alive() const {
   const auto now = of(pid);
   return now && (start_ticks == 0 || now->start_ticks == start_ticks);
+}
+
+bool ProcessIdentity::kill() const {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return false;
+  // The pidfd holds the process the pid meant when it was opened; if that is still
+  // the one with our start time, the signal reaches it and nothing else.
+  const bool same = alive();
+  const bool killed = same && ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0;
+  ::close(pidfd);
+  return killed;
 }
 
 std::string ProcessIdentity::text() const { return std::to_string(pid) + "-" + std::to_string(start_ticks); }

@@ -29,6 +29,9 @@ struct ProcessIdentity {
   // whose start is unknown counts as alive while any process has it: alive is the
   // safe answer when in doubt.
   bool alive() const;
+  // SIGKILL to this process if it still is this process: through a pidfd, so that a
+  // process that got the pid meanwhile is never hit. False when it was not there.
+  bool kill() const;
   std::string text() const;  // "<pid>-<start>"
 
   bool operator==(const ProcessIdentity& other) const {

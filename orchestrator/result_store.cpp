@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cpu_list.h"
 #include "error.h"
+#include "interrupt.h"
 #include "schema_migrations.h"
 #include "text.h"
 #include "version.h"
@@ -165,6 +166,7 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
         db_->exec("PRAGMA journal_mode = WAL");
         db_->exec("PRAGMA foreign_keys = ON");
         check_integrity();
+        distrust_schema();
         migrate();
         break;
       } catch (const SQLite::Exception& e) {
@@ -194,6 +196,23 @@ void ResultStore::check_file(const PathInFolder& file) const {
     throw UserError("cannot use results DB " + printable(path_) +
                         ": it is not a regular file with one link (a hard link could lead to a file elsewhere)",
                     "choose another --db");
+  if (st.st_uid != ::geteuid())
+    throw UserError("cannot use results DB " + printable(path_) + ": it belongs to " + user_name(st.st_uid) +
+                        ", who could change what it holds and what runs inside its writes (triggers)",
+                    "use a DB of the user the orchestrator runs as (chown it, or choose another --db)");
+}
+
+// A DB's own SQL runs inside the orchestrator's statements: triggers (which it never
+// makes) are refused, functions in its schema are untrusted, and a stop signal
+// aborts whatever statement is running, so that SIGTERM works even there.
+void ResultStore::distrust_schema() {
+  db_->exec("PRAGMA trusted_schema = OFF");
+  const int triggers = db_->execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").getInt();
+  if (triggers > 0)
+    throw UserError("cannot use results DB " + printable(path_) + ": it has " + std::to_string(triggers) +
+                        " trigger(s), which no orchestrator makes; they would run inside every run it stores",
+                    "drop them (sqlite3 " + printable(path_) + " .schema shows them), or use another --db");
+  sqlite3_progress_handler(db_->getHandle(), 10000, [](void*) { return stop_signal() != 0 ? 1 : 0; }, nullptr);
 }
 
 void ResultStore::check_integrity() {

@@ -52,7 +52,8 @@ struct HostContext {
 class ResultStore {
  public:
   // Creates the file if needed. The path is opened as safe_files.h says (no symbolic
-  // link another user owns is followed; a regular file with one link). Before
+  // link another user owns is followed; a regular file with one link, of this
+  // process's user; no triggers, since they would run inside its writes). Before
   // anything else the DB is checked (PRAGMA quick_check), so a damaged one stops the
   // orchestrator before any launch. The schema is migrated forward in one IMMEDIATE
   // transaction, so orchestrators opening a new DB at once do not collide. Throws
@@ -106,6 +107,7 @@ class ResultStore {
  private:
   void check_file(const PathInFolder& file) const;
   void check_integrity();
+  void distrust_schema();
   UserError damaged(const std::string& why) const;
   void migrate();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);

@@ -22,12 +22,7 @@ namespace orch {
 namespace {
 
 constexpr int kMaxSymlinks = 40;  // as the kernel's path walk (ELOOP)
-constexpr int kMaxRemoveDepth = 64;
-
-std::string user_name(uid_t uid) {
-  const passwd* entry = ::getpwuid(uid);
-  return entry ? "user " + std::string(entry->pw_name) : "uid " + std::to_string(uid);
-}
+constexpr int kMaxRemoveDepth = 64;  // open folders at once while removing a tree
 
 std::deque<std::string> components(const std::string& path) {
   std::deque<std::string> parts;
@@ -129,6 +124,11 @@ PathInFolder walk_all(const std::string& path, const std::string& what, int link
 }
 
 }  // namespace
+
+std::string user_name(uid_t uid) {
+  const passwd* entry = ::getpwuid(uid);
+  return entry ? "user " + std::string(entry->pw_name) : "uid " + std::to_string(uid);
+}
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) {
@@ -237,6 +237,14 @@ FileText read_regular_file(int folder_fd, const std::string& name, size_t max_by
   return result;
 }
 
+Fd open_regular_for_reading(const std::string& path) {
+  Fd handle(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (!handle || ::fstat(handle.get(), &st) != 0 || !S_ISREG(st.st_mode)) return Fd();
+  const std::string same = "/proc/self/fd/" + std::to_string(handle.get());
+  return Fd(::open(same.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+}
+
 std::string read_trusted_file(const std::string& path, size_t max_bytes, const std::string& what) {
   const PathInFolder file = open_path(path, what);
   FileText read = read_regular_file(file.folder.get(), file.name, max_bytes);
@@ -262,26 +270,54 @@ std::string make_unique_folder(int parent_fd, const std::string& prefix, mode_t 
   throw UserError("cannot create a folder " + prefix + "...: every name tried exists");
 }
 
-bool remove_tree(int parent_fd, const std::string& name) {
-  std::function<bool(int, const std::string&, int)> remove = [&](int parent, const std::string& entry, int depth) {
-    if (::unlinkat(parent, entry.c_str(), 0) == 0 || errno == ENOENT) return true;
-    if (errno != EISDIR || depth > kMaxRemoveDepth) return false;
-    const int fd = ::openat(parent, entry.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return false;
-    DIR* folder = ::fdopendir(fd);
-    if (folder == nullptr) {
-      ::close(fd);
-      return false;
+namespace {
+
+// Empties folder `fd` (inside the tree `top` being removed): files and links are
+// unlinked; folders are emptied and removed, down to kMaxRemoveDepth levels, and any
+// deeper one is moved up into `top` for a later pass, so that no tree is too deep.
+bool empty_folder(int top, int fd, int depth, int& moved) {
+  DIR* folder = ::fdopendir(::dup(fd));  // a dup shares the offset: start from the top again
+  if (folder == nullptr) return false;
+  ::rewinddir(folder);
+  std::vector<std::string> names;
+  while (const dirent* item = ::readdir(folder))
+    if (std::strcmp(item->d_name, ".") != 0 && std::strcmp(item->d_name, "..") != 0) names.push_back(item->d_name);
+  ::closedir(folder);
+  bool all = true;
+  for (const auto& name : names) {
+    if (::unlinkat(fd, name.c_str(), 0) == 0 || errno == ENOENT) continue;
+    if (errno != EISDIR) {
+      all = false;
+      continue;
     }
-    bool all = true;
-    std::vector<std::string> names;
-    while (const dirent* item = ::readdir(folder))
-      if (std::strcmp(item->d_name, ".") != 0 && std::strcmp(item->d_name, "..") != 0) names.push_back(item->d_name);
-    for (const auto& child : names) all = remove(fd, child, depth + 1) && all;
-    ::closedir(folder);
-    return ::unlinkat(parent, entry.c_str(), AT_REMOVEDIR) == 0 && all;
-  };
-  return remove(parent_fd, name, 0);
+    if (depth >= kMaxRemoveDepth) {
+      const std::string up = ".deep-" + std::to_string(moved++);
+      all = ::renameat(fd, name.c_str(), top, up.c_str()) == 0 && all;
+      continue;
+    }
+    const Fd child(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    all = child && empty_folder(top, child.get(), depth + 1, moved) &&
+          ::unlinkat(fd, name.c_str(), AT_REMOVEDIR) == 0 && all;
+  }
+  return all;
+}
+
+}  // namespace
+
+bool remove_tree(int parent_fd, const std::string& name) {
+  if (::unlinkat(parent_fd, name.c_str(), 0) == 0 || errno == ENOENT) return true;
+  if (errno != EISDIR) return false;
+  const Fd top(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!top) return false;
+  // Each pass empties kMaxRemoveDepth levels; what lay deeper was moved up to be
+  // emptied by the next one.
+  for (int pass = 0, moved = 0; pass < 1000; ++pass) {
+    const int before = moved;
+    const bool emptied = empty_folder(top.get(), top.get(), 0, moved);
+    if (emptied && moved == before) break;
+    if (!emptied && moved == before) return false;  // something else stood in the way
+  }
+  return ::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) == 0;
 }
 
 }  // namespace orch

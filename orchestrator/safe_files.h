@@ -19,6 +19,9 @@
 
 namespace orch {
 
+// "user mallory", or "uid 1234" when the account has no name: for messages.
+std::string user_name(uid_t uid);
+
 // A file descriptor that closes itself.
 class Fd {
  public:
@@ -66,6 +69,13 @@ struct FileText {
   bool missing = false;  // no such file
 };
 FileText read_regular_file(int folder_fd, const std::string& name, size_t max_bytes);
+
+// Opens `path` for reading only if it is a regular file, and never opens anything
+// else: it is looked at through an O_PATH descriptor first (no device is opened, no
+// FIFO waited for, the last component not followed), then that same file is reopened
+// through /proc/self/fd. An empty Fd when it is not a regular file or cannot be read.
+// For files a worker named (--list-cold-files) and the model, which root evicts.
+Fd open_regular_for_reading(const std::string& path);
 
 // read_regular_file of a path walked by open_path; throws UserError when it cannot.
 std::string read_trusted_file(const std::string& path, size_t max_bytes, const std::string& what);

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include <cstring>
 #include <sstream>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "error.h"
 #include "session.h"
@@ -35,26 +36,53 @@ int kill_recorded(const ProcessIdentity& recorded) {
   int killed = 0;
   for (pid_t pid : all_pids()) {
     const auto stat = read_process_stat(pid);
-    if (stat && !stat->zombie && (stat->group == recorded.pid || pid == recorded.pid) && ::kill(pid, SIGKILL) == 0)
+    if (stat && !stat->zombie && (stat->group == recorded.pid || pid == recorded.pid) &&
+        ProcessIdentity{pid, stat->start_ticks}.kill())
       ++killed;
   }
   return killed;
 }
 
-// The processes a dead orchestrator's folder recorded in this boot (after a reboot
-// they are gone, and their numbers mean other processes). Only a folder of this
-// user's (root's), written by an orchestrator, is believed.
-std::vector<ProcessIdentity> recorded_processes(int folder) {
+// What a dead orchestrator's folder recorded: the boot, the owner, the processes.
+struct Records {
+  bool readable = false;  // both first lines were there
+  std::string boot;
+  std::string owner;
   std::vector<ProcessIdentity> processes;
-  const FileText records = read_regular_file(folder, kProcesses, kMaxRecordsBytes);
-  std::istringstream lines(records.text.value_or(""));
-  std::string word, boot;
-  if (!(lines >> word >> boot) || word != "boot" || boot != boot_id()) return processes;
+};
+
+Records read_records(int folder) {
+  Records records;
+  const FileText file = read_regular_file(folder, kProcesses, kMaxRecordsBytes);
+  std::istringstream lines(file.text.value_or(""));
+  std::string boot_word, owner_word;
+  records.readable = static_cast<bool>(lines >> boot_word >> records.boot >> owner_word >> records.owner) &&
+                     boot_word == "boot" && owner_word == "owner";
   long long pid = 0;
   unsigned long long start = 0;
-  while (lines >> pid >> start)
-    if (pid > 1 && start > 0) processes.push_back({static_cast<pid_t>(pid), start});
-  return processes;
+  while (records.readable && lines >> pid >> start)
+    if (pid > 1 && start > 0) records.processes.push_back({static_cast<pid_t>(pid), start});
+  return records;
+}
+
+// Why no scratch folder may go in `parent` ($TMPDIR): unless it belongs to root or
+// to us, and others may write in it only with the sticky bit, another user could
+// rename or replace what is in it.
+std::optional<std::string> unsafe_parent(const Fd& parent) {
+  struct stat st {};
+  if (::fstat(parent.get(), &st) != 0) return std::string(std::strerror(errno));
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) return "it belongs to " + user_name(st.st_uid);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+    return "other users may write in it and it has no sticky bit (chmod +t), so they could rename what is in it";
+  return std::nullopt;
+}
+
+Fd open_scratch_parent() {
+  Fd parent = open_folder(scratch_parent(), "the scratch folder's parent ($TMPDIR)");
+  if (const auto problem = unsafe_parent(parent))
+    throw UserError("the scratch folder's parent " + printable(scratch_parent()) + " ($TMPDIR) is unsafe: " + *problem,
+                    "set TMPDIR to a folder such as /tmp (root's, sticky) or one of your own");
+  return parent;
 }
 
 }  // namespace
@@ -65,13 +93,14 @@ std::string scratch_parent() {
 }
 
 ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user)
-    : parent_(open_folder(scratch_parent(), "the scratch folder's parent ($TMPDIR)")) {
+    : parent_(open_scratch_parent()) {
   name_ = make_unique_folder(parent_.get(), session_name(owner) + "-", 0711);
   path_ = scratch_parent() + "/" + name_;
   folder_ = Fd(::openat(parent_.get(), name_.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   processes_ = Fd(::openat(folder_.get(), kProcesses, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   // The folder is new and no one else may write in it: these names are ours.
-  if (!folder_ || !processes_ || ::dprintf(processes_.get(), "boot %s\n", boot_id().c_str()) < 0 ||
+  if (!folder_ || !processes_ ||
+      ::dprintf(processes_.get(), "boot %s\nowner %s\n", boot_id().c_str(), owner.text().c_str()) < 0 ||
       ::mkdirat(folder_.get(), kResults, 0700) != 0)
     throw UserError("cannot set up the scratch folder " + printable(path_) + ": " + std::strerror(errno), "check TMPDIR");
   results_ = Fd(::openat(folder_.get(), kResults, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -81,7 +110,10 @@ ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIde
                     "check TMPDIR");
 }
 
-ScratchDir::~ScratchDir() { remove_tree(parent_.get(), name_); }
+ScratchDir::~ScratchDir() {
+  if (!remove_tree(parent_.get(), name_))
+    spdlog::warn("could not remove the scratch folder {} entirely; the next run tries again", path_);
+}
 
 std::string ScratchDir::report_path(const std::string& run_name) const {
   return results_path() + "/" + run_name + ".json";
@@ -102,7 +134,7 @@ void ScratchDir::record_process(pid_t pid) const {
 int recover_dead_scratch_dirs() {
   Fd parent;
   try {
-    parent = open_folder(scratch_parent(), "the scratch folder's parent ($TMPDIR)");
+    parent = open_scratch_parent();
   } catch (const UserError&) {
     return 0;  // the ScratchDir that follows says why
   }
@@ -124,7 +156,13 @@ int recover_dead_scratch_dirs() {
   for (const auto& name : dead) {
     Fd folder(::openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!folder) continue;
-    for (const auto& process : recorded_processes(folder.get())) killed += kill_recorded(process);
+    const Records records = read_records(folder.get());
+    // The name says who is dead; the records, who made the folder. A folder renamed
+    // to look dead is someone else's, perhaps alive: it is left alone.
+    if (records.readable && records.owner != owner_of(name)->text()) continue;
+    // After a reboot the processes are gone, and their numbers mean other processes.
+    if (records.boot == boot_id())
+      for (const auto& process : records.processes) killed += kill_recorded(process);
     remove_tree(parent.get(), name);
   }
   return killed;

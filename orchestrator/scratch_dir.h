@@ -1,12 +1,16 @@
 // This orchestrator's scratch folder, in $TMPDIR:
 //   orchestrator-<pid>-<start>-XXXXXX/   this process's, 0711: workers pass through it
-//     processes                          "<pid> <start>" of every process spawned for a run
+//     processes                          the boot and the owner, then "<pid> <start>" of every
+//                                        process spawned for a run
 //     results/                           the workers' own (worker.user's, 0700): their reports
+// $TMPDIR must belong to root or to this user, and be writable by others only with
+// the sticky bit (as /tmp is): else another user could rename the folders in it.
 // Workers may leave anything in results/ (a FIFO, a link to /dev/zero or to a secret):
 // a report is read only as a regular file with one link, up to a cap, never by
 // following a link. The folder is removed through file descriptors. The next start
-// recovers the folders of orchestrators that died: it kills the processes they
-// recorded that still run (with their process groups), then removes the folders.
+// recovers the folders of orchestrators that died (by the owner recorded inside,
+// not by the name alone): it kills the processes they recorded that still run (with
+// their process groups), then removes the folders.
 #pragma once
 
 #include <sys/types.h>

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -37,16 +38,30 @@ using Clock = std::chrono::steady_clock;
 // How long a finished child's pipes may stay open (held by an escaped grandchild).
 constexpr auto kPipeLinger = std::chrono::seconds(2);
 
-// Our environment without inherited thread variables, plus the cell's.
-bp::environment child_environment(const std::map<std::string, std::string>& extra) {
-  bp::environment env = boost::this_process::environment();
-  std::vector<std::string> inherited;
-  for (const auto& entry : env)
-    if (worker::is_thread_env_var(entry.get_name())) inherited.push_back(entry.get_name());
-  for (const auto& name : inherited) env.erase(name);
+// The base environment (base_environment), plus the cell's.
+bp::environment child_environment(const std::map<std::string, std::string>& extra,
+                                  const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
+  bp::environment env;
+  for (const auto& [name, value] : base_environment(run_as)) env[name] = value;
   for (const auto& [name, value] : extra) env[name] = value;
   return env;
 }
+
+// In the forked child, first: a session of its own. Ctrl-C on the terminal does not
+// reach it, a kill of its process group reaches its whole tree, and it has no
+// controlling terminal, so a worker of another user cannot write to root's terminal
+// or push keystrokes into it (TIOCSTI). Async-signal-safe calls only.
+void leave_session() {
+  if (::setsid() < 0) {
+    const char message[] = "orchestrator: cannot start a session for the worker\n";
+    (void)!::write(STDERR_FILENO, message, sizeof(message) - 1);
+    ::_exit(126);
+  }
+}
+
+// In the forked child, before exec: no descriptor of the orchestrator's (a file
+// given to it on the command line, say) reaches the worker beyond 0, 1 and 2.
+void close_inherited_descriptors() { ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); }
 
 // In the forked child, before exec: join each cgroup. Only async-signal-safe calls.
 void join_cgroups(const std::vector<std::string>& procs_files) {
@@ -89,15 +104,15 @@ std::mutex g_supervised_mutex;
 std::set<pid_t> g_supervised;
 std::atomic<bool> g_adopting{false};
 
-void supervise(pid_t pid, bool begin) {
+void stop_supervising(pid_t pid) {
   std::lock_guard<std::mutex> guard(g_supervised_mutex);
-  if (begin) g_supervised.insert(pid);
-  else g_supervised.erase(pid);
+  g_supervised.erase(pid);
 }
 
-// Children of this process that no run_process waits for: descendants of a finished
-// run, reparented here when their parent died. Killed and reaped until none is left.
-void kill_strays() {
+// Children of this process that no run_process waits for and that started no
+// earlier than the run's child: its descendants, reparented here when their parent
+// died. Killed and reaped until none is left.
+void kill_strays(uint64_t run_started_ticks) {
   if (!g_adopting) return;
   const auto give_up = Clock::now() + std::chrono::seconds(2);
   while (Clock::now() < give_up) {
@@ -105,7 +120,8 @@ void kill_strays() {
     for (pid_t pid : all_pids()) {
       const auto stat = read_process_stat(pid);
       std::lock_guard<std::mutex> guard(g_supervised_mutex);
-      if (stat && stat->parent == ::getpid() && !g_supervised.count(pid)) strays.push_back(pid);
+      if (stat && stat->parent == ::getpid() && stat->start_ticks >= run_started_ticks && !g_supervised.count(pid))
+        strays.push_back(pid);
     }
     if (strays.empty()) return;
     for (pid_t pid : strays) ::kill(pid, SIGKILL);
@@ -161,7 +177,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   asio::posix::stream_descriptor stop_requests(io);
   if (stop_fd() >= 0 && !spec.survives_stop) stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
   bp::async_pipe out_pipe(io), err_pipe(io);
-  bp::environment env = child_environment(spec.env);
+  bp::environment env = child_environment(spec.env, spec.run_as);
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   const auto start = Clock::now();
@@ -173,21 +189,24 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
                   bp::std_out > out_pipe, bp::std_err > err_pipe,
                   bp::extend::on_exec_setup =
                       [&spec, parent](auto&) {
-                        ::setpgid(0, 0);
+                        leave_session();
                         join_cgroups(spec.join_files);
                         drop_privileges(spec.run_as);
                         die_with_parent(parent);
+                        close_inherited_descriptors();
                       },
                   spawn_error);
   if (spawn_error) {
     outcome.launch_error = spawn_error.message();
     return outcome;
   }
+  // The child has run leave_session() by now: bp::child returns once it exec'd.
   const pid_t pid = child.id();
   g_supervised.insert(pid);
   spawning.unlock();
+  const auto child_stat = read_process_stat(pid);  // its descendants start no earlier
+  const uint64_t started_ticks = child_stat ? child_stat->start_ticks : 0;
   child.detach();  // reaped below, by wait4()
-  ::setpgid(pid, pid);  // also from this side: no window where a kill misses the group
   if (spec.on_spawn) spec.on_spawn(pid);
 
   // The run is over when the child is reaped and both pipes have ended; pipes that an
@@ -241,21 +260,40 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   };
   await_exit();
   io.run();
-  supervise(pid, false);
-  kill_strays();
+  stop_supervising(pid);
+  kill_strays(started_ticks);
   out_reader.finish();
   err_reader.finish();
   return outcome;
 }
 
-ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+std::map<std::string, std::string> base_environment(const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
+  std::map<std::string, std::string> base;
+  for (const auto& entry : boost::this_process::environment()) {
+    const std::string name = entry.get_name();
+    if (worker::is_thread_env_var(name)) continue;
+    const bool locale = name == "LANG" || name == "TZ" || name.rfind("LC_", 0) == 0;
+    if (!run_as || locale) base[name] = entry.to_string();
+  }
+  if (!run_as) return base;
+  base["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+  if (const passwd* user = ::getpwuid(run_as->first)) {
+    base["HOME"] = user->pw_dir;
+    base["USER"] = base["LOGNAME"] = user->pw_name;
+    base["SHELL"] = user->pw_shell;
+  }
+  return base;
+}
+
+ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
   ExecSize size;
   auto add = [&](size_t length) {
     size.total_bytes += length + 1 + sizeof(char*);
     size.longest_string_bytes = std::max(size.longest_string_bytes, length + 1);
   };
   for (const auto& arg : argv) add(arg.size());
-  for (const auto& entry : child_environment(env)) add(entry.get_name().size() + 1 + entry.to_string().size());
+  for (const auto& entry : child_environment(env, run_as)) add(entry.get_name().size() + 1 + entry.to_string().size());
   size.total_bytes += 2 * sizeof(char*);  // the two terminating null pointers
   return size;
 }

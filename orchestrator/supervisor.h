@@ -1,5 +1,6 @@
-// Runs one child process to completion: its own process group (so Ctrl-C on the
-// terminal does not reach it, and a kill reaches its whole tree), stdout/stderr
+// Runs one child process to completion: its own session (so Ctrl-C on the terminal
+// does not reach it, a kill reaches its whole tree, and it has no controlling
+// terminal), no descriptor of ours beyond stdin/stdout/stderr, stdout/stderr
 // captured, a wall-clock timeout, wait4() resource usage, and -- once
 // install_stop_handlers() ran -- a kill as soon as SIGINT/SIGTERM/SIGHUP arrives.
 // No process of a run outlives it:
@@ -23,7 +24,7 @@ namespace orch {
 
 struct ProcessSpec {
   std::vector<std::string> argv;           // argv[0] is an absolute path
-  std::map<std::string, std::string> env;  // added to our environment, minus thread variables
+  std::map<std::string, std::string> env;  // added to base_environment(run_as)
   double timeout_s = 600;
   // cgroup.procs files the child writes its pid to before exec; if one fails the child
   // exits 126 with the reason on stderr, and nothing of the worker runs.
@@ -58,14 +59,22 @@ struct ProcessOutcome {
 
 ProcessOutcome run_process(const ProcessSpec& spec);
 
-// The bytes execve(2) is handed for `argv` and `env` added to this process's
-// environment (less inherited thread variables), pointers included: what the
-// kernel's ARG_MAX bounds. And the longest single string, which MAX_ARG_STRLEN bounds.
+// The environment a child starts from, before a cell's own variables: this
+// process's, less inherited thread variables (so that a cell's "unset" is unset).
+// For a child of another user (run_as): only what a login would give that user --
+// PATH, HOME, USER, LOGNAME, SHELL, and the locale -- so that nothing of the
+// orchestrator's environment (a token, root's settings) reaches the worker's user.
+std::map<std::string, std::string> base_environment(const std::optional<std::pair<uint32_t, uint32_t>>& run_as);
+
+// The bytes execve(2) is handed for `argv` and `env` added to base_environment(run_as),
+// pointers included: what the kernel's ARG_MAX bounds. And the longest single
+// string, which MAX_ARG_STRLEN bounds.
 struct ExecSize {
   size_t total_bytes = 0;
   size_t longest_string_bytes = 0;
 };
-ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::optional<std::pair<uint32_t, uint32_t>>& run_as);
 
 // Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER): orphaned
 // descendants of its children become its own, so that run_process can kill what a

@@ -26,16 +26,18 @@ inline std::string count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
-// `text` with every control character (C0, DEL, C1) and every byte that is not valid
-// UTF-8 written as an escape (\n, \r, \t, \xNN), so that it cannot start a new log
-// line, move the cursor or recolour a terminal. Valid UTF-8 text passes unchanged.
+// `text` with every control character (C0, DEL, C1), every character that reorders
+// or breaks a line (bidirectional overrides and isolates, U+2028, U+2029) and every
+// byte that is not valid UTF-8 written as an escape (\n, \r, \t, \xNN), so that it
+// cannot start a new log line, move the cursor, recolour a terminal or make a line
+// read backwards. Other valid UTF-8 text passes unchanged.
 std::string printable(const std::string& text);
 
 // The first line of `text`, at most `max_chars` bytes of it (cut at a UTF-8 boundary,
 // with "..." when cut), printable. For reasons built from a worker's output.
 std::string first_line(const std::string& text, size_t max_chars);
 
-// Whether `text` holds a control character (C0, DEL or C1).
+// Whether `text` holds a character printable() escapes (invalid bytes aside).
 bool has_control_character(const std::string& text);
 
 }  // namespace orch

@@ -19,8 +19,8 @@
 
 namespace orch {
 
-// What to execute: argv[0] is an absolute path; env is added to the worker's
-// environment (the supervisor removes inherited thread variables first).
+// What to execute: argv[0] is an absolute path; env is added to the base
+// environment of the process started (supervisor.h: base_environment).
 struct LaunchCommand {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;

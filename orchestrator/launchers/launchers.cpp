@@ -60,7 +60,7 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
 // name longer than plan's placeholders: kPerRunBytes allows for them.)
 std::optional<Refusal> too_large_for_exec(const LaunchCommand& launch) {
   constexpr size_t kPerRunBytes = 4096;
-  const ExecSize size = exec_size(launch.argv, launch.env);
+  const ExecSize size = exec_size(launch.argv, launch.env, launch.run_as);
   const auto limit = static_cast<size_t>(::sysconf(_SC_ARG_MAX));
   if (size.longest_string_bytes > kMaxArgumentBytes)
     return Refusal{"env", "one of its arguments or variables takes " + std::to_string(size.longest_string_bytes) +

@@ -1,9 +1,14 @@
-// The `unshare` launcher: `unshare --pid --fork --mount-proc --kill-child [--ipc]
-// [--net] [--uts] [--setgid G --setuid U] [env -- K=V ...] worker ...` (seed 003).
+// The `unshare` launcher (seed 003):
+//   unshare --pid --fork --mount-proc --kill-child [--ipc] [--net] [--uts]
+//     [setpriv --reuid U --regid G --clear-groups --pdeathsig KILL]
+//     [env -i BASE... | env --] [K=V ...] worker ...
 // Namespaces isolate, they do not limit: the cell's limits go to a fresh cgroup that
 // unshare joins before it execs, so the worker and everything it starts are inside.
 // unshare runs as root; the cell's env reaches the worker only, through env(1) after
 // the user switch, so that a matrix's LD_PRELOAD is never loaded into a root process.
+// For worker.user, setpriv switches and then sets the parent-death signal (a switch
+// would clear unshare's own --kill-child), and env -i starts the worker from the
+// user's base environment (supervisor.h), not root's.
 #include <unistd.h>
 
 #include <boost/process/search_path.hpp>
@@ -18,6 +23,7 @@ class UnshareLauncher final : public Launcher {
   explicit UnshareLauncher(CgroupSystem& cgroups)
       : cgroups_(cgroups),
         unshare_(boost::process::search_path("unshare").string()),
+        setpriv_(boost::process::search_path("setpriv").string()),
         env_(boost::process::search_path("env").string()) {}
 
   std::vector<std::string> applies() const override {
@@ -27,8 +33,10 @@ class UnshareLauncher final : public Launcher {
   std::optional<Refusal> refuse(const CellSettings& settings) const override {
     if (unshare_.empty())
       return Refusal{"launcher", "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
-    if (env_.empty() && !settings.env.empty())
-      return Refusal{"env", "env is not installed (not found in PATH)", "apt-get install coreutils"};
+    if (env_.empty())
+      return Refusal{"launcher", "env is not installed (not found in PATH)", "apt-get install coreutils"};
+    if (setpriv_.empty())
+      return Refusal{"launcher", "setpriv is not installed (not found in PATH)", "apt-get install util-linux"};
     if (geteuid() != 0)
       return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
                      "run the orchestrator as root"};
@@ -39,16 +47,21 @@ class UnshareLauncher final : public Launcher {
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
     LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, {}};
-    for (const auto& ns : settings.namespaces) launch.argv.push_back("--" + ns);
-    if (worker.user)  // unshare needs root for --pid; it switches after making the namespaces
-      launch.argv.insert(launch.argv.end(), {"--setgid", std::to_string(worker.user->gid), "--setuid",
-                                             std::to_string(worker.user->uid)});
-    if (!settings.env.empty()) {
-      launch.argv.insert(launch.argv.end(), {env_.empty() ? "env" : env_, "--"});
-      for (const auto& [name, value] : settings.env) launch.argv.push_back(name + "=" + value);
+    auto& argv = launch.argv;
+    for (const auto& ns : settings.namespaces) argv.push_back("--" + ns);
+    std::map<std::string, std::string> variables = settings.env;
+    if (worker.user) {  // unshare needs root for --pid; setpriv switches after the namespaces are made
+      argv.insert(argv.end(), {setpriv_.empty() ? "setpriv" : setpriv_, "--reuid", std::to_string(worker.user->uid),
+                               "--regid", std::to_string(worker.user->gid), "--clear-groups", "--pdeathsig", "KILL",
+                               env_.empty() ? "env" : env_, "-i"});
+      variables = base_environment(worker_credentials(worker));
+      for (const auto& [name, value] : settings.env) variables[name] = value;
+    } else if (!variables.empty()) {
+      argv.insert(argv.end(), {env_.empty() ? "env" : env_, "--"});
     }
-    const auto argv = worker_argv(worker, settings, run);
-    launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
+    for (const auto& [name, value] : variables) argv.push_back(name + "=" + value);
+    const auto worker_command = worker_argv(worker, settings, run);
+    argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }
 
@@ -66,6 +79,7 @@ class UnshareLauncher final : public Launcher {
  private:
   CgroupSystem& cgroups_;
   std::string unshare_;
+  std::string setpriv_;
   std::string env_;
 };
 

@@ -52,8 +52,12 @@ std::string unique_token() {
 //   hang                 the same children, then sleep
 //   touch                a file named touched in $HOSTILE_DIR, then the real worker
 //   slow                 the real worker, after sleeping $SLOW_S seconds
+//   tty                  notes whether it could open a terminal (/dev/tty), then the real worker
+//   leak                 notes whether it holds a descriptor of a file named secret, and $SECRET_TOKEN
+//   swap-listed          replaces $LIST_EXTRA with a FIFO, then the real worker
 // It answers --probe-device and --list-cold-files itself, noting the uid it ran as in
-// the folder notes beside it (asked-as-uid), which the test makes when it looks.
+// the folder notes beside it (asked-as-uid), which the test makes when it looks. Its
+// list names $LIST_EXTRA too when set; with $LIST_HANG it starts a child and hangs.
 // Children sleep for `token` seconds so that the test can find them however they were
 // started; their pids go to $HOSTILE_DIR.
 std::string hostile_worker(const test::TempDir& dir, const std::string& token) {
@@ -68,7 +72,13 @@ def note(name, text):
 if "--probe-device" in args or "--list-cold-files" in args:
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes", "asked-as-uid"), "a") as f:
         f.write(str(os.getuid()) + "\n")
+    if os.environ.get("LIST_HANG"):
+        subprocess.Popen(["sleep", ")py" + token + R"py("])
+        note("listing", "yes")
+        time.sleep(600)
     print("ok" if "--probe-device" in args else "/usr/bin/python3")
+    if os.environ.get("LIST_EXTRA") and "--list-cold-files" in args:
+        print(os.environ["LIST_EXTRA"])
     sys.exit(0)
 result = args[args.index("--result") + 1]
 if mode == "fifo":
@@ -87,6 +97,24 @@ if mode in ("escape", "hang"):
     note("loner.pid", subprocess.Popen(["sleep", ")py" + token + R"py("], start_new_session=True).pid)
     if mode == "hang":
         time.sleep(600)
+if mode == "tty":
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR))
+        note("tty", "opened")
+    except OSError:
+        note("tty", "none")
+if mode == "leak":
+    def target(fd):
+        try:
+            return os.readlink("/proc/self/fd/" + fd)
+        except OSError:
+            return ""
+    opened = [target(fd) for fd in os.listdir("/proc/self/fd")]
+    note("leak", "secret: " + ("open" if any(t.endswith("/secret") for t in opened) else "closed"))
+    note("leak", "token: " + os.environ.get("SECRET_TOKEN", "unset"))
+if mode == "swap-listed":
+    os.remove(os.environ["LIST_EXTRA"])
+    os.mkfifo(os.environ["LIST_EXTRA"])
 if mode == "slow":
     time.sleep(float(os.environ["SLOW_S"]))
 if mode == "extra-samples":
@@ -237,12 +265,14 @@ TEST_CASE("fault: after a SIGKILL of the orchestrator no process of its run is a
           "[faults][root]") {
   const std::string launcher = GENERATE(std::string("host"), std::string("taskset"), std::string("cgroup"),
                                         std::string("unshare"));
+  const bool as_nobody = GENERATE(false, true);
   e2e::require_root_cgroups();
-  INFO("launcher " << launcher);
+  INFO("launcher " << launcher << (as_nobody ? ", worker.user nobody" : ""));
   test::TempDir dir;
   const std::string token = unique_token();
   const std::string settings = ", launcher: " + launcher + (launcher == "host" ? "" : ", cpuset: \"0\"");
-  const auto m = hostile_matrix(dir, token, cell("hangs", "hang", open_folder(dir, "hangs"), settings));
+  const auto m = hostile_matrix(dir, token, cell("hangs", "hang", open_folder(dir, "hangs"), settings), "",
+                                as_nobody ? "  user: nobody\n" : "");
   const std::string db = dir.file("r.db");
   {
     Orchestrator killed({"run", m, "--db", db, "--lock", dir.file("lock")});
@@ -250,6 +280,11 @@ TEST_CASE("fault: after a SIGKILL of the orchestrator no process of its run is a
     killed.signal(SIGKILL);
     CHECK(killed.wait() == 128 + SIGKILL);
   }
+  // The worker itself dies with the orchestrator (its parent-death signal survives the
+  // user switch), before any next run.
+  for (int i = 0; i < 100 && !e2e::processes_with(dir.file("hostile_worker.py")).empty(); ++i)
+    std::this_thread::sleep_for(20ms);
+  CHECK(e2e::processes_with(dir.file("hostile_worker.py")).empty());
   // The next night: another matrix, and nothing of the dead run's may run beside it.
   test::TempDir next_dir;
   const auto next = hostile_matrix(next_dir, unique_token(), cell("quick", "none", next_dir.path()));
@@ -257,6 +292,25 @@ TEST_CASE("fault: after a SIGKILL of the orchestrator no process of its run is a
   require_nothing_left(dir, token);
   CHECK(query(db, "SELECT status FROM run_phases WHERE cell = 'hangs'") == "aborted");
   CHECK(e2e::leftover_cgroups().empty());
+}
+
+TEST_CASE("fault: a question to a worker (--list-cold-files) leaves nothing running after a SIGKILL either",
+          "[faults]") {
+  test::TempDir dir;
+  const std::string token = unique_token();
+  const std::string notes = open_folder(dir, "notes");
+  const auto m = hostile_matrix(dir, token, "    - {label: asked, cache: evict, env: {LIST_HANG: \"1\", HOSTILE_DIR: " +
+                                                notes + "}}\n");
+  {
+    Orchestrator killed({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
+    REQUIRE(e2e::await_file(fs::path(notes) / "listing"));
+    killed.signal(SIGKILL);
+    killed.wait();
+  }
+  test::TempDir next_dir;
+  CHECK(e2e::run({"run", hostile_matrix(next_dir, unique_token(), cell("quick", "none", next_dir.path())), "--db",
+                  dir.file("r.db"), "--lock", dir.file("lock")}) == 0);
+  require_nothing_left(dir, token);
 }
 
 TEST_CASE("fault: SIGHUP stops the orchestrator as SIGTERM does", "[faults]") {
@@ -610,4 +664,89 @@ TEST_CASE("fault: nonsense waits are refused, and a stop signal while waiting fo
   }
   CHECK_FALSE(fs::exists(dir.file("r.db")));
   CHECK_FALSE(fs::exists(dir.path() / "notes" / "touched"));
+}
+
+TEST_CASE("security: a worker of another user gets no terminal, no descriptor and no variable of root's",
+          "[security][root]") {
+  require_root("to run workers as nobody");
+  const std::string launcher = GENERATE(std::string("host"), std::string("unshare"));
+  INFO("launcher " << launcher);
+  test::TempDir dir;
+  const std::string notes = open_folder(dir, "notes");
+  const std::string secret = dir.write("secret", "root-only\n");
+  chmod(secret.c_str(), 0600);
+  const auto m = hostile_matrix(dir, unique_token(),
+                                cell("tty", "tty", notes, ", launcher: " + launcher) +
+                                    cell("leak", "leak", notes, ", launcher: " + launcher),
+                                "", "  user: nobody\n");
+  // Root's shell: a terminal (script gives it one), a secret on descriptor 7, a token in the environment.
+  const std::string command = "exec 7<" + secret + "; SECRET_TOKEN=s3cr3t exec " + test::bin("orchestrator") +
+                              " run " + m + " --db " + dir.file("r.db") + " --lock " + dir.file("lock") +
+                              " --share-machine";
+  auto outcome = orch::run_process({{"/usr/bin/script", "-qec", command, "/dev/null"}, {}, 120});
+  INFO(outcome.stdout_tail);
+  CHECK(outcome.exit_code == 0);
+  CHECK(slurp(notes + "/tty") == "none\n");
+  CHECK(slurp(notes + "/leak") == "secret: closed\ntoken: unset\n");
+}
+
+TEST_CASE("security: a cold-start file swapped for a FIFO or a device does not block or reach the orchestrator",
+          "[security][root]") {
+  require_root("to run the workers as nobody while the orchestrator keeps root");
+  test::TempDir dir;
+  const std::string notes = open_folder(dir, "notes");
+  const std::string listed = notes + "/libfake.so";
+  std::ofstream(listed) << "not really a library\n";
+  chmod(listed.c_str(), 0666);
+  const auto m = hostile_matrix(dir, unique_token(),
+                                "    - {label: swapped, cache: evict, env: {HOSTILE: swap-listed, LIST_EXTRA: " + listed +
+                                    ", HOSTILE_DIR: " + notes + "}}\n",
+                                "runs: 2\n", "  user: nobody\n");
+  auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")}, 120);
+  INFO(outcome.stderr_tail);
+  CHECK_FALSE(outcome.timed_out);
+  CHECK(outcome.exit_code == 0);
+  CHECK(query(dir.file("r.db"), "SELECT COUNT(*) FROM run_phases WHERE status = 'ok'") == "2");
+}
+
+TEST_CASE("security: a DB, a log or a TMPDIR that another user controls is refused", "[security][root]") {
+  require_root("to make files of another user");
+  test::TempDir dir;
+  const std::string notes = open_folder(dir, "notes");
+  const auto m = hostile_matrix(dir, unique_token(), cell("quick", "touch", notes));
+  auto refused = [&](const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                     const std::string& message) {
+    auto outcome = orch::run_process({test::orchestrator_argv(args), env, 120});
+    INFO(outcome.stderr_tail);
+    CHECK(outcome.exit_code == 1);
+    CHECK_THAT(outcome.stderr_tail, Catch::Contains(message));
+  };
+  SECTION("a DB of another user's, or one with a trigger") {
+    const std::string db = dir.file("r.db");
+    REQUIRE(orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")}).exit_code == 0);
+    fs::remove(fs::path(notes) / "touched");
+    REQUIRE(::chown(db.c_str(), kNobody, kNobody) == 0);
+    refused({"run", m, "--db", db, "--lock", dir.file("lock")}, {},
+            "cannot use results DB " + db + ": it belongs to user nobody");
+    REQUIRE(::chown(db.c_str(), 0, 0) == 0);
+    SQLite::Database(db, SQLite::OPEN_READWRITE)
+        .exec("CREATE TRIGGER t AFTER INSERT ON samples BEGIN UPDATE samples SET latency_ms = 999; END");
+    refused({"run", m, "--db", db, "--lock", dir.file("lock")}, {}, "it has 1 trigger(s), which no orchestrator makes");
+  }
+  SECTION("a log file of another user's") {
+    const std::string log = notes + "/night.log";
+    std::ofstream(log) << "";
+    REQUIRE(::chown(log.c_str(), kNobody, kNobody) == 0);
+    refused({"validate", m, "--log-file", log}, {}, "cannot use the log file " + log + ": it belongs to user nobody");
+  }
+  SECTION("a TMPDIR others may write without the sticky bit, or of another user") {
+    refused({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")}, {{"TMPDIR", notes}},
+            "($TMPDIR) is unsafe: other users may write in it and it has no sticky bit");
+    const std::string theirs = (dir.path() / "theirs").string();
+    fs::create_directory(theirs);
+    REQUIRE(::chown(theirs.c_str(), kNobody, kNobody) == 0);
+    refused({"run", m, "--db", dir.file("r2.db"), "--lock", dir.file("lock")}, {{"TMPDIR", theirs}},
+            "($TMPDIR) is unsafe: it belongs to user nobody");
+  }
+  CHECK_FALSE(fs::exists(fs::path(notes) / "touched"));
 }

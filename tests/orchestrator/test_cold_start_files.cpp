@@ -36,7 +36,7 @@ int times_asked(const test::TempDir& dir) {
 }  // namespace
 
 TEST_CASE("linked files: the C++ worker's ldd closure with its LibTorch plugin", "[cold-files]") {
-  const auto files = orch::linked_files(test::bin("bench_worker"), "/models/m.pt");
+  const auto files = orch::linked_files({test::bin("bench_worker"), {}, std::nullopt}, "/models/m.pt");
   CHECK(files.source == "ldd");
   CHECK(files.model == "/models/m.pt");
   CHECK(has_file_named(files, "bench_worker"));
@@ -74,7 +74,7 @@ TEST_CASE("a program that does not answer, or names nothing real, gets its ldd c
 TEST_CASE("the catalog asks a worker only before a run that evicts, and only once", "[cold-files]") {
   test::TempDir dir;
   const orch::WorkerProgram program{counting_worker(dir, "/bin/sh")};
-  orch::ColdStartCatalog catalog("/models/m.pt");
+  orch::ColdStartCatalog catalog("/models/m.pt", {});
   CHECK(catalog.files(program, false).source == "ldd");
   CHECK(times_asked(dir) == 0);
   CHECK(catalog.files(program, true).source == "its --list-cold-files");

@@ -191,12 +191,19 @@ TEST_CASE("security: unshare, which runs as root, never gets the cell's env: onl
   experiment.worker.user = orch::UserIdentity{"nobody", 65534, 65534};
   auto launch = launchers.command(experiment, experiment.cells[0], {"1", "/r", "n"});
   CHECK(launch.env.empty());  // nothing added to unshare's own environment
-  // The variable comes after the user switch, as an argument of env(1).
-  const auto setuid = std::find(launch.argv.begin(), launch.argv.end(), "--setuid");
-  const auto variable = std::find(launch.argv.begin(), launch.argv.end(), "LD_PRELOAD=/tmp/evil.so");
-  REQUIRE(variable != launch.argv.end());
-  CHECK(setuid < variable);
-  CHECK(*(variable - 2) == "/usr/bin/env");
+  // setpriv switches users and then sets the parent-death signal (a switch would clear
+  // unshare's); env -i starts the worker from nobody's base environment, not root's;
+  // the variable comes last, as an argument of env(1).
+  const auto& argv = launch.argv;
+  const auto at = [&](const std::string& word) { return std::find(argv.begin(), argv.end(), word); };
+  REQUIRE(at("LD_PRELOAD=/tmp/evil.so") != argv.end());
+  CHECK(at("--reuid") < at("--pdeathsig"));
+  CHECK(*(at("--pdeathsig") + 1) == "KILL");
+  CHECK(*(at("-i") - 1) == "/usr/bin/env");
+  CHECK(at("-i") < at("HOME=/nonexistent"));
+  CHECK(at("HOME=/nonexistent") < at("LD_PRELOAD=/tmp/evil.so"));
+  CHECK(at("LD_PRELOAD=/tmp/evil.so") < at("/opt/bench_worker"));
+  CHECK(std::none_of(argv.begin(), argv.end(), [](const std::string& arg) { return arg.rfind("SECRET", 0) == 0; }));
 }
 
 TEST_CASE("commands are quoted for a shell only where needed", "[argv]") {

@@ -239,6 +239,8 @@ TEST_CASE("security: a name or label with a control character is refused where i
              Catch::StartsWith("/tmp/m.yaml:1:7: name: contains a control character"));
   CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  x: [{label: \"one\\ntwo\"}]\n"),
              Catch::StartsWith("/tmp/m.yaml:4:15: label: contains a control character"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  x: [{label: \"fast\\u202Ewols\"}]\n"),  // reads backwards
+             Catch::StartsWith("/tmp/m.yaml:4:15: label: contains a control character"));
 }
 
 TEST_CASE("security: a matrix of more cells than --max-cells is refused before it is expanded", "[matrix][security]") {

@@ -212,3 +212,16 @@ TEST_CASE("security: a report file that was not read (a FIFO, a link) is a bad r
   CHECK(run.status == orch::RunStatus::kBadResult);
   CHECK(run.reason == "the report was not read: it is a FIFO, not a regular file");
 }
+
+TEST_CASE("security: a number too large for any field is a bad result, not a crash, and is not echoed", "[protocol][security]") {
+  std::string report = kOkReport;
+  report.replace(report.find("[3,1,2]"), 7, "[3,1,1e400]");
+  auto huge = judged(exited(0), report);
+  CHECK(huge.status == orch::RunStatus::kBadResult);
+  CHECK(huge.reason == "bad report: a number in it is too large for any field");
+  report = kOkReport;
+  report.replace(report.find("\"online_cpus\":2"), 15, "\"online_cpus\":" + std::string(5000, '9'));
+  auto digits = judged(exited(0), report);
+  CHECK(digits.status == orch::RunStatus::kBadResult);
+  CHECK(digits.reason.find("99999") == std::string::npos);
+}

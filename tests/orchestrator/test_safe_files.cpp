@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -61,6 +63,11 @@ TEST_CASE("security: only a regular file with one link is read, up to a cap, and
   CHECK_THAT(orch::read_regular_file(folder.get(), "linked", 100).problem, Catch::Contains("has 2 links"));
   CHECK_THROWS_WITH(orch::read_trusted_file("/dev/zero", 100, "the matrix file"),
                     Catch::Contains("it is a device or socket, not a regular file"));
+  // A file root evicts or looks into: only ever a regular one, never opened otherwise.
+  CHECK(orch::open_regular_for_reading(dir.file("report.json")));
+  CHECK_FALSE(orch::open_regular_for_reading(dir.file("fifo")));  // returns at once: nothing waits for a writer
+  CHECK_FALSE(orch::open_regular_for_reading("/dev/zero"));
+  CHECK_FALSE(orch::open_regular_for_reading(dir.file("zero")));  // a link, not followed
 }
 
 TEST_CASE("security: a file the orchestrator writes is not a link, a hard link or, when asked, another's", "[safe-files][security]") {
@@ -90,6 +97,19 @@ TEST_CASE("security: a tree is removed without following a link out of it", "[sa
   CHECK(orch::remove_tree(folder.get(), "tree"));
   CHECK_FALSE(fs::exists(dir.path() / "tree"));
   CHECK(fs::exists(outside.path() / "keep"));
+  // A tree deeper than the folders it may hold open at once (a worker made it).
+  fs::path deep = dir.path() / "deep";
+  fs::create_directory(deep);
+  const orch::Fd level(::open(deep.c_str(), O_RDONLY | O_DIRECTORY));
+  for (int i = 0, fd = ::dup(level.get()); i < 300; ++i) {
+    REQUIRE(::mkdirat(fd, "d", 0755) == 0);
+    const int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY);
+    ::close(fd);
+    fd = next;
+    if (i == 299) ::close(fd);
+  }
+  CHECK(orch::remove_tree(folder.get(), "deep"));
+  CHECK_FALSE(fs::exists(deep));
   const std::string made = orch::make_unique_folder(folder.get(), "orchestrator-1-2-", 0711);
   CHECK(made.rfind("orchestrator-1-2-", 0) == 0);
   CHECK((fs::status(dir.path() / made).permissions() & fs::perms::all) == fs::perms(0711));
@@ -120,4 +140,21 @@ TEST_CASE("names carry their owner, old and new, and only a dead owner's are fai
   const auto self = orch::ProcessIdentity::self();
   CHECK_FALSE(orch::left_by_dead_orchestrator(orch::run_name(self, 0, 0)));
   CHECK(orch::left_by_dead_orchestrator(orch::run_name({self.pid, self.start_ticks + 1}, 0, 0)));
+}
+
+TEST_CASE("a process is killed by its identity only: not when its pid now means another", "[identity]") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto identity = orch::ProcessIdentity::of(child);
+  REQUIRE(identity);
+  CHECK_FALSE((orch::ProcessIdentity{child, identity->start_ticks + 1}.kill()));  // another start: left alone
+  CHECK(identity->alive());
+  CHECK(identity->kill());
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
 }
