@@ -113,6 +113,14 @@ class Launchers {
   std::map<LauncherKind, std::unique_ptr<Launcher>> launchers_;
 };
 
+// For a launcher that runs as root and then execs the worker as worker.user (unshare,
+// systemd-run): `env -i` with that user's base environment (supervisor.h) and the
+// cell's variables, to put before the worker's argv, so that neither root's
+// environment nor a matrix's loader variable reaches a root process or the worker's
+// user. Without worker.user: `env --` and the cell's variables (none: nothing).
+std::vector<std::string> worker_environment_argv(const std::string& env_program, const WorkerSettings& worker,
+                                                 const CellSettings& settings);
+
 // Settings of `settings` that differ from their defaults ("cpuset", "memory", ...).
 std::vector<std::string> settings_given(const CellSettings& settings);
 

@@ -17,6 +17,21 @@ std::vector<std::string> settings_given(const CellSettings& settings) {
   return given;
 }
 
+std::vector<std::string> worker_environment_argv(const std::string& env_program, const WorkerSettings& worker,
+                                                 const CellSettings& settings) {
+  std::map<std::string, std::string> variables = settings.env;
+  std::vector<std::string> argv;
+  if (worker.user) {
+    argv = {env_program, "-i"};
+    variables = base_environment(worker_credentials(worker));
+    for (const auto& [name, value] : settings.env) variables[name] = value;
+  } else if (!variables.empty()) {
+    argv = {env_program, "--"};
+  }
+  for (const auto& [name, value] : variables) argv.push_back(name + "=" + value);
+  return argv;
+}
+
 Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move(cgroups)) {
   launchers_[LauncherKind::kHost] = make_host_launcher(*cgroups_);
   launchers_[LauncherKind::kTaskset] = make_taskset_launcher(*cgroups_);

@@ -2,7 +2,9 @@
 // applies (seed 000 rows 1-3):
 //   systemd-run --scope --quiet [--user] --unit=NAME -p CPUQuota=200% -p AllowedCPUs=0-1
 //               -p MemoryMax=BYTES -p MemorySwapMax=0 --setenv=K=V ... worker ...
-// It needs systemd as PID 1; elsewhere cells are refused before anything runs. The
+// With worker.user, the env goes as `env -i BASE... K=V...` before the worker instead
+// of --setenv (launcher.h: worker_environment_argv). It needs systemd as PID 1;
+// elsewhere cells are refused before anything runs. The
 // scopes of an orchestrator that died (named as runs are, session.h) are stopped at
 // the next start.
 #include <unistd.h>
@@ -28,7 +30,8 @@ class SystemdRunLauncher final : public Launcher {
  public:
   SystemdRunLauncher()
       : systemd_run_(boost::process::search_path("systemd-run").string()),
-        systemctl_(boost::process::search_path("systemctl").string()) {}
+        systemctl_(boost::process::search_path("systemctl").string()),
+        env_(boost::process::search_path("env").string()) {}
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
@@ -58,7 +61,14 @@ class SystemdRunLauncher final : public Launcher {
     if (!settings.cpuset.empty()) argv.insert(argv.end(), {"-p", "AllowedCPUs=" + format_cpu_list(settings.cpuset)});
     if (settings.memory_bytes)
       argv.insert(argv.end(), {"-p", "MemoryMax=" + std::to_string(*settings.memory_bytes), "-p", "MemorySwapMax=0"});
-    for (const auto& [name, value] : settings.env) argv.push_back("--setenv=" + name + "=" + value);
+    // systemd-run --scope execs the worker itself, in its own (root's) environment: a
+    // worker of worker.user starts from env -i and that user's base environment.
+    if (worker.user) {
+      const auto environment = worker_environment_argv(env_.empty() ? "env" : env_, worker, settings);
+      argv.insert(argv.end(), environment.begin(), environment.end());
+    } else {
+      for (const auto& [name, value] : settings.env) argv.push_back("--setenv=" + name + "=" + value);
+    }
     const auto worker_command = worker_argv(worker, settings, run);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
@@ -92,6 +102,7 @@ class SystemdRunLauncher final : public Launcher {
 
   std::string systemd_run_;
   std::string systemctl_;
+  std::string env_;
 };
 
 }  // namespace

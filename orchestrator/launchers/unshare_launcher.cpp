@@ -49,17 +49,11 @@ class UnshareLauncher final : public Launcher {
     LaunchCommand launch{{unshare_, "--pid", "--fork", "--mount-proc", "--kill-child"}, {}};
     auto& argv = launch.argv;
     for (const auto& ns : settings.namespaces) argv.push_back("--" + ns);
-    std::map<std::string, std::string> variables = settings.env;
-    if (worker.user) {  // unshare needs root for --pid; setpriv switches after the namespaces are made
+    if (worker.user)  // unshare needs root for --pid; setpriv switches after the namespaces are made
       argv.insert(argv.end(), {setpriv_.empty() ? "setpriv" : setpriv_, "--reuid", std::to_string(worker.user->uid),
-                               "--regid", std::to_string(worker.user->gid), "--clear-groups", "--pdeathsig", "KILL",
-                               env_.empty() ? "env" : env_, "-i"});
-      variables = base_environment(worker_credentials(worker));
-      for (const auto& [name, value] : settings.env) variables[name] = value;
-    } else if (!variables.empty()) {
-      argv.insert(argv.end(), {env_.empty() ? "env" : env_, "--"});
-    }
-    for (const auto& [name, value] : variables) argv.push_back(name + "=" + value);
+                               "--regid", std::to_string(worker.user->gid), "--clear-groups", "--pdeathsig", "KILL"});
+    const auto environment = worker_environment_argv(env_.empty() ? "env" : env_, worker, settings);
+    argv.insert(argv.end(), environment.begin(), environment.end());
     const auto worker_command = worker_argv(worker, settings, run);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;

@@ -141,6 +141,20 @@ TEST_CASE("systemd-run gets the exact command line of seed 000 (golden)", "[argv
   CHECK_THAT(argv[0], Catch::EndsWith("systemd-run"));
 }
 
+TEST_CASE("security: systemd-run gives a worker of worker.user that user's environment, not root's", "[argv][security]") {
+  orch::Launchers launchers;
+  auto experiment = experiment_with(limited(orch::LauncherKind::kSystemdRun));
+  experiment.worker.user = orch::UserIdentity{"nobody", 65534, 65534};
+  auto argv = launchers.command(experiment, experiment.cells[0], {"1", "/r/x.json", "orch-9-c0-r0"}).argv;
+  const auto at = [&](const std::string& word) { return std::find(argv.begin(), argv.end(), word); };
+  CHECK(at("--uid=65534") != argv.end());
+  CHECK(std::none_of(argv.begin(), argv.end(), [](const std::string& arg) { return arg.rfind("--setenv", 0) == 0; }));
+  REQUIRE(at("-i") != argv.end());
+  CHECK(*(at("-i") - 1) == "/usr/bin/env");
+  CHECK(at("-i") < at("OMP_NUM_THREADS=2"));
+  CHECK(at("OMP_NUM_THREADS=2") < at("/opt/bench_worker"));
+}
+
 TEST_CASE("systemd-run is refused where systemd is not PID 1", "[argv]") {
   if (access("/run/systemd/system", F_OK) == 0)
     test::skip("this host runs systemd as PID 1, so systemd-run is allowed here");
