@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "system_info.h"
+#include "common/system_info.h"
 
 namespace test {
 

@@ -13,7 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "cpu_affinity.h"
+#include "protocol/cpu_affinity.h"
 #include "inference_session.h"
 #include "process_facts.h"
 #include "result_document.h"

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "thread_env.h"
+#include "protocol/thread_env.h"
 
 extern char** environ;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "resource_usage.h"
+#include "protocol/resource_usage.h"
 
 namespace worker {
 

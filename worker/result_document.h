@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cgroups/cgroup_probe.h"
+#include "protocol/cgroup_probe.h"
 #include "inference_session.h"
 #include "process_facts.h"
 

@@ -15,8 +15,10 @@ await_container() {
   for _ in $(seq 300); do [ -n "$(docker ps -q --filter name=^orch-)" ] && return 0; sleep 0.1; done
   echo "FAIL: no container started"; exit 1
 }
-# Ours only: the private engine's own parent group goes with docker_stop.
-leftover_cgroups() { find /sys/fs/cgroup -name 'orch*' ! -name orchestrator-test-docker | wc -l; }
+# Those of orchestrator PID only (names carry it: orchestrator-<pid>-<start>, orch-<pid>-...):
+# other orchestrators may be measuring on this machine, and the private engine's own
+# parent group goes with docker_stop.
+leftover_cgroups() { find /sys/fs/cgroup \( -name "orchestrator-$1-*" -o -name "orch-$1-*" \) | wc -l; }
 
 # A first cell that finishes quickly, then a docker run held back by a 1% CPU quota.
 matrix() {  # matrix FILE QUOTA_OF_THE_SECOND_CELL
@@ -39,7 +41,7 @@ check "SIGTERM: exit 130" 130 "$status"
 check "SIGTERM: the docker run is stored as aborted" "aborted" "$(q "SELECT status FROM run_phases WHERE cell = 'long'")"
 check "SIGTERM: the finished run is intact" "1" "$(q "SELECT COUNT(*) FROM run_phases WHERE cell = 'quick' AND status = 'ok' AND latency_n = 20")"
 check "SIGTERM: no container is left" "" "$(docker ps -aq)"
-check "SIGTERM: no cgroup is left" "0" "$(leftover_cgroups)"
+check "SIGTERM: no cgroup is left" "0" "$(leftover_cgroups $pid)"
 
 # SIGKILL in the middle of a docker run: the container outlives it, until the next start.
 rm -f "$work/r.db"*
@@ -69,4 +71,4 @@ check "engine stopped: the first docker run is intact" "ok" "$(q "SELECT status 
 check "engine stopped: later docker runs failed with a reason" "0" \
   "$(q "SELECT COUNT(*) FROM run_phases WHERE cell_index = 0 AND run_index > 0 AND (status = 'ok' OR reason IS NULL)")"
 check "engine stopped: the matrix went on to the host cell" "3" "$(q "SELECT COUNT(*) FROM run_phases WHERE cell_index = 1 AND status = 'ok'")"
-check "engine stopped: no cgroup is left" "0" "$(leftover_cgroups)"
+check "engine stopped: no cgroup is left" "0" "$(leftover_cgroups $pid)"

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <thread>
 
-#include "cgroups/cgroup.h"
-#include "process_identity.h"
-#include "session.h"
+#include "launch/cgroups/cgroup.h"
+#include "run/process_identity.h"
+#include "run/session.h"
 #include "test_support.h"
 
 extern char** environ;

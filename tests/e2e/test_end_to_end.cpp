@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "cgroups/cgroup.h"
+#include "launch/cgroups/cgroup.h"
 #include "e2e/e2e_support.h"
-#include "supervisor.h"
+#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

@@ -15,9 +15,9 @@
 #include <functional>
 #include <thread>
 
-#include "clock.h"
+#include "common/clock.h"
 #include "e2e/e2e_support.h"
-#include "supervisor.h"
+#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

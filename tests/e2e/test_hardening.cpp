@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "e2e/e2e_support.h"
-#include "run_lock.h"
-#include "supervisor.h"
+#include "run/run_lock.h"
+#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

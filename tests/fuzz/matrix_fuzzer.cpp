@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "matrix.h"
+#include "matrix/matrix.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const orch::SystemInfo system = [] {

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cgroups/cgroup.h"
-#include "cgroups/cgroup_files.h"
-#include "supervisor.h"
-#include "session.h"
+#include "launch/cgroups/cgroup.h"
+#include "launch/cgroups/cgroup_files.h"
+#include "run/supervisor.h"
+#include "run/session.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

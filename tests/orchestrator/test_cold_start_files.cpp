@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cold_start_files.h"
+#include "launch/cold_start_files.h"
 #include "test_support.h"
 
 namespace {

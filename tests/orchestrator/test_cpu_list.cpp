@@ -1,7 +1,7 @@
 // CPU list notation.
 #include <catch2/catch.hpp>
 
-#include "cpu_list.h"
+#include "common/cpu_list.h"
 
 TEST_CASE("CPU lists parse to sorted unique CPUs", "[cpu_list]") {
   CHECK(orch::parse_cpu_list("0") == std::vector<int>{0});

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "launchers/launcher.h"
+#include "launch/launcher.h"
 #include "test_support.h"
-#include "worker_command.h"
+#include "launch/worker_command.h"
 
 namespace {
 

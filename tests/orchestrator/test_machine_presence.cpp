@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "machine_presence.h"
+#include "run/machine_presence.h"
 #include "test_support.h"
 
 namespace {

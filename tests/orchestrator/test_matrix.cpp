@@ -5,7 +5,7 @@
 #include <regex>
 #include <sstream>
 
-#include "matrix.h"
+#include "matrix/matrix.h"
 #include "test_support.h"
 
 namespace {

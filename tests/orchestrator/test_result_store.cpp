@@ -7,8 +7,8 @@
 #include <csignal>
 #include <thread>
 
-#include "matrix.h"
-#include "result_store.h"
+#include "matrix/matrix.h"
+#include "store/result_store.h"
 #include "test_support.h"
 
 namespace {

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 
-#include "run_record.h"
+#include "measure/run_record.h"
 
 namespace {
 

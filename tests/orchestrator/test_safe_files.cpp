@@ -12,10 +12,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "error.h"
-#include "process_identity.h"
-#include "safe_files.h"
-#include "session.h"
+#include "common/error.h"
+#include "run/process_identity.h"
+#include "common/safe_files.h"
+#include "run/session.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

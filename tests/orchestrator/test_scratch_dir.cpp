@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "process_identity.h"
-#include "scratch_dir.h"
-#include "session.h"
+#include "run/process_identity.h"
+#include "run/scratch_dir.h"
+#include "run/session.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // "Did you mean" suggestions.
 #include <catch2/catch.hpp>
 
-#include "spelling.h"
+#include "common/spelling.h"
 
 TEST_CASE("close misspellings get a suggestion, unrelated words none", "[spelling]") {
   const std::vector<std::string> keys = {"runs", "warmup_runs", "timeout_s", "worker", "matrix"};

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "statistics.h"
+#include "measure/statistics.h"
 
 using Catch::Detail::Approx;
 

@@ -9,7 +9,7 @@
 #include <thread>
 #include <string>
 
-#include "supervisor.h"
+#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

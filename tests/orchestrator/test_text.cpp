@@ -1,7 +1,7 @@
 // Untrusted text made printable on one line.
 #include <catch2/catch.hpp>
 
-#include "text.h"
+#include "common/text.h"
 
 TEST_CASE("control characters and invalid UTF-8 are escaped, the rest passes unchanged", "[text][security]") {
   CHECK(orch::printable("plain ASCII, 100%") == "plain ASCII, 100%");

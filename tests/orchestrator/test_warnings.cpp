@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "warnings.h"
+#include "measure/warnings.h"
 
 namespace {
 

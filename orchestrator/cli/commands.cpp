@@ -1,0 +1,219 @@
+// validate, plan and run (see commands.h).
+#include "cli/commands.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <iostream>
+
+#include "launch/cache_policy.h"
+#include "common/cpu_list.h"
+#include "run/experiment_runner.h"
+#include "run/interrupt.h"
+#include "launch/launcher.h"
+#include "matrix/matrix.h"
+#include "report/report_table.h"
+#include "store/result_store.h"
+#include "run/run_lock.h"
+#include "run/scratch_dir.h"
+#include "run/supervisor.h"
+#include "common/system_info.h"
+#include "common/text.h"
+
+namespace orch {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The bundled C++ worker, built next to this executable.
+std::string default_worker() {
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
+}
+
+// Why worker `program` cannot run on `device` (its first line of `--probe-device`);
+// nullopt when it can. Asked as the user the workers run as.
+std::optional<std::string> device_problem(const std::string& program, const std::string& device,
+                                          const std::optional<std::pair<uint32_t, uint32_t>>& run_as = std::nullopt) {
+  const auto probe = capture_output({program, "--probe-device", device}, run_as);
+  if (probe.ok) return std::nullopt;
+  return first_line(probe.text, 300);
+}
+
+// A device other than the CPU is checked by every worker program the cells run,
+// each with its own LibTorch (or PyTorch).
+void check_device(const Experiment& experiment) {
+  const WorkerSettings& worker = experiment.worker;
+  if (!worker.on_gpu()) return;
+  std::set<std::string> programs;
+  for (const auto& cell : experiment.cells) programs.insert(program_of(worker, cell.settings));
+  for (const auto& program : programs)
+    if (const auto problem = device_problem(program, worker.device, worker_credentials(worker)))
+      throw UserError(worker.device_origin,
+                      "worker.device: " + *problem + (program == worker.program ? "" : " (said " + program + ")"),
+                      "use device: cpu, or a worker built against a CUDA LibTorch");
+}
+
+// Workers running as worker.user write their reports below $TMPDIR: they must be
+// able to enter it.
+void check_scratch_parent(const WorkerSettings& worker) {
+  if (!worker.user) return;
+  const std::string parent = scratch_parent();
+  if (!capture_output({"/usr/bin/test", "-x", parent}, worker_credentials(worker)).ok)
+    throw UserError("worker.user '" + worker.user->name + "' cannot enter the scratch folder's parent " +
+                        printable(parent) + " ($TMPDIR): its workers could not write their reports",
+                    "set TMPDIR to a folder every user can enter, such as /tmp");
+}
+
+// Loads the matrix and checks it against this machine and every launcher.
+Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_options, const SystemInfo& system,
+                   const Launchers& launchers) {
+  Experiment experiment = load_experiment(matrix_path, system, default_worker(), matrix_options);
+  if (access(experiment.worker.program.c_str(), X_OK) != 0)
+    throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
+                    "build it with `cmake --build build`, or set worker.program in the matrix");
+  launchers.validate(experiment);
+  check_scratch_parent(experiment.worker);
+  check_device(experiment);
+  return experiment;
+}
+
+// What a cell limits and how, in words, for `plan`.
+std::string describe_limits(const CellSettings& settings) {
+  std::ostringstream text;
+  text << "cpuset " << (settings.cpuset.empty() ? "-" : format_cpu_list(settings.cpuset));
+  text << ", cpu_quota ";
+  if (settings.cpu_quota_percent) text << *settings.cpu_quota_percent << "%";
+  else text << "-";
+  text << ", memory " << (settings.memory_bytes ? std::to_string(*settings.memory_bytes) + " bytes" : "-");
+  text << ", cache " << settings.cache.text();
+  if (settings.threads.intra_op || settings.threads.inter_op)
+    text << ", torch_threads " << settings.threads.intra_op << "/" << settings.threads.inter_op;
+  return text.str();
+}
+
+// What orchestrators that died left behind: every process of their runs, by the
+// identities they recorded (their cgroup sessions, scratch folders, containers,
+// scopes), and their runs left 'running' in this DB. A live orchestrator's are never
+// touched. Then this orchestrator's cgroup session is made.
+void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launchers& launchers,
+                                       ResultStore& store, const SystemInfo& system) {
+  if (const int killed = recover_dead_scratch_dirs())
+    spdlog::warn("killed {} process(es) that runs of an orchestrator that died had left running", killed);
+  int removed = 0;
+  try {
+    removed = launchers.prepare(experiment);
+  } catch (const CgroupError& e) {
+    throw UserError(std::string("cannot set up this orchestrator's cgroup session: ") + e.what(),
+                    "`orchestrator doctor` says what the cgroup launchers need here");
+  }
+  if (removed)
+    spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
+  if (const int aborted = store.repair(system.hostname, boot_id()))
+    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
+}
+
+int total_runs(const Experiment& experiment) {
+  int runs = 0;
+  for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
+  return runs;
+}
+
+}  // namespace
+
+int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
+            << count(total_runs(experiment), "run") << "\n";
+  return kExitOk;
+}
+
+int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  std::cout << "experiment '" << printable(experiment.name) << "': " << experiment.cells.size() << " cells x ("
+            << experiment.warmup_runs << " warm-up + " << experiment.runs
+            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
+            << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
+            << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
+  for (const auto& cell : experiment.cells) {
+    const LaunchCommand launch = launchers.command(experiment, cell);
+    std::string env;
+    for (const auto& [name, value] : cell.settings.env) env += " " + name + "=" + value;
+    std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label)
+              << "\n  launcher: " << launcher_name(cell.settings.launcher) << ", " << describe_limits(cell.settings)
+              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
+              << "\n  env:" << (env.empty() ? " (no thread variables)" : printable(env))
+              << "\n  command: " << printable(quote_command(launch.argv)) << "\n";
+  }
+  return kExitOk;
+}
+
+int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options) {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
+  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
+  ResultStore store(options.db_path);
+  clean_up_after_dead_orchestrators(experiment, launchers, store, system);
+  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, lock, options.resume);
+  const std::string& db_path = options.db_path;
+
+  std::cout << "\nexperiment '" << printable(experiment.name) << "' (id " << outcome.experiment_id << ") in "
+            << printable(db_path) << ": medians over measured runs\n";
+  print_table(std::cout, store.cell_summary(outcome.experiment_id));
+  if (outcome.interrupted) return kExitInterrupted;
+  if (outcome.runs_ok < outcome.runs_total) {
+    spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases",
+                 outcome.runs_total - outcome.runs_ok, outcome.runs_total);
+    return kExitRunsFailed;
+  }
+  return kExitOk;
+}
+
+int doctor_command() {
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const auto cgroup_problem = launchers.cgroups().unusable_reason();
+  std::cout << "cgroups: "
+            << (cgroup_problem ? "unusable: " + *cgroup_problem
+                               : "cgroup v" + std::to_string(launchers.cgroups().version()) +
+                                     ", run groups nested under this process's own cgroup")
+            << "\n";
+  // Each launcher is asked about a cell that uses every setting it can apply.
+  CellSettings probe;
+  probe.cpuset = {system.allowed_cpus.empty() ? 0 : system.allowed_cpus.front()};
+  probe.cpu_quota_percent = 100;
+  probe.memory_bytes = int64_t(1) << 30;
+  for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
+    const std::string& name = launcher_names()[kind];
+    const Launcher& launcher = launchers.get(static_cast<LauncherKind>(kind));
+    CellSettings settings;
+    for (const auto& setting : launcher.applies()) {
+      if (setting == "cpuset") settings.cpuset = probe.cpuset;
+      if (setting == "cpu_quota") settings.cpu_quota_percent = probe.cpu_quota_percent;
+      if (setting == "memory") settings.memory_bytes = probe.memory_bytes;
+    }
+    const auto refusal = launcher.refuse(settings);
+    const std::string applies = join(launcher.applies(), ", ");
+    std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
+              << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
+    if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";
+  }
+  for (const char* policy : {"drop", "evict"}) {
+    const auto problem = cache_policy_problem(*parse_cache_policy(policy));
+    std::cout << "cache " << policy << ": " << (problem ? "unusable: " + *problem : std::string("usable")) << "\n";
+  }
+  const auto cuda = device_problem(default_worker(), "cuda");
+  std::cout << "device cuda: " << (cuda ? "unusable: " + *cuda : std::string("usable")) << "\n";
+  return kExitOk;
+}
+
+}  // namespace orch

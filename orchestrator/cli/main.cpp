@@ -1,0 +1,97 @@
+// orchestrator: a thin main. Parses the command line, dispatches to a command, and
+// is the one place where user and environment errors become a message and an exit code.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "cli/logging.h"
+#include "run/run_lock.h"
+#include "run/supervisor.h"
+#include "common/text.h"
+#include "common/version.h"
+
+namespace {
+
+// A number of seconds a person could mean: not NaN, not negative, at most a week.
+const CLI::Validator kSeconds(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double seconds = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !std::isfinite(seconds) || seconds < 0 || seconds > 7 * 24 * 3600)
+        return "expected a number of seconds from 0 to 604800, got '" + text + "'";
+      return {};
+    },
+    "SECONDS");
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"orchestrator: isolated, repeatable LibTorch inference benchmarks from a YAML matrix"};
+  app.set_version_flag("--version", orch::orchestrator_version());
+  app.require_subcommand(1);
+  // Global options also after the subcommand, as a crontab line writes them:
+  // `orchestrator run m.yaml --log-file night.log`.
+  app.fallthrough();
+  std::string matrix_path;
+  orch::MatrixOptions matrix_options;
+  orch::RunOptions run_options;
+  run_options.lock_path = orch::default_lock_path();
+  std::string log_level = "info";
+  std::string log_file;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--log-file", log_file, "also log to this file (rotated at 5 MiB, 3 kept)");
+
+  auto* validate = app.add_subcommand("validate", "check a matrix file; launches nothing");
+  auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
+  auto* run = app.add_subcommand("run", "run every cell and store the results");
+  auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
+  for (auto* command : {validate, plan, run}) {
+    command->add_option("matrix", matrix_path, "the experiment matrix (YAML)")->required();
+    command->add_option("--max-cells", matrix_options.max_cells, "refuse a matrix that expands to more cells")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+  }
+  run->add_option("--db", run_options.db_path, "results database (SQLite), created if missing")
+      ->capture_default_str();
+  run->add_flag("--resume", run_options.resume,
+                "go on with the latest interrupted experiment of this matrix, skipping stored runs");
+  run->add_option("--lock", run_options.lock_path, "this machine's measurement lock file")->capture_default_str();
+  run->add_option("--lock-wait", run_options.lock_wait_s,
+                  "seconds to wait for the lock and for other orchestrators measuring here, then exit 4")
+      ->capture_default_str()
+      ->check(kSeconds);
+  run->add_flag("--share-machine", run_options.share_machine,
+                "measure even while another orchestrator measures on this machine; its runs are flagged "
+                "'concurrent'");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? orch::kExitOk : orch::kExitUsage;
+  }
+  orch::setup_logging(log_level);
+  ::umask(027);           // the DB and the log: readable by the group, nobody else
+  orch::adopt_orphans();  // what a worker's or a helper's descendants leave is ours to kill
+
+  try {
+    if (!log_file.empty()) orch::add_log_file(log_file);
+    if (*validate) return orch::validate_command(matrix_path, matrix_options);
+    if (*plan) return orch::plan_command(matrix_path, matrix_options);
+    if (*doctor) return orch::doctor_command();
+    return orch::run_command(matrix_path, matrix_options, run_options);
+  } catch (const orch::UserError& e) {
+    std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
+    if (!e.hint().empty()) std::cerr << "  hint: " << orch::printable(e.hint()) << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    // Not a user error, so a bug or an environment failure nothing anticipated. The
+    // stack has unwound: cgroups, containers and the scratch folder are gone.
+    std::cerr << "orchestrator: internal error: " << orch::printable(e.what()) << '\n';
+    return orch::kExitError;
+  }
+}

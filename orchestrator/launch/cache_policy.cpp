@@ -1,0 +1,115 @@
+// Page-cache policies and residency (see cache_policy.h).
+#include "launch/cache_policy.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "launch/cold_start_files.h"
+#include "common/safe_files.h"
+
+namespace orch {
+namespace {
+
+constexpr const char* kDropCaches = "/proc/sys/vm/drop_caches";
+// mincore() looks at a file through windows of this size, and at no file larger
+// than kMaxResidencyBytes (a sparse file could be terabytes).
+constexpr size_t kResidencyWindowBytes = size_t(1) << 30;
+constexpr off_t kMaxResidencyBytes = off_t(64) << 30;
+
+std::string elapsed_ms(std::chrono::steady_clock::time_point since) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+  return std::to_string(ms.count()) + " ms";
+}
+
+}  // namespace
+
+std::string CachePolicy::text() const {
+  switch (mode) {
+    case Mode::kNone: return "none";
+    case Mode::kDrop: return "drop";
+    case Mode::kEvict: return "evict";
+    case Mode::kWarm: return "warm " + std::to_string(warm_runs);
+  }
+  return "none";
+}
+
+std::optional<CachePolicy> parse_cache_policy(const std::string& text) {
+  if (text == "none") return CachePolicy{CachePolicy::Mode::kNone, 0};
+  if (text == "drop") return CachePolicy{CachePolicy::Mode::kDrop, 0};
+  if (text == "evict") return CachePolicy{CachePolicy::Mode::kEvict, 0};
+  std::istringstream words(text);
+  std::string word;
+  int runs = -1;
+  if (words >> word >> runs && word == "warm" && runs >= 0 && runs <= 1000 && words.eof())
+    return CachePolicy{CachePolicy::Mode::kWarm, runs};
+  return std::nullopt;
+}
+
+std::optional<double> resident_percent(const std::string& path) {
+  // Since Linux 5.2 mincore() tells the page-cache state only to whom could write the
+  // file (a side-channel fix); to anyone else it answers something else. No number
+  // beats a wrong one.
+  if (::geteuid() != 0 && ::access(path.c_str(), W_OK) != 0) return std::nullopt;
+  const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
+  struct stat st {};
+  if (!file || ::fstat(file.get(), &st) != 0 || st.st_size > kMaxResidencyBytes) return std::nullopt;
+  if (st.st_size == 0) return 100.0;
+  // Window by window, so that neither the map nor the page vector grows with the file.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t size = static_cast<size_t>(st.st_size);
+  size_t pages = 0, in_cache = 0;
+  std::vector<unsigned char> resident(kResidencyWindowBytes / page);
+  for (size_t offset = 0; offset < size; offset += kResidencyWindowBytes) {
+    const size_t length = std::min(kResidencyWindowBytes, size - offset);
+    void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, file.get(), static_cast<off_t>(offset));
+    if (map == MAP_FAILED) return std::nullopt;
+    const bool ok = ::mincore(map, length, resident.data()) == 0;
+    ::munmap(map, length);
+    if (!ok) return std::nullopt;
+    const size_t window_pages = (length + page - 1) / page;
+    for (size_t i = 0; i < window_pages; ++i) in_cache += resident[i] & 1;
+    pages += window_pages;
+  }
+  return 100.0 * static_cast<double>(in_cache) / static_cast<double>(pages);
+}
+
+std::optional<std::string> cache_policy_problem(const CachePolicy& policy) {
+  if (policy.mode == CachePolicy::Mode::kDrop && ::access(kDropCaches, W_OK) != 0)
+    return std::string("cache: drop needs root (it writes ") + kDropCaches + ")";
+  return std::nullopt;
+}
+
+std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files) {
+  const auto start = std::chrono::steady_clock::now();
+  if (policy.mode == CachePolicy::Mode::kDrop) {
+    ::sync();
+    const int fd = ::open(kDropCaches, O_WRONLY | O_CLOEXEC);
+    const bool dropped = fd >= 0 && ::write(fd, "3", 1) == 1;
+    const std::string error = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return dropped ? "dropped all caches in " + elapsed_ms(start) : "could not drop caches: " + error;
+  }
+  if (policy.mode == CachePolicy::Mode::kEvict) {
+    std::vector<std::string> all = files.libraries;
+    all.push_back(files.model);
+    int evicted = 0;
+    for (const auto& path : all) {
+      const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
+      if (file && ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
+    }
+    return "evicted " + std::to_string(evicted) + " of " + std::to_string(all.size()) + " files in " +
+           elapsed_ms(start);
+  }
+  return "";
+}
+
+}  // namespace orch

@@ -1,0 +1,42 @@
+// Runs in their own cgroup (see cgroup_run.h).
+#include "launch/cgroup_run.h"
+
+namespace orch {
+
+CgroupRun::CgroupRun(LaunchCommand command, std::unique_ptr<RunCgroup> group)
+    : LaunchedRun(std::move(command)), group_(std::move(group)) {}
+
+std::vector<std::string> CgroupRun::join_files() const { return group_->procs_files(); }
+
+void CgroupRun::kill_all() { group_->kill_all(); }
+
+RunEvidence CgroupRun::collect(const ProcessOutcome&) {
+  RunEvidence evidence;
+  evidence.cgroup_path = group_->path();
+  evidence.cgroup = group_->read();
+  evidence.oom_killed = evidence.cgroup->oom_kills.value_or(0) > 0;
+  return evidence;
+}
+
+CgroupLimits cgroup_limits(const CellSettings& settings) {
+  return {settings.cpu_quota_percent, settings.cpuset, settings.memory_bytes};
+}
+
+bool has_limits(const CgroupLimits& limits) {
+  return limits.cpu_quota_percent || !limits.cpuset.empty() || limits.memory_bytes;
+}
+
+std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command,
+                                            const CgroupLimits& limits, const std::string& run_name) {
+  if (cgroups.unusable_reason() && !has_limits(limits)) return std::make_unique<LaunchedRun>(std::move(command));
+  return std::make_unique<CgroupRun>(std::move(command), cgroups.create(run_name, limits));
+}
+
+std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher) {
+  if (auto reason = cgroups.unusable_reason())
+    return Refusal{"launcher", "launcher " + launcher + " needs cgroups: " + *reason,
+                   "`orchestrator doctor` shows what is usable here"};
+  return std::nullopt;
+}
+
+}  // namespace orch

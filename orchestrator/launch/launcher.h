@@ -1,0 +1,127 @@
+// How a cell's worker is started: one implementation per isolation method, each in
+// its own file, all created once by Launchers. A launcher says which settings it can
+// apply, refuses what it cannot honour on this machine before anything runs, and
+// prepares each run (a cgroup, a container name) as a LaunchedRun that takes down
+// what it made when it is destroyed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launch/cgroups/cgroup.h"
+#include "matrix/matrix.h"
+#include "measure/run_record.h"
+#include "run/supervisor.h"
+#include "launch/worker_command.h"
+
+namespace orch {
+
+// What to execute: argv[0] is an absolute path; env is added to the base
+// environment of the process started (supervisor.h: base_environment).
+struct LaunchCommand {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  // The user (uid, gid) the spawned process switches to before exec; launchers that
+  // must start as root (unshare, systemd-run, docker) pass the user in argv instead.
+  std::optional<std::pair<uint32_t, uint32_t>> run_as;
+};
+
+// worker.user as (uid, gid), for LaunchCommand::run_as.
+inline std::optional<std::pair<uint32_t, uint32_t>> worker_credentials(const WorkerSettings& worker) {
+  if (!worker.user) return std::nullopt;
+  return std::make_pair(worker.user->uid, worker.user->gid);
+}
+
+// Why a launcher cannot honour a cell here, and which setting is at fault.
+struct Refusal {
+  std::string setting;
+  std::string reason;
+  std::string hint;
+};
+
+class LaunchedRun {
+ public:
+  explicit LaunchedRun(LaunchCommand command) : command_(std::move(command)) {}
+  virtual ~LaunchedRun() = default;
+  const LaunchCommand& command() const { return command_; }
+  // cgroup.procs files the child writes its pid to before it execs.
+  virtual std::vector<std::string> join_files() const { return {}; }
+  // On timeout or interrupt, beyond the worker's process group (cgroup, container).
+  virtual void kill_all() {}
+  // After the child was reaped.
+  virtual RunEvidence collect(const ProcessOutcome&) { return {}; }
+
+ private:
+  LaunchCommand command_;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Cell settings it applies, besides launcher and env which every launcher takes.
+  virtual std::vector<std::string> applies() const = 0;
+  // Why it cannot run `settings` on this machine; nullopt when it can.
+  virtual std::optional<Refusal> refuse(const CellSettings& settings) const = 0;
+  // The command; `plan` shows it with RunArguments' placeholders.
+  virtual LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
+                                const RunArguments& run) const = 0;
+  // Prepares one run. Throws CgroupError when its cgroup cannot be made.
+  virtual std::unique_ptr<LaunchedRun> launch(const CellSettings& settings,
+                                              const WorkerSettings& worker,
+                                              const RunArguments& run) const {
+    return std::make_unique<LaunchedRun>(command(settings, worker, run));
+  }
+  // Removes what runs of an orchestrator that died left behind (containers, scopes),
+  // whether or not this experiment uses the launcher; returns how many.
+  virtual int remove_leftovers() const { return 0; }
+  // Whether runs of `settings` get a cgroup the orchestrator makes.
+  virtual bool uses_cgroups(const CellSettings&) const { return false; }
+  // Whether the worker it starts can reach the host's GPUs.
+  virtual bool reaches_gpus() const { return true; }
+};
+
+std::unique_ptr<Launcher> make_host_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_taskset_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_cgroup_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_unshare_launcher(CgroupSystem& cgroups);
+std::unique_ptr<Launcher> make_systemd_run_launcher();
+std::unique_ptr<Launcher> make_docker_launcher();
+
+// Every launcher, created once, with the cgroup backend they share.
+class Launchers {
+ public:
+  explicit Launchers(std::unique_ptr<CgroupSystem> cgroups = detect_cgroups());
+  ~Launchers();
+  const Launcher& get(LauncherKind kind) const;
+  const CgroupSystem& cgroups() const { return *cgroups_; }
+  // The whole command for one run of a cell: its launcher wrapped around the worker.
+  LaunchCommand command(const Experiment& experiment, const Cell& cell,
+                        const RunArguments& run = {}) const;
+  // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
+  void validate(const Experiment& experiment) const;
+  // Before the first run: removes what orchestrators that died left behind (cgroup
+  // sessions with their tasks, containers, scopes) and returns how many things went;
+  // then makes this orchestrator's cgroup session if a run will need it,
+  // so that the first run's process_start does not pay for it. Throws CgroupError.
+  int prepare(const Experiment& experiment) const;
+
+ private:
+  std::unique_ptr<CgroupSystem> cgroups_;  // declared first, so destroyed after the launchers
+  std::map<LauncherKind, std::unique_ptr<Launcher>> launchers_;
+};
+
+// For a launcher that runs as root and then execs the worker as worker.user (unshare,
+// systemd-run): `env -i` with that user's base environment (supervisor.h) and the
+// cell's variables, to put before the worker's argv, so that neither root's
+// environment nor a matrix's loader variable reaches a root process or the worker's
+// user. Without worker.user: `env --` and the cell's variables (none: nothing).
+std::vector<std::string> worker_environment_argv(const std::string& env_program, const WorkerSettings& worker,
+                                                 const CellSettings& settings);
+
+// Settings of `settings` that differ from their defaults ("cpuset", "memory", ...).
+std::vector<std::string> settings_given(const CellSettings& settings);
+
+}  // namespace orch

@@ -1,0 +1,133 @@
+// How a run ended (see run_record.h).
+#include "measure/run_record.h"
+
+#include <string.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/cpu_list.h"
+#include "common/text.h"
+
+namespace orch {
+namespace {
+
+// The last line of `text` that says something: tools like docker end their errors
+// with a "See/Run '... --help'" line.
+std::string last_line(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    const bool help_hint = (line.rfind("See '", 0) == 0 || line.rfind("Run '", 0) == 0) &&
+                           line.find("--help") != std::string::npos;
+    if (!line.empty() && !help_hint) last = line;
+  }
+  return last;
+}
+
+constexpr long long kPageBytes = 4096;  // the kernel rounds memory limits to pages
+
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+std::string signal_text(int signal_number) {
+  const char* name = sigabbrev_np(signal_number);
+  return std::string("SIG") + (name ? name : std::to_string(signal_number));
+}
+
+}  // namespace
+
+std::string status_name(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk: return "ok";
+    case RunStatus::kError: return "error";
+    case RunStatus::kFailed: return "failed";
+    case RunStatus::kCrashed: return "crashed";
+    case RunStatus::kTimeout: return "timeout";
+    case RunStatus::kOom: return "oom";
+    case RunStatus::kBadResult: return "bad_result";
+    case RunStatus::kLaunchFailed: return "launch_failed";
+    case RunStatus::kAborted: return "aborted";
+  }
+  return "unknown";
+}
+
+void judge_run(RunRecord& record, const FileText& report_file) {
+  const ProcessOutcome& process = record.process;
+  auto set = [&](RunStatus status, const std::string& reason) {
+    record.status = status;
+    record.reason = first_line(reason, kMaxReasonBytes);
+  };
+  if (report_file.text) {
+    try {
+      record.report = parse_worker_report(*report_file.text, record.expected);
+    } catch (const ProtocolError& e) {
+      if (process.exit_code == 0) return set(RunStatus::kBadResult, std::string("bad report: ") + e.what());
+    }
+  } else if (!report_file.missing && process.exit_code == 0) {
+    return set(RunStatus::kBadResult, "the report was not read: " + report_file.problem);
+  }
+  if (record.report && record.report->ok && !record.report->samples_ms.empty())
+    record.latency = summarize(record.report->samples_ms);
+  if (record.report && record.report->ok && !record.report->device_samples_ms.empty())
+    record.device_latency = summarize(record.report->device_samples_ms);
+
+  if (process.interrupted_by != 0)
+    return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));
+  if (!process.launch_error.empty()) return set(RunStatus::kLaunchFailed, process.launch_error);
+  if (process.timed_out) {
+    std::ostringstream reason;
+    reason << "still running after timeout_s = " << process.timeout_s << " s; its process group was killed";
+    return set(RunStatus::kTimeout, reason.str());
+  }
+  if (record.evidence.oom_killed && process.exit_code != 0)
+    return set(RunStatus::kOom, "killed by the kernel's OOM killer: the memory limit was reached");
+  if (process.term_signal != 0)
+    return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
+  if (record.report && !record.report->ok) {
+    // LibTorch errors can run to a page of traceback: the reason keeps the first line,
+    // the worker's stderr (stderr_tail) keeps all of it.
+    const std::string& error = record.report->error;
+    const bool more = error.find('\n') != std::string::npos || error.size() > kMaxReasonBytes;
+    return set(RunStatus::kError, first_line(record.report->failed_phase, 64) + ": " + first_line(error, kMaxReasonBytes - 100) +
+                                      (more ? " [more in stderr_tail]" : ""));
+  }
+  if (process.exit_code != 0) {
+    std::string detail = last_line(process.stderr_tail);
+    return set(RunStatus::kFailed, "exit code " + std::to_string(process.exit_code) +
+                                       (detail.empty() ? "" : ": " + detail));
+  }
+  if (!report_file.text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
+  // Host timestamps alone do not time a GPU (seed 004).
+  if (record.on_gpu && !record.device_latency)
+    return set(RunStatus::kBadResult, "ran on a GPU but reported host times only: no device_samples_ms (CUDA event times)");
+  set(RunStatus::kOk, "");
+}
+
+void verify_limits(const CellSettings& requested, RunRecord& record) {
+  if (!record.report) return;
+  const WorkerRuntime& runtime = record.report->runtime;
+  auto& mismatches = record.limit_mismatches;
+  if (!requested.cpuset.empty() && runtime.allowed_cpus != requested.cpuset)
+    mismatches.push_back("cpuset: asked " + format_cpu_list(requested.cpuset) + ", worker could run on " +
+                         format_cpu_list(runtime.allowed_cpus));
+  if (requested.cpu_quota_percent) {
+    const auto& in_effect = runtime.cgroup.cpu_quota_percent;
+    if (!in_effect || std::abs(*in_effect - *requested.cpu_quota_percent) > 1.0)
+      mismatches.push_back("cpu_quota: asked " + number_text(*requested.cpu_quota_percent) + "%, in effect " +
+                           (in_effect ? number_text(*in_effect) + "%" : std::string("none")));
+  }
+  if (requested.memory_bytes) {
+    const auto& in_effect = runtime.cgroup.memory_limit_bytes;
+    if (!in_effect || std::llabs(*in_effect - *requested.memory_bytes) > kPageBytes)
+      mismatches.push_back("memory: asked " + std::to_string(*requested.memory_bytes) + " bytes, in effect " +
+                           (in_effect ? std::to_string(*in_effect) + " bytes" : std::string("unlimited")));
+  }
+}
+
+}  // namespace orch

@@ -1,0 +1,80 @@
+// One finished run, as stored: how it ended (the first reason wins), what the
+// supervisor measured from outside, and the worker's report when there is one.
+#pragma once
+
+#include <optional>
+#include <vector>
+#include <string>
+
+#include "launch/cgroups/cgroup.h"
+#include "matrix/matrix.h"
+#include "common/safe_files.h"
+#include "measure/statistics.h"
+#include "run/supervisor.h"
+#include "protocol/worker_report.h"
+
+namespace orch {
+
+// Stored as text in runs.status; the README documents each one.
+enum class RunStatus {
+  kOk,            // every phase completed and the report is complete
+  kError,         // the worker reported a failure (e.g. the model would not load)
+  kFailed,        // non-zero exit without a report
+  kCrashed,       // ended by a signal it did not get from us
+  kTimeout,       // exceeded timeout_s; its process group was killed
+  kOom,           // the kernel's OOM killer ended it (the cell's memory limit)
+  kBadResult,     // the report was missing pieces, truncated or not JSON
+  kLaunchFailed,  // the process could not be started
+  kAborted,       // the orchestrator was interrupted during the run
+};
+
+std::string status_name(RunStatus status);
+
+// What the launcher saw from outside once the run was over.
+struct RunEvidence {
+  std::string cgroup_path;  // a cgroup the orchestrator made for the run
+  std::optional<CgroupReadings> cgroup;
+  bool oom_killed = false;  // the kernel's OOM killer ended the run
+  // False when the process the supervisor waited for is not the worker (docker's
+  // client): its rusage then comes from the worker's own report.
+  bool child_is_worker = true;
+};
+
+struct RunRecord {
+  int cell_index = 0;
+  int run_index = 0;  // 0-based within the cell; warm-up runs come first
+  bool warmup = false;
+  std::string started_at;    // UTC
+  std::string command_line;  // as executed, quoted for a shell
+  RunStatus status = RunStatus::kOk;
+  std::string reason;  // empty when ok
+  ProcessOutcome process;
+  RunEvidence evidence;
+  std::optional<WorkerReport> report;
+  std::vector<std::string> limit_mismatches;  // requested vs in effect, when they differ
+  std::string cache_action;                   // what the cell's cache policy did before the run
+  std::optional<double> model_resident_pct;   // page-cache residency just before the spawn
+  std::optional<double> libtorch_resident_pct;
+  std::vector<std::string> warnings;          // codes (warnings.h)
+  // The worker ran on a CUDA device, so its report must carry CUDA event times.
+  bool on_gpu = false;
+  ReportExpectations expected;  // what its report must agree with
+  // Other orchestrators measuring on this machine when the run began or ended.
+  std::vector<std::string> concurrent_orchestrators;
+  std::optional<LatencySummary> latency;         // over the host clock's samples
+  std::optional<LatencySummary> device_latency;  // over the CUDA event times, on a GPU
+};
+
+// A reason is one line of at most this many bytes, printable (text.h): a worker's
+// 50 MB error does not become a 50 MB column or log line.
+inline constexpr size_t kMaxReasonBytes = 500;
+
+// Fills status, reason, report and latency from what the supervisor saw and the
+// report file as it was read (scratch_dir.h): its text, or why it was not read.
+void judge_run(RunRecord& record, const FileText& report_file);
+
+// Compares what the cell asked for with what the worker found in effect (affinity,
+// cgroup quota, memory limit) and lists every difference.
+void verify_limits(const CellSettings& requested, RunRecord& record);
+
+}  // namespace orch

@@ -1,0 +1,88 @@
+// Trust warnings (see warnings.h).
+#include "measure/warnings.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "launch/cgroups/cgroup_files.h"
+#include "common/text.h"
+
+namespace orch {
+
+std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes) {
+  std::vector<std::string> codes;
+  if (run.latency && run.latency->cv > kMaxCv) codes.push_back("cv");
+  if (run.evidence.cgroup && run.evidence.cgroup->throttled_ms.value_or(0) > 0) codes.push_back("throttled");
+  if (run.report) {
+    const auto& runtime = run.report->runtime;
+    // Compute threads against CPUs: the intra-op pool is what runs at once (the process
+    // also has a main thread and idle inter-op threads, which do not compete).
+    if (!runtime.allowed_cpus.empty() && runtime.intra_op_threads > static_cast<int>(runtime.allowed_cpus.size()))
+      codes.push_back("oversubscribed");
+  }
+  if (!run.limit_mismatches.empty()) codes.push_back("limits");
+  if (!run.concurrent_orchestrators.empty()) codes.push_back("concurrent");
+  if (swap_used_bytes > 0) codes.push_back("swap");
+  return codes;
+}
+
+std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms) {
+  if (cold_start_ms.size() < 3) return {};
+  const double others = median({cold_start_ms.begin() + 1, cold_start_ms.end()});
+  if (others > 0 && cold_start_ms.front() > kFirstRunSlowFactor * others) return {"first-run-slow"};
+  return {};
+}
+
+long long swap_used_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key, unit;
+  long long value = 0, total = 0, free = 0;
+  while (meminfo >> key >> value) {
+    std::getline(meminfo, unit);
+    if (key == "SwapTotal:") total = value;
+    if (key == "SwapFree:") free = value;
+  }
+  return (total - free) * 1024;
+}
+
+namespace {
+
+// /proc/stat's first line: all CPUs' time in ticks, busy and in total.
+std::pair<long long, long long> cpu_ticks() {
+  std::ifstream stat("/proc/stat");
+  std::string label;
+  long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  stat >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  const long long busy = user + nice + system + irq + softirq + steal;
+  return {busy, busy + idle + iowait};
+}
+
+}  // namespace
+
+HostState read_host_state(int online_cpus) {
+  HostState host;
+  host.online_cpus = online_cpus;
+  host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
+  std::ifstream("/proc/loadavg") >> host.load_average_1m;
+  host.swap_used_bytes = swap_used_bytes();
+  const auto [busy_before, total_before] = cpu_ticks();
+  std::this_thread::sleep_for(kBusyWindow);
+  const auto [busy_after, total_after] = cpu_ticks();
+  if (total_after > total_before)
+    host.busy_cpus = online_cpus * double(busy_after - busy_before) / double(total_after - total_before);
+  return host;
+}
+
+std::vector<std::string> host_warnings(const HostState& host) {
+  std::vector<std::string> codes;
+  if (!host.governor.empty() && host.governor != "performance") codes.push_back("governor");
+  if (host.busy_cpus > std::max(kBusyCpusMin, kBusyShare * host.online_cpus)) codes.push_back("load");
+  if (host.swap_used_bytes > 0) codes.push_back("swap");
+  return codes;
+}
+
+std::string join_codes(const std::vector<std::string>& codes) { return join(codes, ","); }
+
+}  // namespace orch

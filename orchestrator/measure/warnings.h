@@ -1,0 +1,50 @@
+// When a number should not be trusted. Each warning is a short code, stored with the
+// run (runs.warnings), the cell (cells.warnings) or the experiment
+// (experiments.warnings), shown in the printed table and explained in the README.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "measure/run_record.h"
+
+namespace orch {
+
+// Thresholds, named here once.
+inline constexpr double kMaxCv = 0.05;               // latency stddev / mean within a run
+inline constexpr double kFirstRunSlowFactor = 1.5;   // first measured cold start vs the others' median
+// `load`: other work kept more than max(kBusyCpusMin, kBusyShare x online CPUs) of the
+// CPUs busy during the kBusyWindow before the experiment started. Measured, not the
+// 1-minute load average, which still counts a build that has just finished.
+inline constexpr double kBusyCpusMin = 0.5;
+inline constexpr double kBusyShare = 0.1;
+inline constexpr std::chrono::milliseconds kBusyWindow{500};
+
+// cv, throttled, oversubscribed, limits, concurrent, swap: from one finished run.
+// `swap_used_bytes` is read just before the run.
+std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes);
+
+// first-run-slow: the first measured run's cold start (library_load + model_load +
+// first_inference) is more than kFirstRunSlowFactor x the median of the others.
+// `cold_start_ms` holds the measured ok runs of a cell, in run order.
+// (ResultStore::update_cell_statistics reads them from the DB.)
+std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms);
+
+// The machine at the start of an experiment.
+struct HostState {
+  std::string governor;      // scaling_governor of cpu0; "" when there is no cpufreq
+  double busy_cpus = 0;      // CPUs' worth of work during kBusyWindow (this process sleeps)
+  int online_cpus = 1;
+  long long swap_used_bytes = 0;
+  double load_average_1m = 0;  // for the log only
+};
+// Takes kBusyWindow: it watches /proc/stat that long.
+HostState read_host_state(int online_cpus);
+long long swap_used_bytes();  // /proc/meminfo: SwapTotal - SwapFree
+// governor, load, swap.
+std::vector<std::string> host_warnings(const HostState& host);
+
+std::string join_codes(const std::vector<std::string>& codes);  // "cv,throttled"; "" if none
+
+}  // namespace orch

@@ -1,0 +1,210 @@
+// The experiment loop (see experiment_runner.h).
+#include "run/experiment_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "launch/cache_policy.h"
+#include "launch/cold_start_files.h"
+#include "common/clock.h"
+#include "run/interrupt.h"
+#include "run/machine_presence.h"
+#include "run/scratch_dir.h"
+#include "run/session.h"
+#include "common/text.h"
+#include "measure/warnings.h"
+
+namespace orch {
+namespace {
+
+std::string describe(const RunRecord& run) {
+  if (run.status != RunStatus::kOk) return status_name(run.status) + ": " + run.reason;
+  std::ostringstream text;
+  text.precision(4);
+  text << "ok, p50 " << run.latency->p50_ms << " ms";
+  if (run.device_latency) text << ", gpu p50 " << run.device_latency->p50_ms << " ms";
+  return text.str();
+}
+
+// The record of a run about to start; begin_run stores it as 'running'.
+RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_index) {
+  RunRecord run;
+  run.cell_index = cell.index;
+  run.run_index = run_index;
+  run.warmup = run_index < warmup_runs_of(experiment, cell);
+  run.started_at = utc_timestamp();
+  run.on_gpu = experiment.worker.on_gpu();
+  run.expected.iterations = experiment.worker.iterations;
+  return run;
+}
+
+// Adds the orchestrators that measured beside this one since the last look.
+void note_concurrent(const RunLock& lock, RunRecord& run) {
+  for (const auto& text : lock.concurrent_orchestrators())
+    if (std::find(run.concurrent_orchestrators.begin(), run.concurrent_orchestrators.end(), text) ==
+        run.concurrent_orchestrators.end())
+      run.concurrent_orchestrators.push_back(text);
+}
+
+// The page cache as the cell wants it, then a look at what is still in it.
+void prepare_cache(const Cell& cell, const ColdStartFiles& files, RunRecord& run) {
+  run.cache_action = apply_cache_policy(cell.settings.cache, files);
+  run.model_resident_pct = resident_percent(files.model);
+  if (!files.libtorch.empty()) run.libtorch_resident_pct = resident_percent(files.libtorch);
+}
+
+void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
+                 const ScratchDir& scratch, RunRecord& run) {
+  const std::string name = run_name(ProcessIdentity::self(), cell.index, run.run_index);
+  // The clock starts before the launcher prepares anything: making a cgroup or a
+  // container is part of what an isolation method costs at start-up.
+  const int64_t spawn_ns = monotonic_ns();
+  const RunArguments arguments{std::to_string(spawn_ns), scratch.report_path(name), name};
+  std::unique_ptr<LaunchedRun> launched;
+  try {
+    launched = launchers.get(cell.settings.launcher).launch(cell.settings, experiment.worker, arguments);
+  } catch (const CgroupError& e) {
+    run.process.launch_error = e.what();
+    judge_run(run, {});
+    return;
+  }
+  const LaunchCommand& launch = launched->command();
+  run.command_line = quote_command(launch.argv);
+  ProcessSpec spec{launch.argv, launch.env, experiment.timeout_s, launched->join_files(), launch.run_as,
+                   [&launched] { launched->kill_all(); }};
+  spec.on_spawn = [&scratch](pid_t pid) { scratch.record_process(pid); };
+  run.process = run_process(spec);
+  run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
+  run.evidence = launched->collect(run.process);
+  judge_run(run, scratch.take_report(name, max_report_bytes(experiment.worker.iterations)));
+  verify_limits(cell.settings, run);
+}
+
+// "3m05s" left, from the mean duration of the runs so far.
+std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
+  if (done == 0) return "?";
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spent).count() * left / done;
+  return std::to_string(seconds / 60) + "m" + (seconds % 60 < 10 ? "0" : "") + std::to_string(seconds % 60) + "s";
+}
+
+// The experiment's ids: a new experiment, or with --resume the interrupted one.
+ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers,
+                                        ResultStore& store, const SystemInfo& system, bool resume) {
+  if (resume) {
+    if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
+      spdlog::info("resuming experiment '{}' (id {}): {} runs already stored", experiment.name,
+                   resumption->ids.experiment_id, resumption->finished.size());
+      return *resumption;
+    }
+    spdlog::info("no interrupted experiment of this matrix in the DB: starting a new one");
+  }
+  std::vector<std::string> cell_commands;
+  for (const auto& cell : experiment.cells)
+    cell_commands.push_back(quote_command(launchers.command(experiment, cell).argv));
+  const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
+  const auto warnings = host_warnings(host);
+  if (!warnings.empty())
+    spdlog::warn("host: {} (governor {}, {:.1f} of {} CPUs busy just now, load average {}, swap used {} MiB); "
+                 "see README: Warnings",
+                 join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor,
+                 host.busy_cpus, host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
+  const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
+                            OrchestratorIdentity::self()};
+  return {store.begin_experiment(experiment, system, cell_commands, context), {}};
+}
+
+// The run indices of `cell` still to do. A resumed cell with runs left warms up again
+// first: its stored warm-up runs warmed a machine that has been through an
+// interruption since, so they are forgotten and repeated.
+std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
+                            const ResultStore::Resumption& opened, ResultStore& store) {
+  auto finished = [&](int run_index) { return opened.finished.count({cell.index, run_index}) > 0; };
+  std::vector<int> todo;
+  for (int run_index = 0; run_index < runs_of(experiment, cell); ++run_index)
+    if (!finished(run_index)) todo.push_back(run_index);
+  if (todo.empty()) return todo;
+  std::vector<int> again;
+  for (int run_index = 0; run_index < warmup_runs_of(experiment, cell); ++run_index) {
+    if (!finished(run_index)) continue;
+    store.forget_run(opened.ids.cell_ids.at(cell.index), run_index);
+    again.push_back(run_index);
+  }
+  todo.insert(todo.begin(), again.begin(), again.end());
+  std::sort(todo.begin(), todo.end());
+  return todo;
+}
+
+// One run from start to stored: 'running', cache prepared, executed, judged, completed.
+RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store, const RunLock& lock,
+                      const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
+                      const ScratchDir& scratch) {
+  const WorkerProgram program{program_of(experiment.worker, cell.settings), cell.settings.env,
+                              worker_credentials(experiment.worker)};
+  const ColdStartFiles& files =
+      cold_start.files(program, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
+  RunRecord run = planned_run(experiment, cell, run_index);
+  const int64_t run_id = store.begin_run(cell_id, run);
+  prepare_cache(cell, files, run);
+  const long long swap_before = swap_used_bytes();
+  note_concurrent(lock, run);
+  execute_run(experiment, launchers, cell, scratch, run);
+  note_concurrent(lock, run);
+  run.warnings = run_warnings(run, swap_before);
+  store.record_run(run_id, cell_id, run);
+  return run;
+}
+
+}  // namespace
+
+ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
+                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume) {
+  // First: a scratch folder that cannot be made must stop us before the DB is touched.
+  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
+  const auto opened = open_experiment(experiment, launchers, store, system, resume);
+  const auto& ids = opened.ids;
+  std::vector<std::vector<int>> plan;  // run indices to do, by cell
+  int left = 0;
+  for (const auto& cell : experiment.cells) {
+    plan.push_back(runs_to_do(experiment, cell, opened, store));
+    left += static_cast<int>(plan.back().size());
+  }
+  ColdStartCatalog cold_start(experiment.worker.model_path, [&scratch](pid_t pid) { scratch.record_process(pid); });
+  const size_t cells = experiment.cells.size();
+  spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
+               count(static_cast<size_t>(left), "run"));
+
+  ExperimentOutcome outcome;
+  outcome.experiment_id = ids.experiment_id;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    for (const auto& cell : experiment.cells) {
+      const int64_t cell_id = ids.cell_ids.at(cell.index);
+      for (int run_index : plan.at(cell.index)) {
+        if (stop_signal() != 0) break;
+        const RunRecord run =
+            measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, cold_start, scratch);
+        ++outcome.runs_total;
+        if (run.status == RunStatus::kOk) ++outcome.runs_ok;
+        spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
+                     runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
+                     eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
+      }
+      store.update_cell_statistics(cell_id);
+    }
+  } catch (const UserError&) {
+    throw;  // the DB failed: nothing more can be stored
+  } catch (const std::exception&) {
+    // A bug, not a result: the experiment is left for --resume (the run in flight is
+    // marked aborted at the next start), and main reports the error.
+    store.finish_experiment(ids.experiment_id, "interrupted");
+    throw;
+  }
+  outcome.interrupted = stop_signal() != 0;
+  store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
+  return outcome;
+}
+
+}  // namespace orch

@@ -1,0 +1,30 @@
+// Runs every cell of a validated experiment: warm-up runs, then measured runs, each a
+// fresh worker process, stored as 'running' when it starts and completed in one
+// transaction when it ends.
+#pragma once
+
+#include <cstdint>
+
+#include "launch/launcher.h"
+#include "matrix/matrix.h"
+#include "store/result_store.h"
+#include "run/run_lock.h"
+#include "common/system_info.h"
+
+namespace orch {
+
+struct ExperimentOutcome {
+  int64_t experiment_id = 0;
+  int runs_total = 0;
+  int runs_ok = 0;
+  bool interrupted = false;  // SIGINT/SIGTERM: the run in flight was stored as aborted
+};
+
+// With `resume`, the latest interrupted experiment of the same matrix goes on where
+// it stopped (see ResultStore::resume); without one, a new experiment starts.
+// Stops before the next run once SIGINT/SIGTERM/SIGHUP arrived (interrupt.h).
+// `lock` is held throughout; it names the orchestrators each run measured beside.
+ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
+                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume);
+
+}  // namespace orch

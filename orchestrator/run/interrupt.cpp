@@ -1,0 +1,38 @@
+// The self-pipe behind stop signals (see interrupt.h).
+#include "run/interrupt.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace orch {
+namespace {
+
+std::atomic<int> g_signal{0};
+int g_pipe[2] = {-1, -1};
+
+void on_stop(int signal_number) {
+  if (g_signal.exchange(signal_number) == 0) (void)!::write(g_pipe[1], "x", 1);
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  if (g_pipe[0] >= 0) return;
+  if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return;
+  struct sigaction action {};
+  action.sa_handler = on_stop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGHUP, &action, nullptr);  // a closed terminal or session: stop as cleanly
+}
+
+int stop_signal() { return g_signal.load(); }
+
+int stop_fd() { return g_pipe[0]; }
+
+}  // namespace orch

@@ -1,0 +1,539 @@
+// SQLite persistence of experiments, cells, runs, phases and samples (see result_store.h).
+#include "store/result_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <type_traits>
+#include <variant>
+
+#include "common/clock.h"
+#include "common/cpu_list.h"
+#include "common/error.h"
+#include "run/interrupt.h"
+#include "store/schema_migrations.h"
+#include "common/text.h"
+#include "common/version.h"
+#include "measure/warnings.h"
+
+
+namespace orch {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+
+template <typename T>
+Value optional_value(const std::optional<T>& value) {
+  return value ? Value(*value) : Value();
+}
+
+// Adds the runs columns of one latency summary: `prefix` + n, mean_ms, ... max_ms.
+void add_summary_columns(Columns& row, const std::string& prefix, const std::optional<LatencySummary>& summary) {
+  if (!summary) return;
+  row.insert(row.end(), {{prefix + "n", int64_t(summary->n)},
+                         {prefix + "mean_ms", summary->mean_ms},
+                         {prefix + "stddev_ms", summary->stddev_ms},
+                         {prefix + "cv", summary->cv},
+                         {prefix + "min_ms", summary->min_ms},
+                         {prefix + "p50_ms", summary->p50_ms},
+                         {prefix + "p90_ms", summary->p90_ms},
+                         {prefix + "p99_ms", summary->p99_ms},
+                         {prefix + "max_ms", summary->max_ms}});
+}
+
+
+// The runs row of one finished run; absent values are NULL.
+Columns run_columns(int64_t cell_id, const RunRecord& run) {
+  const ProcessOutcome& process = run.process;
+  const bool launched = process.launch_error.empty();
+  const bool worker_usage = !run.evidence.child_is_worker && run.report && run.report->runtime.self_usage;
+  const ResourceUsage& usage = worker_usage ? *run.report->runtime.self_usage : process.usage;
+  Columns row = {
+      {"cell_id", cell_id},
+      {"run_index", int64_t{run.run_index}},
+      {"is_warmup", int64_t{run.warmup}},
+      {"status", status_name(run.status)},
+      {"reason", optional_text(run.reason)},
+      {"started_at", run.started_at},
+      {"command_line", run.command_line},
+      {"exit_code", process.exit_code >= 0 ? Value(int64_t{process.exit_code}) : Value()},
+      {"term_signal", process.term_signal != 0 ? Value(int64_t{process.term_signal}) : Value()},
+      {"stdout_tail", process.stdout_tail},
+      {"stderr_tail", process.stderr_tail},
+  };
+  if (launched) row.push_back({"wall_ms", process.wall_ms});
+  if (launched && (run.evidence.child_is_worker || worker_usage)) {
+    row.insert(row.end(), {{"rusage_source", std::string(worker_usage ? "worker" : "wait4")},
+                           {"user_cpu_ms", usage.user_cpu_ms},
+                           {"sys_cpu_ms", usage.sys_cpu_ms},
+                           {"max_rss_kib", int64_t{usage.max_rss_kib}},
+                           {"minor_faults", int64_t{usage.minor_faults}},
+                           {"major_faults", int64_t{usage.major_faults}},
+                           {"voluntary_ctx_switches", int64_t{usage.voluntary_ctx_switches}},
+                           {"involuntary_ctx_switches", int64_t{usage.involuntary_ctx_switches}},
+                           {"fs_read_kib", usage.fs_read_kib >= 0 ? Value(int64_t{usage.fs_read_kib}) : Value()}});
+  }
+  if (run.report) {
+    const WorkerRuntime& rt = run.report->runtime;
+    row.insert(row.end(), {{"torch_version", optional_text(rt.torch_version)},
+                           {"blas_libraries", join(rt.blas_libraries, ";")},
+                           {"mkldnn", int64_t{rt.mkldnn}},
+                           {"mkl", int64_t{rt.mkl}},
+                           {"openmp", int64_t{rt.openmp}},
+                           {"intra_op_threads", rt.intra_op_threads > 0 ? Value(int64_t{rt.intra_op_threads}) : Value()},
+                           {"inter_op_threads", rt.inter_op_threads > 0 ? Value(int64_t{rt.inter_op_threads}) : Value()},
+                           {"effective_cpus", format_cpu_list(rt.allowed_cpus)},
+                           {"effective_nproc", int64_t(rt.allowed_cpus.size())},
+                           {"online_cpus", int64_t{rt.online_cpus}},
+                           {"threads_observed", int64_t{rt.threads_observed}},
+                           {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
+                           {"parallel_info", rt.parallel_info},
+                           {"device_name", optional_text(rt.device_name)},
+                           {"worker_pid", int64_t{rt.pid}},
+                           {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
+                           {"cgroup_version", int64_t{rt.cgroup.version}},
+                           {"cgroup_path", optional_text(rt.cgroup.path)},
+                           {"cgroup_cpus", optional_text(rt.cgroup.cpus)},
+                           {"effective_quota_percent", optional_value(rt.cgroup.cpu_quota_percent)},
+                           {"effective_memory_limit_bytes", optional_value(rt.cgroup.memory_limit_bytes)}});
+  }
+  add_summary_columns(row, "latency_", run.latency);
+  add_summary_columns(row, "device_latency_", run.device_latency);
+  if (const auto& group = run.evidence.cgroup) {
+    row.insert(row.end(), {{"run_cgroup", run.evidence.cgroup_path},
+                           {"nr_periods", optional_value(group->nr_periods)},
+                           {"nr_throttled", optional_value(group->nr_throttled)},
+                           {"throttled_ms", optional_value(group->throttled_ms)},
+                           {"cgroup_cpu_ms", optional_value(group->cpu_usage_ms)},
+                           {"memory_peak_bytes", optional_value(group->memory_peak_bytes)},
+                           {"oom_kills", optional_value(group->oom_kills)}});
+  }
+  row.insert(row.end(), {{"cache_action", optional_text(run.cache_action)},
+                         {"model_resident_pct", optional_value(run.model_resident_pct)},
+                         {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},
+                         {"warnings", optional_text(join_codes(run.warnings))}});
+  row.push_back({"limits_mismatch", optional_text(join(run.limit_mismatches, "; "))});
+  row.push_back({"concurrent_orchestrators", optional_text(join(run.concurrent_orchestrators, "; "))});
+  return row;
+}
+
+}  // namespace
+
+void ResultStore::insert_row(const std::string& table, const Columns& columns, bool replace) {
+  std::string names, marks;
+  for (const auto& [name, value] : columns) {
+    names += (names.empty() ? "" : ", ") + name;
+    marks += marks.empty() ? "?" : ", ?";
+  }
+  SQLite::Statement insert(*db_, std::string(replace ? "INSERT OR REPLACE" : "INSERT") + " INTO " + table +
+                                     " (" + names + ") VALUES (" + marks + ")");
+  int index = 0;
+  for (const auto& [name, value] : columns) {
+    ++index;
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) insert.bind(index);
+          else insert.bind(index, v);
+        },
+        value);
+  }
+  insert.exec();
+}
+
+ResultStore::ResultStore(const std::string& path) : path_(path) {
+  const PathInFolder file = open_path(path, "the results DB");
+  try {
+    // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
+    // appears in it after all.
+    db_ = std::make_unique<SQLite::Database>(file.resolved, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                                SQLite::OPEN_NOFOLLOW);
+    check_file(file);
+    db_->setBusyTimeout(kBusyTimeoutMs);
+    // Switching a new DB to WAL while others open it too can be refused as busy
+    // without the busy handler being asked: the set-up is then tried again.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      try {
+        db_->exec("PRAGMA journal_mode = WAL");
+        db_->exec("PRAGMA foreign_keys = ON");
+        check_integrity();
+        distrust_schema();
+        migrate();
+        break;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > give_up) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) throw damaged(e.what());
+    throw UserError("cannot open results DB " + printable(path) + ": " + e.what(),
+                    "check that its folder exists and is writable, and that it is an orchestrator DB");
+  }
+}
+
+UserError ResultStore::damaged(const std::string& why) const {
+  return UserError("results DB " + printable(path_) + " is damaged (" + first_line(why, 200) + "); nothing was launched",
+                   "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
+                       " .recover | sqlite3 new.db`, then use --db new.db");
+}
+
+ResultStore::~ResultStore() = default;
+
+void ResultStore::check_file(const PathInFolder& file) const {
+  struct stat st {};
+  if (::fstatat(file.folder.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_nlink != 1)
+    throw UserError("cannot use results DB " + printable(path_) +
+                        ": it is not a regular file with one link (a hard link could lead to a file elsewhere)",
+                    "choose another --db");
+  if (st.st_uid != ::geteuid())
+    throw UserError("cannot use results DB " + printable(path_) + ": it belongs to " + user_name(st.st_uid) +
+                        ", who could change what it holds and what runs inside its writes (triggers)",
+                    "use a DB of the user the orchestrator runs as (chown it, or choose another --db)");
+}
+
+// A DB's own SQL runs inside the orchestrator's statements: triggers (which it never
+// makes) are refused, functions in its schema are untrusted, and a stop signal
+// aborts whatever statement is running, so that SIGTERM works even there.
+void ResultStore::distrust_schema() {
+  db_->exec("PRAGMA trusted_schema = OFF");
+  const int triggers = db_->execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").getInt();
+  if (triggers > 0)
+    throw UserError("cannot use results DB " + printable(path_) + ": it has " + std::to_string(triggers) +
+                        " trigger(s), which no orchestrator makes; they would run inside every run it stores",
+                    "drop them (sqlite3 " + printable(path_) + " .schema shows them), or use another --db");
+  sqlite3_progress_handler(db_->getHandle(), 10000, [](void*) { return stop_signal() != 0 ? 1 : 0; }, nullptr);
+}
+
+void ResultStore::check_integrity() {
+  const std::string verdict = db_->execAndGet("PRAGMA quick_check(1)").getString();
+  if (verdict != "ok") throw damaged("PRAGMA quick_check: " + verdict);
+}
+
+int ResultStore::latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
+
+int ResultStore::schema_version() const {
+  return db_->execAndGet("PRAGMA user_version").getInt();
+}
+
+void ResultStore::migrate() {
+  // IMMEDIATE: the write lock from the start, and the version read under it, so two
+  // orchestrators opening a new DB at once migrate it once, one after the other.
+  // The views are then recreated as this build defines them, in the same transaction
+  // (a reader never sees them half made), so a fixed view reaches every DB.
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+  const int current = schema_version();
+  if (current < 0)
+    throw UserError("results DB " + printable(path_) + " has schema version " + std::to_string(current) +
+                        ", which no orchestrator writes (PRAGMA user_version)",
+                    "use another --db");
+  if (current > latest_schema_version())
+    throw UserError("results DB " + printable(path_) + " has schema version " + std::to_string(current) +
+                        ", newer than this orchestrator's " + std::to_string(latest_schema_version()),
+                    "use a newer orchestrator, or another --db");
+  if (current == 0 && db_->execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                                      "('experiments', 'cells', 'runs', 'phases', 'samples')")
+                              .getInt() > 0)
+    throw UserError("results DB " + printable(path_) +
+                        " has orchestrator tables but schema version 0 (PRAGMA user_version): its version was "
+                        "reset, or another program made them",
+                    "use another --db; or, if you know which version its tables have, set PRAGMA user_version to it");
+  for (int version = current; version < latest_schema_version(); ++version)
+    db_->exec(schema_migrations()[static_cast<size_t>(version)]);
+  if (current < latest_schema_version()) db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+  db_->exec(schema_views());
+  transaction.commit();
+}
+
+ResultStore::ExperimentIds ResultStore::begin_experiment(
+    const Experiment& experiment, const SystemInfo& system,
+    const std::vector<std::string>& cell_commands, const HostContext& host) {
+  ExperimentIds ids;
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+  insert_row("experiments", {{"name", experiment.name},
+                             {"started_at", utc_timestamp()},
+                             {"matrix_path", experiment.matrix_path},
+                             {"matrix_yaml", experiment.matrix_text},
+                             {"matrix_hash", experiment.matrix_hash},
+                             {"hostname", system.hostname},
+                             {"kernel", system.kernel},
+                             {"cpu_model", system.cpu_model},
+                             {"online_cpus", format_cpu_list(system.online_cpus)},
+                             {"orchestrator_version", std::string(orchestrator_version())},
+                             {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
+                             {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
+                             {"boot_id", optional_text(host.orchestrator.boot_id)},
+                             {"warnings", optional_text(host.warnings)},
+                             {"governor", optional_text(host.governor)},
+                             {"boost", optional_text(system.boost)},
+                             {"smt", system.threads_per_core > 0
+                                         ? Value(std::to_string(system.threads_per_core) + " threads per core")
+                                         : Value()},
+                             {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
+  ids.experiment_id = db_->getLastInsertRowid();
+
+  const WorkerSettings& worker = experiment.worker;
+  for (const auto& cell : experiment.cells) {
+    const CellSettings& settings = cell.settings;
+    insert_row("cells", {{"experiment_id", ids.experiment_id},
+                         {"cell_index", int64_t{cell.index}},
+                         {"label", cell.label},
+                         {"launcher", launcher_name(settings.launcher)},
+                         {"cpuset", optional_text(format_cpu_list(settings.cpuset))},
+                         {"env_json", nlohmann::json(settings.env).dump()},
+                         {"model_path", worker.model_path},
+                         {"input_shape", join_numbers(worker.input_shape)},
+                         {"device", worker.device},
+                         {"warmup_iterations", int64_t{worker.warmup_iterations}},
+                         {"iterations", int64_t{worker.iterations}},
+                         {"command_line", cell_commands.at(cell.index)},
+                         {"cpu_quota_percent", optional_value(settings.cpu_quota_percent)},
+                         {"memory_bytes", optional_value(settings.memory_bytes)},
+                         {"namespaces", optional_text(join(settings.namespaces, ","))},
+                         {"cache_policy", settings.cache.text()}});
+    ids.cell_ids.push_back(db_->getLastInsertRowid());
+  }
+  transaction.commit();
+  return ids;
+}
+
+int64_t ResultStore::begin_run(int64_t cell_id, const RunRecord& run) {
+  return guarded([&] {
+    insert_row("runs", {{"cell_id", cell_id},
+                        {"run_index", int64_t{run.run_index}},
+                        {"is_warmup", int64_t{run.warmup}},
+                        {"status", std::string("running")},
+                        {"started_at", run.started_at},
+                        {"command_line", run.command_line}});
+    return db_->getLastInsertRowid();
+  });
+}
+
+void ResultStore::record_run(int64_t run_id, int64_t cell_id, const RunRecord& run) {
+  guarded([&] { complete_run(run_id, cell_id, run); });
+}
+
+template <typename Fn>
+auto ResultStore::guarded(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const SQLite::Exception& e) {
+    throw UserError("cannot store a run in " + path_ + ": " + e.what(),
+                    "runs stored before are safe in the DB; fix the cause (disk space?), then "
+                    "`orchestrator run --resume` with the same matrix");
+  }
+}
+
+void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run) {
+  SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+  Columns row = run_columns(cell_id, run);
+  row.insert(row.begin(), {"id", run_id});
+  insert_row("runs", row, /*replace=*/true);
+
+  if (run.report) {
+    SQLite::Statement insert_phase(*db_, "INSERT INTO phases VALUES (?, ?, ?, ?, ?)");
+    int seq = 0;
+    for (const auto& phase : run.report->phases) {
+      insert_phase.reset();
+      insert_phase.bind(1, run_id);
+      insert_phase.bind(2, seq++);
+      insert_phase.bind(3, phase.name);
+      insert_phase.bind(4, phase.start_ms);
+      insert_phase.bind(5, phase.duration_ms);
+      insert_phase.exec();
+    }
+    SQLite::Statement insert_sample(
+        *db_, "INSERT INTO samples (run_id, iteration, latency_ms, device_ms) VALUES (?, ?, ?, ?)");
+    const auto& device_ms = run.report->device_samples_ms;  // empty, or one per sample
+    for (size_t i = 0; i < run.report->samples_ms.size(); ++i) {
+      insert_sample.reset();
+      insert_sample.bind(1, run_id);
+      insert_sample.bind(2, static_cast<int64_t>(i));
+      insert_sample.bind(3, run.report->samples_ms[i]);
+      if (i < device_ms.size()) insert_sample.bind(4, device_ms[i]);
+      else insert_sample.bind(4);
+      insert_sample.exec();
+    }
+  }
+  transaction.commit();
+}
+
+int ResultStore::repair(const std::string& hostname, const std::string& current_boot_id) {
+  return guarded([&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement running(*db_, "SELECT id, orchestrator_pid, orchestrator_start_ticks, boot_id FROM experiments "
+                                    "WHERE status = 'running' AND hostname = ?");
+    running.bind(1, hostname);
+    std::vector<std::pair<int64_t, int64_t>> dead;  // experiment id, orchestrator pid
+    while (running.executeStep()) {
+      const ProcessIdentity owner{static_cast<pid_t>(running.getColumn(1).getInt64()),
+                                  static_cast<uint64_t>(running.getColumn(2).getInt64())};  // NULL start: 0, unknown
+      const bool other_boot = !running.getColumn(3).isNull() && running.getColumn(3).getString() != current_boot_id;
+      if (other_boot || owner.pid <= 0 || !owner.alive()) dead.push_back({running.getColumn(0).getInt64(), owner.pid});
+    }
+    int marked = 0;
+    for (const auto& [experiment_id, pid] : dead) {
+      SQLite::Statement runs(*db_, "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
+                                   "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");
+      runs.bind(1, "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
+      runs.bind(2, experiment_id);
+      marked += runs.exec();
+      SQLite::Statement experiment(*db_, "UPDATE experiments SET status = 'interrupted' WHERE id = ?");
+      experiment.bind(1, experiment_id);
+      experiment.exec();
+    }
+    transaction.commit();
+    return marked;
+  });
+}
+
+std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& experiment,
+                                                          const OrchestratorIdentity& by) {
+  return guarded([&]() -> std::optional<Resumption> {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement find(*db_, "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
+                                 "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
+    find.bind(1, experiment.matrix_hash);
+    find.bind(2, experiment.name);
+    if (!find.executeStep()) return std::nullopt;
+    Resumption resumption;
+    resumption.ids.experiment_id = find.getColumn(0).getInt64();
+    SQLite::Statement count(*db_, "SELECT COUNT(*) FROM cells WHERE experiment_id = ?");
+    count.bind(1, resumption.ids.experiment_id);
+    count.executeStep();
+    if (count.getColumn(0).getInt64() != static_cast<int64_t>(experiment.cells.size())) return std::nullopt;
+    // An aborted run measured nothing; it is run again.
+    delete_runs("SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
+                "WHERE c.experiment_id = ? AND r.status = 'aborted'",
+                [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
+    SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
+    cells.bind(1, resumption.ids.experiment_id);
+    while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
+    SQLite::Statement finished(*db_, "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
+                                     "WHERE c.experiment_id = ?");
+    finished.bind(1, resumption.ids.experiment_id);
+    while (finished.executeStep())
+      resumption.finished.insert({finished.getColumn(0).getInt(), finished.getColumn(1).getInt()});
+    SQLite::Statement reopen(*db_, "UPDATE experiments SET status = 'running', orchestrator_pid = ?, "
+                                   "orchestrator_start_ticks = ?, boot_id = ? WHERE id = ?");
+    reopen.bind(1, int64_t{by.process.pid});
+    reopen.bind(2, static_cast<int64_t>(by.process.start_ticks));
+    reopen.bind(3, by.boot_id);
+    reopen.bind(4, resumption.ids.experiment_id);
+    reopen.exec();
+    transaction.commit();
+    return resumption;
+  });
+}
+
+void ResultStore::update_cell_statistics(int64_t cell_id) {
+  guarded([&] {
+    SQLite::Statement runs(*db_, R"sql(
+        SELECT r.latency_p50_ms, COALESCE(p.cold_start_ms, 0) FROM runs r
+          LEFT JOIN (SELECT run_id, SUM(duration_ms) AS cold_start_ms FROM phases
+                      WHERE name IN ('library_load', 'model_load', 'first_inference') GROUP BY run_id) p
+            ON p.run_id = r.id
+         WHERE r.cell_id = ? AND r.is_warmup = 0 AND r.status = 'ok' ORDER BY r.run_index)sql");
+    runs.bind(1, cell_id);
+    std::vector<double> p50s, cold_starts;
+    while (runs.executeStep()) {
+      p50s.push_back(runs.getColumn(0).getDouble());
+      cold_starts.push_back(runs.getColumn(1).getDouble());
+    }
+    SQLite::Statement update(*db_, "UPDATE cells SET latency_p50_ci_low_ms = ?, latency_p50_ci_high_ms = ?, "
+                                   "run_to_run_cv = ?, warnings = ? WHERE id = ?");
+    if (p50s.empty()) {
+      for (int i = 1; i <= 3; ++i) update.bind(i);
+    } else {
+      const ConfidenceInterval ci = bootstrap_median_ci(p50s);
+      update.bind(1, ci.low);
+      update.bind(2, ci.high);
+      update.bind(3, coefficient_of_variation(p50s));
+    }
+    const std::string warnings = join_codes(cell_warnings(cold_starts));
+    if (warnings.empty()) update.bind(4);
+    else update.bind(4, warnings);
+    update.bind(5, cell_id);
+    update.exec();
+  });
+}
+
+void ResultStore::forget_run(int64_t cell_id, int run_index) {
+  guarded([&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    delete_runs("SELECT id FROM runs WHERE cell_id = ? AND run_index = ?", [&](SQLite::Statement& statement) {
+      statement.bind(1, cell_id);
+      statement.bind(2, run_index);
+    });
+    transaction.commit();
+  });
+}
+
+void ResultStore::delete_runs(const std::string& select_ids,
+                              const std::function<void(SQLite::Statement&)>& bind) {
+  for (const char* table_and_key : {"phases WHERE run_id", "samples WHERE run_id", "runs WHERE id"}) {
+    SQLite::Statement statement(*db_, std::string("DELETE FROM ") + table_and_key + " IN (" + select_ids + ")");
+    bind(statement);
+    statement.exec();
+  }
+}
+
+void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE experiments SET status = ?, finished_at = ? WHERE id = ?");
+    update.bind(1, status);
+    update.bind(2, utc_timestamp());
+    update.bind(3, experiment_id);
+    update.exec();
+  });
+}
+
+Table ResultStore::cell_summary(int64_t experiment_id) {
+  return guarded([&] { return read_cell_summary(experiment_id); });
+}
+
+Table ResultStore::read_cell_summary(int64_t experiment_id) {
+  SQLite::Statement query(*db_, R"sql(
+      SELECT cell_index + 1 AS "#", cell, runs_ok || '/' || runs AS ok,
+             intra_op_threads || '/' || inter_op_threads AS "threads", effective_cpus AS cpus,
+             effective_quota_percent AS "quota %",
+             ROUND(effective_memory_limit_bytes / 1048576.0) AS "mem limit MiB",
+             library_load_ms AS "lib load ms", model_load_ms AS "model load ms",
+             first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
+             latency_p50_ms AS "p50 ms",
+             ROUND(latency_p50_ci_low_ms, 3) || '-' || ROUND(latency_p50_ci_high_ms, 3) AS "p50 95% CI",
+             latency_p99_ms AS "p99 ms", device_latency_p50_ms AS "gpu p50 ms",
+             throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
+             ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
+             involuntary_ctx_switches AS "invol cs",
+             CASE WHEN limit_mismatches > 0 THEN 'MISMATCH'
+                  WHEN effective_cpus IS NULL THEN '-'  -- no run reported what was in effect
+                  ELSE 'ok' END AS limits,
+             failures, warnings
+      FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index)sql");
+  query.bind(1, experiment_id);
+  Table table;
+  for (int column = 0; column < query.getColumnCount(); ++column)
+    table.headers.push_back(query.getColumnName(column));
+  while (query.executeStep()) {
+    auto& row = table.rows.emplace_back();
+    for (int column = 0; column < query.getColumnCount(); ++column) {
+      const SQLite::Column value = query.getColumn(column);
+      row.push_back(value.isNull() ? std::nullopt : std::optional<std::string>(value.getString()));
+    }
+  }
+  table.drop_column_if_empty("gpu p50 ms");  // shown when a cell ran on a GPU
+  return table;
+}
+
+}  // namespace orch

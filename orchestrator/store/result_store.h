@@ -1,0 +1,127 @@
+// The results DB (SQLite): the only user of SQLiteCpp. Opening migrates the schema
+// forward; every finished run is stored in one transaction, so a crash of the
+// orchestrator loses at most the run in flight.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/error.h"
+#include "matrix/matrix.h"
+#include "run/process_identity.h"
+#include "measure/run_record.h"
+#include "common/safe_files.h"
+#include "common/system_info.h"
+#include "report/table.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}
+
+namespace orch {
+
+// One column of a row to insert; std::monostate is NULL.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+using Columns = std::vector<std::pair<std::string, Value>>;
+
+// Which orchestrator wrote a row: its process identity in the boot it ran in. The
+// next start judges whether it is dead by these, never by its pid alone.
+struct OrchestratorIdentity {
+  ProcessIdentity process;
+  std::string boot_id;
+
+  static OrchestratorIdentity self() { return {ProcessIdentity::self(), orch::boot_id()}; }
+};
+
+// What the orchestrator knows about the machine beyond SystemInfo at the start.
+struct HostContext {
+  std::string warnings;  // codes (warnings.h)
+  std::string governor;
+  int cgroup_version = 0;
+  OrchestratorIdentity orchestrator;  // who runs the experiment
+};
+
+class ResultStore {
+ public:
+  // Creates the file if needed. The path is opened as safe_files.h says (no symbolic
+  // link another user owns is followed; a regular file with one link, of this
+  // process's user; no triggers, since they would run inside its writes). Before
+  // anything else the DB is checked (PRAGMA quick_check), so a damaged one stops the
+  // orchestrator before any launch. The schema is migrated forward in one IMMEDIATE
+  // transaction, so orchestrators opening a new DB at once do not collide. Throws
+  // UserError when it cannot be opened, is damaged, or its schema is one this build
+  // does not know (newer, negative, or tables without a version).
+  explicit ResultStore(const std::string& path);
+  ~ResultStore();
+
+  int schema_version() const;
+  static int latest_schema_version();
+
+  struct ExperimentIds {
+    int64_t experiment_id = 0;
+    std::vector<int64_t> cell_ids;  // by cell index
+  };
+  // `cell_commands` are the cells' command lines as `plan` shows them.
+  ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
+                                 const std::vector<std::string>& cell_commands,
+                                 const HostContext& host = {});
+  // From the cell's measured ok runs in the DB (so a resumed cell counts them all):
+  // the bootstrap CI of the median p50, the run-to-run CV, and cell warnings.
+  void update_cell_statistics(int64_t cell_id);
+  // A run is stored as 'running' when it starts, and completed -- status, phases,
+  // samples -- in one transaction when it ends. Both throw UserError on a DB error.
+  int64_t begin_run(int64_t cell_id, const RunRecord& run);
+  void record_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
+  void finish_experiment(int64_t experiment_id, const std::string& status);
+
+  // Marks what orchestrators on `hostname` left 'running' when they died: their runs
+  // become 'aborted', their experiments 'interrupted'. An orchestrator is dead when
+  // it ran in another boot than `current_boot_id`, or no process has its identity
+  // now: a live one's runs are left alone, whatever lock it holds. Returns the
+  // number of runs marked.
+  int repair(const std::string& hostname, const std::string& current_boot_id);
+
+  // The latest interrupted experiment of the same matrix (content hash and name),
+  // reopened by `by` in one IMMEDIATE transaction (two orchestrators cannot both
+  // take it): its aborted runs are deleted so they run again.
+  struct Resumption {
+    ExperimentIds ids;
+    std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
+  };
+  std::optional<Resumption> resume(const Experiment& experiment, const OrchestratorIdentity& by);
+  // Deletes a stored run with its phases and samples (a resumed cell's warm-up runs,
+  // which must warm the machine again before its remaining measured runs).
+  void forget_run(int64_t cell_id, int run_index);
+
+  // The cell_summary view's display columns for one experiment.
+  Table cell_summary(int64_t experiment_id);
+
+ private:
+  void check_file(const PathInFolder& file) const;
+  void check_integrity();
+  void distrust_schema();
+  UserError damaged(const std::string& why) const;
+  void migrate();
+  void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
+  Table read_cell_summary(int64_t experiment_id);
+  void insert_row(const std::string& table, const Columns& columns, bool replace = false);
+  // Deletes the runs that `select_ids` (a SELECT of run ids; `bind` fills its
+  // parameters) names, with their phases and samples, inside the caller's transaction.
+  void delete_runs(const std::string& select_ids, const std::function<void(SQLite::Statement&)>& bind);
+  // Runs fn, turning a DB failure (disk full, I/O error) into a UserError.
+  template <typename Fn>
+  auto guarded(Fn&& fn) -> decltype(fn());
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace orch

@@ -1,0 +1,215 @@
+// Parsing and checking of the worker's report (see worker_report.h).
+#include "protocol/worker_report.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace orch {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kProtocolVersion = 1;
+constexpr size_t kMaxTextBytes = 64 * 1024;  // any one string: a version, a path, parallel_info
+constexpr size_t kMaxListEntries = 4096;     // CPUs, libraries, variables, phases
+constexpr int64_t kMaxPid = 1 << 22;         // PID_MAX_LIMIT
+constexpr int64_t kMaxCpus = 1 << 16;
+constexpr int64_t kMaxThreads = 1 << 22;
+constexpr double kSlackMs = 1.0;             // rounding between two readings of one clock
+
+const json& member(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) throw ProtocolError(std::string("'") + key + "' is missing");
+  return object.at(key);
+}
+
+int64_t integer(const json& value, const std::string& key, int64_t min, int64_t max) {
+  if (!value.is_number_integer()) throw ProtocolError("'" + key + "' is not an integer");
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(max))
+    throw ProtocolError("'" + key + "' is out of range");
+  const int64_t number = value.get<int64_t>();
+  if (number < min || number > max)
+    throw ProtocolError("'" + key + "' is " + std::to_string(number) + ", outside [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "]");
+  return number;
+}
+
+int64_t integer_or(const json& object, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  return object.contains(key) ? integer(object.at(key), key, min, max) : fallback;
+}
+
+// A finite number in [min, max].
+double number(const json& value, const std::string& key, double min, double max) {
+  if (!value.is_number()) throw ProtocolError("'" + key + "' is not a number");
+  const double number = value.get<double>();
+  if (!std::isfinite(number) || number < min || number > max)
+    throw ProtocolError("'" + key + "' is " + std::to_string(number) + ", not in [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "]");
+  return number;
+}
+
+std::string text(const json& value, const std::string& key) {
+  if (!value.is_string()) throw ProtocolError("'" + key + "' is not a string");
+  const auto& string = value.get_ref<const std::string&>();
+  if (string.size() > kMaxTextBytes)
+    throw ProtocolError("'" + key + "' is " + std::to_string(string.size()) + " bytes long, more than " +
+                        std::to_string(kMaxTextBytes));
+  return string;
+}
+
+std::string text_or(const json& object, const char* key, const std::string& fallback = "") {
+  return object.contains(key) ? text(object.at(key), key) : fallback;
+}
+
+bool flag_or(const json& object, const char* key) {
+  if (!object.contains(key)) return false;
+  if (!object.at(key).is_boolean()) throw ProtocolError(std::string("'") + key + "' is not true or false");
+  return object.at(key).get<bool>();
+}
+
+const json& list(const json& value, const std::string& key, size_t max_entries = kMaxListEntries) {
+  if (!value.is_array()) throw ProtocolError("'" + key + "' is not a list");
+  if (value.size() > max_entries) throw ProtocolError("'" + key + "' has " + std::to_string(value.size()) + " entries");
+  return value;
+}
+
+// Times within the run: finite, not negative, not longer than the run itself. (How
+// many there must be, check_counts says; the file's size cap bounds them here.)
+std::vector<double> times(const json& value, const std::string& key, double max_ms) {
+  std::vector<double> values;
+  values.reserve(list(value, key, SIZE_MAX).size());
+  for (size_t i = 0; i < value.size(); ++i)
+    values.push_back(number(value[i], key + "[" + std::to_string(i) + "]", 0, max_ms));
+  return values;
+}
+
+std::vector<WorkerPhase> phases(const json& value, double max_ms) {
+  std::vector<WorkerPhase> result;
+  std::set<std::string> seen;
+  for (const auto& phase : list(value, "phases")) {
+    WorkerPhase parsed{text(member(phase, "name"), "phases.name"), number(member(phase, "start_ms"), "phases.start_ms", 0, max_ms),
+                       number(member(phase, "duration_ms"), "phases.duration_ms", 0, max_ms)};
+    if (parsed.name.empty() || parsed.name.size() > 64 ||
+        parsed.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+      throw ProtocolError("a phase name is not a lower-case word of at most 64 characters");
+    if (!seen.insert(parsed.name).second) throw ProtocolError("phase " + parsed.name + " is reported twice");
+    if (parsed.start_ms + parsed.duration_ms > max_ms + kSlackMs)
+      throw ProtocolError("phase " + parsed.name + " ends after the run did");
+    result.push_back(parsed);
+  }
+  return result;
+}
+
+WorkerRuntime::Cgroup cgroup(const json& value) {
+  WorkerRuntime::Cgroup result;
+  result.version = static_cast<int>(integer_or(value, "version", 0, 0, 2));
+  result.path = text_or(value, "path");
+  result.cpus = text_or(value, "cpus");
+  if (value.contains("cpu_quota_percent"))
+    result.cpu_quota_percent = number(value.at("cpu_quota_percent"), "cpu_quota_percent", 0, 100.0 * kMaxCpus);
+  if (value.contains("memory_limit_bytes"))
+    result.memory_limit_bytes = integer(value.at("memory_limit_bytes"), "memory_limit_bytes", 0, INT64_MAX);
+  return result;
+}
+
+ResourceUsage usage(const json& value) {
+  constexpr int64_t kMaxCount = int64_t(1) << 50;
+  auto count = [&](const char* key) { return static_cast<long>(integer(member(value, key), key, 0, kMaxCount)); };
+  auto ms = [&](const char* key) { return number(member(value, key), key, 0, 1e12); };
+  return {ms("user_cpu_ms"), ms("sys_cpu_ms"), count("max_rss_kib"), count("minor_faults"), count("major_faults"),
+          count("voluntary_ctx_switches"), count("involuntary_ctx_switches"),
+          static_cast<long>(integer_or(value, "fs_read_kib", -1, -1, kMaxCount))};
+}
+
+WorkerRuntime runtime(const json& rt) {
+  WorkerRuntime runtime;
+  runtime.torch_version = text_or(rt, "torch_version");
+  runtime.mkldnn = flag_or(rt, "mkldnn");
+  runtime.mkl = flag_or(rt, "mkl");
+  runtime.openmp = flag_or(rt, "openmp");
+  runtime.intra_op_threads = static_cast<int>(integer_or(rt, "intra_op_threads", 0, 0, kMaxThreads));
+  runtime.inter_op_threads = static_cast<int>(integer_or(rt, "inter_op_threads", 0, 0, kMaxThreads));
+  runtime.parallel_info = text_or(rt, "parallel_info");
+  runtime.device_name = text_or(rt, "device_name");
+  for (const auto& cpu : list(member(rt, "allowed_cpus"), "allowed_cpus"))
+    runtime.allowed_cpus.push_back(static_cast<int>(integer(cpu, "allowed_cpus", 0, kMaxCpus - 1)));
+  runtime.online_cpus = static_cast<int>(integer(member(rt, "online_cpus"), "online_cpus", 1, kMaxCpus));
+  const json& env = member(rt, "thread_env");
+  if (!env.is_object() || env.size() > kMaxListEntries) throw ProtocolError("'thread_env' is not a small mapping");
+  for (const auto& [name, value] : env.items()) {
+    if (name.size() > 256) throw ProtocolError("a thread_env name is too long");
+    runtime.thread_env[name] = text(value, "thread_env");
+  }
+  if (rt.contains("blas_libraries"))
+    for (const auto& library : list(rt.at("blas_libraries"), "blas_libraries"))
+      runtime.blas_libraries.push_back(text(library, "blas_libraries"));
+  runtime.threads_observed = static_cast<int>(integer_or(rt, "threads_observed", 0, 0, kMaxThreads));
+  runtime.pid = static_cast<int>(integer_or(rt, "pid", 0, 0, kMaxPid));
+  runtime.uid = static_cast<int>(integer_or(rt, "uid", -1, -1, INT32_MAX));
+  if (rt.contains("cgroup")) runtime.cgroup = cgroup(rt.at("cgroup"));
+  if (rt.contains("rusage")) runtime.self_usage = usage(rt.at("rusage"));
+  return runtime;
+}
+
+void check_counts(const WorkerReport& report, const ReportExpectations& expected) {
+  if (!report.device_samples_ms.empty() && report.device_samples_ms.size() != report.samples_ms.size())
+    throw ProtocolError("device_samples_ms has " + std::to_string(report.device_samples_ms.size()) +
+                        " entries but samples_ms has " + std::to_string(report.samples_ms.size()));
+  if (!report.ok) return;
+  if (report.samples_ms.empty()) throw ProtocolError("status ok but no samples_ms");
+  if (expected.iterations > 0 && report.samples_ms.size() != static_cast<size_t>(expected.iterations))
+    throw ProtocolError("reported " + std::to_string(report.samples_ms.size()) + " samples for iterations: " +
+                        std::to_string(expected.iterations));
+  double total_ms = 0;
+  for (double sample : report.samples_ms) total_ms += sample;
+  if (total_ms > expected.elapsed_ms + kSlackMs) throw ProtocolError("its samples add up to more than the run lasted");
+}
+
+}  // namespace
+
+size_t max_report_bytes(int iterations) {
+  // A sample takes at most ~25 characters as JSON; the rest is well under a MiB.
+  return (size_t(1) << 20) + size_t(std::max(iterations, 0)) * 2 * 32;
+}
+
+WorkerReport parse_worker_report(const std::string& json_text, const ReportExpectations& expected) {
+  json doc;
+  // No message of the parser is passed on: they quote the bytes they stopped at,
+  // and the report is not ours to echo.
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    throw ProtocolError("not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {
+    throw ProtocolError("a number in it is too large for any field");
+  } catch (const json::exception& e) {
+    throw ProtocolError("not valid JSON (error " + std::to_string(e.id) + ")");
+  }
+  try {
+    if (integer(member(doc, "protocol_version"), "protocol_version", 0, INT32_MAX) != kProtocolVersion)
+      throw ProtocolError("unsupported protocol_version");
+    WorkerReport report;
+    const std::string status = text(member(doc, "status"), "status");
+    if (status != "ok" && status != "error") throw ProtocolError("'status' is neither ok nor error");
+    report.ok = status == "ok";
+    if (!report.ok) {
+      // Only its first line is kept (run_record.h), but it is read whole: a report's
+      // size is capped before it is parsed.
+      report.error = doc.contains("error") && doc.at("error").is_string() ? doc.at("error").get<std::string>()
+                                                                           : "unspecified error";
+      report.failed_phase = text_or(doc, "failed_phase");
+    }
+    report.phases = phases(member(doc, "phases"), expected.elapsed_ms);
+    report.samples_ms = times(member(doc, "samples_ms"), "samples_ms", expected.elapsed_ms);
+    if (doc.contains("device_samples_ms"))
+      report.device_samples_ms = times(doc.at("device_samples_ms"), "device_samples_ms", expected.elapsed_ms);
+    report.runtime = runtime(member(doc, "runtime"));
+    check_counts(report, expected);
+    return report;
+  } catch (const json::exception& e) {
+    throw ProtocolError("a value is not of the type or range its field needs (error " + std::to_string(e.id) + ")");
+  }
+}
+
+}  // namespace orch
