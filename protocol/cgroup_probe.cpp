@@ -9,7 +9,7 @@
 
 #include "protocol/cgroup_reading.h"
 
-namespace orch {
+namespace protocol {
 namespace {
 
 namespace fs = std::filesystem;
@@ -68,8 +68,8 @@ std::optional<int64_t> v2_memory(const std::string& dir) {
 
 }  // namespace
 
-ProcessLimits probe_own_limits() {
-  ProcessLimits limits;
+LimitsInEffect probe_own_limits() {
+  LimitsInEffect limits;
   const std::string self = files::read("/proc/self/cgroup").value_or("");
   std::istringstream mounts(files::read("/proc/self/mounts").value_or(""));
   std::map<std::string, std::string> v1_mount;  // controller -> mount point
@@ -84,29 +84,29 @@ ProcessLimits probe_own_limits() {
   }
   auto memory_path = files::own_path(self, "memory");
   if (v1_mount.count("memory") && memory_path) {
-    limits.cgroup_version = 1;
-    limits.cgroup_path = *memory_path;
+    limits.version = 1;
+    limits.path = *memory_path;
     const std::string memory_dir = group_dir(v1_mount["memory"], *memory_path);
     limits.memory_limit_bytes = tightest<int64_t>(memory_dir, v1_mount["memory"], v1_memory);
     if (auto cpu_path = files::own_path(self, "cpu"); cpu_path && v1_mount.count("cpu"))
       limits.cpu_quota_percent =
           tightest<double>(group_dir(v1_mount["cpu"], *cpu_path), v1_mount["cpu"], v1_quota);
     if (auto cpuset_path = files::own_path(self, "cpuset"); cpuset_path && v1_mount.count("cpuset"))
-      limits.cpuset_cpus =
+      limits.cpus =
           files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.effective_cpus").value_or(
               files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.cpus").value_or(""));
     return limits;
   }
   auto unified_path = files::own_path(self, "");
   if (!v2_mount.empty() && unified_path) {
-    limits.cgroup_version = 2;
-    limits.cgroup_path = *unified_path;
+    limits.version = 2;
+    limits.path = *unified_path;
     const std::string dir = group_dir(v2_mount, *unified_path);
     limits.memory_limit_bytes = tightest<int64_t>(dir, v2_mount, v2_memory);
     limits.cpu_quota_percent = tightest<double>(dir, v2_mount, v2_quota);
-    limits.cpuset_cpus = files::read(dir + "/cpuset.cpus.effective").value_or("");
+    limits.cpus = files::read(dir + "/cpuset.cpus.effective").value_or("");
   }
   return limits;
 }
 
-}  // namespace orch
+}  // namespace protocol

@@ -7,16 +7,17 @@
 #include <optional>
 #include <string>
 
-namespace orch {
+namespace protocol {
 
-struct ProcessLimits {
-  int cgroup_version = 0;  // 0: no cgroup hierarchy found
-  std::string cgroup_path;  // memory controller's (v1) or the unified (v2) path
-  std::optional<double> cpu_quota_percent;   // nullopt: no quota
-  std::string cpuset_cpus;                   // "" when unknown
-  std::optional<int64_t> memory_limit_bytes;  // nullopt: unlimited
+// As the report carries it (runtime.cgroup).
+struct LimitsInEffect {
+  int version = 0;   // 0: no cgroup hierarchy found
+  std::string path;  // memory controller's (v1) or the unified (v2) path
+  std::string cpus;  // the cpuset's effective CPUs; "" when unknown
+  std::optional<double> cpu_quota_percent;    // the tightest on the way up; nullopt: no quota
+  std::optional<int64_t> memory_limit_bytes;  // the tightest on the way up; nullopt: unlimited
 };
 
-ProcessLimits probe_own_limits();
+LimitsInEffect probe_own_limits();
 
-}  // namespace orch
+}  // namespace protocol

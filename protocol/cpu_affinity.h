@@ -6,7 +6,7 @@
 
 #include <vector>
 
-namespace orch {
+namespace protocol {
 
 inline std::vector<int> own_affinity() {
   cpu_set_t set;
@@ -18,4 +18,4 @@ inline std::vector<int> own_affinity() {
   return cpus;
 }
 
-}  // namespace orch
+}  // namespace protocol

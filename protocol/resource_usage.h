@@ -1,11 +1,11 @@
-// rusage in named units: what wait4() reports for a child (supervisor) and what
+// rusage in named units: what wait4() reports for a child (the supervisor) and what
 // getrusage(RUSAGE_SELF) reports inside the worker. Header-only, standard library
 // and <sys/resource.h> only: the worker includes it too.
 #pragma once
 
 #include <sys/resource.h>
 
-namespace orch {
+namespace protocol {
 
 struct ResourceUsage {
   double user_cpu_ms = 0;
@@ -24,4 +24,4 @@ inline ResourceUsage to_resource_usage(const rusage& ru) {
           ru.ru_nvcsw,     ru.ru_nivcsw,    ru.ru_inblock / 2};
 }
 
-}  // namespace orch
+}  // namespace protocol

@@ -6,7 +6,7 @@
 #include <array>
 #include <string_view>
 
-namespace worker {
+namespace protocol {
 
 inline constexpr std::array<std::string_view, 9> kThreadEnvPrefixes = {
     "OMP_", "GOMP_", "KMP_", "MKL_", "OPENBLAS_", "GOTO_", "BLIS_", "TORCH_", "VECLIB_"};
@@ -17,4 +17,4 @@ inline bool is_thread_env_var(std::string_view name) {
   return false;
 }
 
-}  // namespace worker
+}  // namespace protocol

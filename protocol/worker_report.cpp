@@ -1,17 +1,17 @@
-// Parsing and checking of the worker's report (see worker_report.h).
+// The worker's report both ways: written by the worker, parsed and checked by the
+// orchestrator (see worker_report.h).
 #include "protocol/worker_report.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
-namespace orch {
+namespace protocol {
 
 namespace {
 
 using nlohmann::json;
 
-constexpr int kProtocolVersion = 1;
 constexpr size_t kMaxTextBytes = 64 * 1024;  // any one string: a version, a path, parallel_info
 constexpr size_t kMaxListEntries = 4096;     // CPUs, libraries, variables, phases
 constexpr int64_t kMaxPid = 1 << 22;         // PID_MAX_LIMIT
@@ -84,11 +84,11 @@ std::vector<double> times(const json& value, const std::string& key, double max_
   return values;
 }
 
-std::vector<WorkerPhase> phases(const json& value, double max_ms) {
-  std::vector<WorkerPhase> result;
+std::vector<Phase> phases(const json& value, double max_ms) {
+  std::vector<Phase> result;
   std::set<std::string> seen;
   for (const auto& phase : list(value, "phases")) {
-    WorkerPhase parsed{text(member(phase, "name"), "phases.name"), number(member(phase, "start_ms"), "phases.start_ms", 0, max_ms),
+    Phase parsed{text(member(phase, "name"), "phases.name"), number(member(phase, "start_ms"), "phases.start_ms", 0, max_ms),
                        number(member(phase, "duration_ms"), "phases.duration_ms", 0, max_ms)};
     if (parsed.name.empty() || parsed.name.size() > 64 ||
         parsed.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
@@ -101,8 +101,8 @@ std::vector<WorkerPhase> phases(const json& value, double max_ms) {
   return result;
 }
 
-WorkerRuntime::Cgroup cgroup(const json& value) {
-  WorkerRuntime::Cgroup result;
+LimitsInEffect cgroup(const json& value) {
+  LimitsInEffect result;
   result.version = static_cast<int>(integer_or(value, "version", 0, 0, 2));
   result.path = text_or(value, "path");
   result.cpus = text_or(value, "cpus");
@@ -124,14 +124,15 @@ ResourceUsage usage(const json& value) {
 
 WorkerRuntime runtime(const json& rt) {
   WorkerRuntime runtime;
-  runtime.torch_version = text_or(rt, "torch_version");
-  runtime.mkldnn = flag_or(rt, "mkldnn");
-  runtime.mkl = flag_or(rt, "mkl");
-  runtime.openmp = flag_or(rt, "openmp");
-  runtime.intra_op_threads = static_cast<int>(integer_or(rt, "intra_op_threads", 0, 0, kMaxThreads));
-  runtime.inter_op_threads = static_cast<int>(integer_or(rt, "inter_op_threads", 0, 0, kMaxThreads));
-  runtime.parallel_info = text_or(rt, "parallel_info");
-  runtime.device_name = text_or(rt, "device_name");
+  TorchRuntime& torch = runtime.torch;
+  torch.torch_version = text_or(rt, "torch_version");
+  torch.mkldnn = flag_or(rt, "mkldnn");
+  torch.mkl = flag_or(rt, "mkl");
+  torch.openmp = flag_or(rt, "openmp");
+  torch.intra_op_threads = static_cast<int>(integer_or(rt, "intra_op_threads", 0, 0, kMaxThreads));
+  torch.inter_op_threads = static_cast<int>(integer_or(rt, "inter_op_threads", 0, 0, kMaxThreads));
+  torch.parallel_info = text_or(rt, "parallel_info");
+  torch.device_name = text_or(rt, "device_name");
   for (const auto& cpu : list(member(rt, "allowed_cpus"), "allowed_cpus"))
     runtime.allowed_cpus.push_back(static_cast<int>(integer(cpu, "allowed_cpus", 0, kMaxCpus - 1)));
   runtime.online_cpus = static_cast<int>(integer(member(rt, "online_cpus"), "online_cpus", 1, kMaxCpus));
@@ -168,6 +169,58 @@ void check_counts(const WorkerReport& report, const ReportExpectations& expected
 
 }  // namespace
 
+std::string to_json(const WorkerReport& report) {
+  json j;
+  j["protocol_version"] = kProtocolVersion;
+  j["status"] = report.ok ? "ok" : "error";
+  if (!report.ok) {
+    j["error"] = report.error;
+    j["failed_phase"] = report.failed_phase;
+  }
+  j["clock_origin"] = report.clock_origin;
+  j["phases"] = json::array();
+  for (const auto& phase : report.phases)
+    j["phases"].push_back({{"name", phase.name}, {"start_ms", phase.start_ms}, {"duration_ms", phase.duration_ms}});
+  j["samples_ms"] = report.samples_ms;
+  if (!report.device_samples_ms.empty()) j["device_samples_ms"] = report.device_samples_ms;
+  const ReportInput& input = report.input;
+  j["input"] = {{"model", input.model},
+                {"shape", input.shape},
+                {"batch_size", input.shape.empty() ? 0 : input.shape.front()},
+                {"device", input.device}};
+  const WorkerRuntime& rt = report.runtime;
+  json runtime = {{"allowed_cpus", rt.allowed_cpus}, {"online_cpus", rt.online_cpus},
+                  {"thread_env", rt.thread_env},     {"blas_libraries", rt.blas_libraries},
+                  {"threads_observed", rt.threads_observed}, {"pid", rt.pid},
+                  {"uid", rt.uid}};
+  json cgroup = {{"version", rt.cgroup.version}, {"path", rt.cgroup.path}, {"cpus", rt.cgroup.cpus}};
+  if (rt.cgroup.cpu_quota_percent) cgroup["cpu_quota_percent"] = *rt.cgroup.cpu_quota_percent;
+  if (rt.cgroup.memory_limit_bytes) cgroup["memory_limit_bytes"] = *rt.cgroup.memory_limit_bytes;
+  runtime["cgroup"] = std::move(cgroup);
+  if (const auto& u = rt.self_usage)
+    runtime["rusage"] = {{"user_cpu_ms", u->user_cpu_ms},
+                         {"sys_cpu_ms", u->sys_cpu_ms},
+                         {"max_rss_kib", u->max_rss_kib},
+                         {"minor_faults", u->minor_faults},
+                         {"major_faults", u->major_faults},
+                         {"voluntary_ctx_switches", u->voluntary_ctx_switches},
+                         {"involuntary_ctx_switches", u->involuntary_ctx_switches},
+                         {"fs_read_kib", u->fs_read_kib}};
+  const TorchRuntime& torch = rt.torch;
+  if (!torch.torch_version.empty()) {
+    runtime["torch_version"] = torch.torch_version;
+    runtime["mkldnn"] = torch.mkldnn;
+    runtime["mkl"] = torch.mkl;
+    runtime["openmp"] = torch.openmp;
+    runtime["intra_op_threads"] = torch.intra_op_threads;
+    runtime["inter_op_threads"] = torch.inter_op_threads;
+    runtime["parallel_info"] = torch.parallel_info;
+    if (!torch.device_name.empty()) runtime["device_name"] = torch.device_name;
+  }
+  j["runtime"] = std::move(runtime);
+  return j.dump();
+}
+
 size_t max_report_bytes(int iterations) {
   // A sample takes at most ~25 characters as JSON; the rest is well under a MiB.
   return (size_t(1) << 20) + size_t(std::max(iterations, 0)) * 2 * 32;
@@ -200,6 +253,7 @@ WorkerReport parse_worker_report(const std::string& json_text, const ReportExpec
                                                                            : "unspecified error";
       report.failed_phase = text_or(doc, "failed_phase");
     }
+    report.clock_origin = text_or(doc, "clock_origin", "spawn");
     report.phases = phases(member(doc, "phases"), expected.elapsed_ms);
     report.samples_ms = times(member(doc, "samples_ms"), "samples_ms", expected.elapsed_ms);
     if (doc.contains("device_samples_ms"))
@@ -212,4 +266,4 @@ WorkerReport parse_worker_report(const std::string& json_text, const ReportExpec
   }
 }
 
-}  // namespace orch
+}  // namespace protocol

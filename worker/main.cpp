@@ -1,6 +1,8 @@
 // bench_worker: one benchmark run in a fresh process. Times each phase with the
 // monotonic clock, keeps every timed iteration, and reports what was in effect.
 // Standard types only: LibTorch lives in the plugin it dlopen()s (torch_session.cpp).
+// Its flags and its report are the shared protocol (protocol/worker_flags.h,
+// protocol/worker_report.h).
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -13,14 +15,17 @@
 #include <optional>
 #include <stdexcept>
 
-#include "protocol/cpu_affinity.h"
 #include "inference_session.h"
 #include "process_facts.h"
-#include "result_document.h"
+#include "protocol/cpu_affinity.h"
+#include "protocol/worker_flags.h"
+#include "protocol/worker_report.h"
+#include "report_file.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux
+namespace phase = protocol::phase;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -32,19 +37,19 @@ double ms_between(int64_t from_ns, int64_t to_ns) { return (to_ns - from_ns) / 1
 // Runs named phases in order, timing each; the phase that throws is remembered.
 class PhaseRecorder {
  public:
-  PhaseRecorder(worker::ResultDocument& doc, int64_t origin_ns) : doc_(doc), origin_ns_(origin_ns) {}
+  PhaseRecorder(protocol::WorkerReport& report, int64_t origin_ns) : report_(report), origin_ns_(origin_ns) {}
 
   template <typename Fn>
   void run(const std::string& name, Fn&& fn) {
-    doc_.failed_phase = name;
+    report_.failed_phase = name;
     const int64_t start = now_ns();
     fn();
-    doc_.phases.push_back({name, ms_between(origin_ns_, start), ms_between(start, now_ns())});
-    doc_.failed_phase.clear();
+    report_.phases.push_back({name, ms_between(origin_ns_, start), ms_between(start, now_ns())});
+    report_.failed_phase.clear();
   }
 
  private:
-  worker::ResultDocument& doc_;
+  protocol::WorkerReport& report_;
   int64_t origin_ns_;
 };
 
@@ -53,7 +58,7 @@ std::filesystem::path own_directory() {
 }
 
 std::unique_ptr<worker::InferenceSession> load_plugin() {
-  const auto path = own_directory() / worker::kPluginFileName;
+  const auto path = own_directory() / protocol::kPluginFileName;
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) throw std::runtime_error(std::string("dlopen failed: ") + dlerror());
   auto create = reinterpret_cast<worker::CreateSessionFn>(dlsym(handle, worker::kCreateSessionSymbol));
@@ -61,27 +66,42 @@ std::unique_ptr<worker::InferenceSession> load_plugin() {
   return std::unique_ptr<worker::InferenceSession>(create());
 }
 
-void run_benchmark(worker::ResultDocument& doc, PhaseRecorder& phases, int warmup_iterations,
-                   int iterations) {
+void run_benchmark(const protocol::WorkerInvocation& run, protocol::WorkerReport& report, PhaseRecorder& phases) {
   std::unique_ptr<worker::InferenceSession> session;
-  phases.run("library_load", [&] { session = load_plugin(); });
-  phases.run("runtime_init", [&] { session->init_runtime(doc.input); });
-  doc.torch = session->runtime_info();
-  phases.run("model_load", [&] { session->load_model(); });
-  phases.run("first_inference", [&] { session->infer(); });
-  phases.run("warmup", [&] {
-    for (int i = 0; i < warmup_iterations; ++i) session->infer();
+  phases.run(phase::kLibraryLoad, [&] { session = load_plugin(); });
+  phases.run(phase::kRuntimeInit, [&] { session->init_runtime(run); });
+  report.runtime.torch = session->runtime_info();
+  phases.run(phase::kModelLoad, [&] { session->load_model(); });
+  phases.run(phase::kFirstInference, [&] { session->infer(); });
+  phases.run(phase::kWarmup, [&] {
+    for (int i = 0; i < run.warmup_iterations; ++i) session->infer();
   });
-  doc.samples_ms.reserve(iterations);
-  phases.run("timed_loop", [&] {
-    for (int i = 0; i < iterations; ++i) {
+  report.samples_ms.reserve(static_cast<size_t>(run.iterations));
+  phases.run(phase::kTimedLoop, [&] {
+    for (int i = 0; i < run.iterations; ++i) {
       const int64_t start = now_ns();
       const std::optional<double> device_ms = session->infer();
-      doc.samples_ms.push_back(ms_between(start, now_ns()));
-      if (device_ms) doc.device_samples_ms.push_back(*device_ms);
+      report.samples_ms.push_back(ms_between(start, now_ns()));
+      if (device_ms) report.device_samples_ms.push_back(*device_ms);
     }
   });
-  doc.torch = session->runtime_info();  // again: the pools are up now
+  report.runtime.torch = session->runtime_info();  // again: the pools are up now
+}
+
+// What this process found in effect, for the report.
+protocol::WorkerRuntime observed_runtime(const protocol::TorchRuntime& torch) {
+  protocol::WorkerRuntime runtime;
+  runtime.torch = torch;
+  runtime.allowed_cpus = protocol::own_affinity();
+  runtime.online_cpus = worker::online_cpu_count();
+  runtime.thread_env = worker::thread_env();
+  runtime.blas_libraries = worker::mapped_blas_libraries();
+  runtime.threads_observed = worker::thread_count();
+  runtime.pid = static_cast<int>(getpid());
+  runtime.uid = static_cast<int>(getuid());
+  runtime.cgroup = protocol::probe_own_limits();
+  runtime.self_usage = worker::self_usage();
+  return runtime;
 }
 
 // The files whose page-cache state decides this worker's cold start: everything it
@@ -112,66 +132,58 @@ int probe(const std::string& device) {
 
 int main(int argc, char** argv) {
   const int64_t main_ns = now_ns();
+  namespace flag = protocol::flag;
 
-  worker::ResultDocument doc;
-  int64_t spawn_ns = 0;
-  int warmup_iterations = 10;
-  int iterations = 100;
-  std::string result_path;
+  protocol::WorkerInvocation run;
   std::string probe_device;
   bool cold_files = false;
   CLI::App app{"bench_worker: one timed LibTorch inference run (normally started by orchestrator)"};
-  app.add_option("--model", doc.input.model_path, "TorchScript file (required for a run)");
-  app.add_option("--probe-device", probe_device,
-                 "only check that LibTorch can use this device: prints why not, exits 1");
-  app.add_flag("--list-cold-files", cold_files,
+  app.add_option(flag::kModel, run.model, "TorchScript file (required for a run)");
+  app.add_option(flag::kProbeDevice, probe_device, "only check that LibTorch can use this device: prints why not, exits 1");
+  app.add_flag(flag::kListColdFiles, cold_files,
                "only print the files whose caching decides a cold start (for cache: evict), one per line");
-  app.add_option("--input-shape", doc.input.input_shape, "e.g. 1,3,224,224")->delimiter(',');
-  app.add_option("--device", doc.input.device, "cpu or cuda");
-  app.add_option("--warmup-iterations", warmup_iterations)->check(CLI::NonNegativeNumber);
-  app.add_option("--iterations", iterations)->check(CLI::PositiveNumber);
-  app.add_option("--intra-op-threads", doc.input.intra_op_threads, "at::set_num_threads; 0 keeps default");
-  app.add_option("--inter-op-threads", doc.input.inter_op_threads, "at::set_num_interop_threads");
-  app.add_option("--spawn-ns", spawn_ns, "the launcher's steady_clock reading just before spawning");
-  app.add_option("--result", result_path, "where to write the JSON report (default: stdout)");
+  app.add_option(flag::kInputShape, run.input_shape, "e.g. 1,3,224,224")->delimiter(',');
+  app.add_option(flag::kDevice, run.device, "cpu, cuda or cuda:N");
+  app.add_option(flag::kWarmupIterations, run.warmup_iterations)->check(CLI::NonNegativeNumber);
+  app.add_option(flag::kIterations, run.iterations)->check(CLI::PositiveNumber);
+  app.add_option(flag::kIntraOpThreads, run.intra_op_threads, "at::set_num_threads; 0 keeps default");
+  app.add_option(flag::kInterOpThreads, run.inter_op_threads, "at::set_num_interop_threads");
+  app.add_option(flag::kSpawnNs, run.spawn_ns, "the launcher's CLOCK_MONOTONIC reading just before spawning");
+  app.add_option(flag::kResult, run.result_path, "where to write the JSON report (default: stdout)");
   CLI11_PARSE(app, argc, argv);
   if (!probe_device.empty()) return probe(probe_device);
   if (cold_files) return list_cold_files();
-  if (doc.input.model_path.empty()) {
-    std::cerr << "bench_worker: --model is required\n";
+  if (run.model.empty()) {
+    std::cerr << "bench_worker: " << flag::kModel << " is required\n";
     return 2;
   }
-  if (doc.input.input_shape.empty()) doc.input.input_shape = {1, 3, 224, 224};
+  if (run.input_shape.empty()) run.input_shape = protocol::WorkerInvocation{}.input_shape;
 
+  protocol::WorkerReport report;
+  report.input = {run.model, run.input_shape, run.device};
+  const int64_t spawn_ns = run.spawn_ns.empty() ? 0 : std::stoll(run.spawn_ns);
   const int64_t origin_ns = spawn_ns > 0 ? spawn_ns : main_ns;
-  doc.clock_origin = spawn_ns > 0 ? "spawn" : "worker_main";
-  if (spawn_ns > 0) doc.phases.push_back({"process_start", 0.0, ms_between(spawn_ns, main_ns)});
+  report.clock_origin = spawn_ns > 0 ? "spawn" : "worker_main";
+  if (spawn_ns > 0) report.phases.push_back({phase::kProcessStart, 0.0, ms_between(spawn_ns, main_ns)});
 
-  PhaseRecorder phases(doc, origin_ns);
+  PhaseRecorder phases(report, origin_ns);
   try {
-    run_benchmark(doc, phases, warmup_iterations, iterations);
+    run_benchmark(run, report, phases);
+    report.ok = true;
   } catch (const std::exception& e) {
-    doc.error = e.what();
+    report.error = e.what();
   }
-  doc.allowed_cpus = orch::own_affinity();
-  doc.online_cpus = worker::online_cpu_count();
-  doc.thread_env = worker::thread_env();
-  doc.blas_libraries = worker::mapped_blas_libraries();
-  doc.threads_observed = worker::thread_count();
-  doc.pid = static_cast<int>(getpid());
-  doc.uid = static_cast<int>(getuid());
-  doc.limits = orch::probe_own_limits();
-  doc.usage = worker::self_usage();
+  report.runtime = observed_runtime(report.runtime.torch);
 
   try {
-    if (result_path.empty())
-      std::cout << worker::to_json(doc) << '\n';
+    if (run.result_path.empty())
+      std::cout << protocol::to_json(report) << '\n';
     else
-      worker::write_document(result_path, doc);
+      worker::write_report_file(run.result_path, protocol::to_json(report));
   } catch (const std::exception& e) {
     std::cerr << "bench_worker: " << e.what() << '\n';
     return 2;
   }
-  if (!doc.error.empty()) std::cerr << "bench_worker: " << doc.failed_phase << ": " << doc.error << '\n';
-  return doc.error.empty() ? 0 : 1;
+  if (!report.ok) std::cerr << "bench_worker: " << report.failed_phase << ": " << report.error << '\n';
+  return report.ok ? 0 : 1;
 }

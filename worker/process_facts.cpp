@@ -23,7 +23,7 @@ std::map<std::string, std::string> thread_env() {
     std::string_view text(*entry);
     auto eq = text.find('=');
     if (eq == std::string_view::npos) continue;
-    if (is_thread_env_var(text.substr(0, eq)))
+    if (protocol::is_thread_env_var(text.substr(0, eq)))
       vars.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
   }
   return vars;
@@ -63,10 +63,10 @@ int thread_count() {
   return static_cast<int>(std::distance(it, std::filesystem::directory_iterator()));
 }
 
-orch::ResourceUsage self_usage() {
+protocol::ResourceUsage self_usage() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return orch::to_resource_usage(ru);
+  return protocol::to_resource_usage(ru);
 }
 
 }  // namespace worker

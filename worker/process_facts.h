@@ -17,6 +17,6 @@ std::vector<std::string> mapped_blas_libraries();  // those of mapped_files() th
 int thread_count();                           // entries of /proc/self/task
 
 // getrusage(RUSAGE_SELF), for launchers whose child is not the worker (docker).
-orch::ResourceUsage self_usage();
+protocol::ResourceUsage self_usage();
 
 }  // namespace worker

@@ -20,7 +20,7 @@ namespace {
 
 class TorchSession final : public worker::InferenceSession {
  public:
-  void init_runtime(const worker::SessionOptions& options) override {
+  void init_runtime(const protocol::WorkerInvocation& options) override {
     guarded([&] {
       options_ = options;
       // Say so instead of silently timing something else.
@@ -41,7 +41,7 @@ class TorchSession final : public worker::InferenceSession {
 
   void load_model() override {
     guarded([&] {
-      module_ = torch::jit::load(options_.model_path, torch::Device(options_.device));
+      module_ = torch::jit::load(options_.model, torch::Device(options_.device));
       module_.eval();
     });
   }
@@ -81,8 +81,8 @@ class TorchSession final : public worker::InferenceSession {
     return "";
   }
 
-  worker::TorchRuntimeInfo runtime_info() const override {
-    worker::TorchRuntimeInfo info;
+  protocol::TorchRuntime runtime_info() const override {
+    protocol::TorchRuntime info;
     info.torch_version = TORCH_VERSION;
     info.mkldnn = at::hasMKLDNN();
     info.mkl = at::hasMKL();
@@ -112,7 +112,7 @@ class TorchSession final : public worker::InferenceSession {
     }
   }
 
-  worker::SessionOptions options_;
+  protocol::WorkerInvocation options_;
   std::unique_ptr<worker::CudaEventTimer> timer_;  // only on a GPU
   int cuda_index_ = -1;                            // -1: the current CUDA device
   torch::jit::script::Module module_;

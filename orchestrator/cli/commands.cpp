@@ -38,7 +38,7 @@ std::string default_worker() {
 // nullopt when it can. Asked as the user the workers run as.
 std::optional<std::string> device_problem(const std::string& program, const std::string& device,
                                           const std::optional<std::pair<uint32_t, uint32_t>>& run_as = std::nullopt) {
-  const auto probe = capture_output({program, "--probe-device", device}, run_as);
+  const auto probe = capture_output({program, protocol::flag::kProbeDevice, device}, run_as);
   if (probe.ok) return std::nullopt;
   return first_line(probe.text, 300);
 }

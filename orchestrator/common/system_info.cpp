@@ -47,7 +47,7 @@ SystemInfo collect_system_info() {
   } catch (const std::invalid_argument&) {
     for (long cpu = 0; cpu < sysconf(_SC_NPROCESSORS_ONLN); ++cpu) info.online_cpus.push_back(cpu);
   }
-  info.allowed_cpus = own_affinity();
+  info.allowed_cpus = protocol::own_affinity();
   try {
     info.threads_per_core = static_cast<int>(
         parse_cpu_list(first_line("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list")).size());

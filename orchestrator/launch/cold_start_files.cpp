@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "protocol/worker_flags.h"
 #include "run/supervisor.h"
 
 namespace orch {
@@ -60,7 +61,7 @@ std::string no_answer(const ProcessOutcome& outcome, const ProcessSpec& spec) {
 
 ColdStartFiles linked_files(const WorkerProgram& program, const std::string& model_path) {
   std::vector<std::string> paths;
-  const std::string plugin = (fs::path(program.path).parent_path() / "libbench_torch.so").string();
+  const std::string plugin = (fs::path(program.path).parent_path() / protocol::kPluginFileName).string();
   std::vector<std::string> roots = {program.path};
   if (fs::exists(plugin)) roots.push_back(plugin);
   for (const auto& root : roots) {
@@ -72,7 +73,7 @@ ColdStartFiles linked_files(const WorkerProgram& program, const std::string& mod
 
 ColdStartFiles listed_files(const WorkerProgram& program, const std::string& model_path,
                             const std::function<void(pid_t)>& on_spawn) {
-  ProcessSpec spec{{program.path, "--list-cold-files"}, program.env, kListTimeoutS, {}, program.run_as};
+  ProcessSpec spec{{program.path, protocol::flag::kListColdFiles}, program.env, kListTimeoutS, {}, program.run_as};
   spec.output_limit_bytes = kHelperOutputBytes;
   spec.on_spawn = on_spawn;
   const ProcessOutcome outcome = run_process(spec);

@@ -2,22 +2,23 @@
 #include "launch/worker_command.h"
 
 #include "common/text.h"
+#include "protocol/worker_flags.h"
 
 namespace orch {
 
 std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
                                      const RunArguments& run) {
-  std::vector<std::string> argv = {program_of(worker, cell),
-          "--model", worker.model_path,
-          "--input-shape", join_numbers(worker.input_shape),
-          "--device", worker.device,
-          "--warmup-iterations", std::to_string(worker.warmup_iterations),
-          "--iterations", std::to_string(worker.iterations),
-          "--spawn-ns", run.spawn_ns,
-          "--result", run.result_path};
-  if (cell.threads.intra_op > 0) argv.insert(argv.end(), {"--intra-op-threads", std::to_string(cell.threads.intra_op)});
-  if (cell.threads.inter_op > 0) argv.insert(argv.end(), {"--inter-op-threads", std::to_string(cell.threads.inter_op)});
-  return argv;
+  protocol::WorkerInvocation invocation;
+  invocation.model = worker.model_path;
+  invocation.input_shape = worker.input_shape;
+  invocation.device = worker.device;
+  invocation.warmup_iterations = worker.warmup_iterations;
+  invocation.iterations = worker.iterations;
+  invocation.intra_op_threads = cell.threads.intra_op;
+  invocation.inter_op_threads = cell.threads.inter_op;
+  invocation.spawn_ns = run.spawn_ns;
+  invocation.result_path = run.result_path;
+  return protocol::to_argv(program_of(worker, cell), invocation);
 }
 
 std::string quote_command(const std::vector<std::string>& argv) {

@@ -12,6 +12,7 @@
 #include "launch/cache_policy.h"
 #include "common/error.h"
 #include "common/system_info.h"
+#include "protocol/worker_flags.h"
 
 namespace orch {
 
@@ -31,10 +32,10 @@ struct UserIdentity {
 struct WorkerSettings {
   std::string program;     // absolute path of the worker executable
   std::string model_path;  // absolute path of the TorchScript file
-  std::vector<int64_t> input_shape{1, 3, 224, 224};
-  int warmup_iterations = 10;  // inside each run, untimed
-  int iterations = 100;        // inside each run, each one timed
-  std::string device = "cpu";
+  std::vector<int64_t> input_shape = protocol::WorkerInvocation{}.input_shape;
+  int warmup_iterations = protocol::WorkerInvocation{}.warmup_iterations;  // inside each run, untimed
+  int iterations = protocol::WorkerInvocation{}.iterations;                // inside each run, each one timed
+  std::string device = protocol::WorkerInvocation{}.device;
   SourceLocation device_origin;  // where the matrix set the device, for errors
   std::string docker_image = "orchestrator-worker:latest";  // for launcher docker
   // Run workers as this user while the orchestrator keeps root for cgroups and caches.

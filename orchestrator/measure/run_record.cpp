@@ -65,8 +65,8 @@ void judge_run(RunRecord& record, const FileText& report_file) {
   };
   if (report_file.text) {
     try {
-      record.report = parse_worker_report(*report_file.text, record.expected);
-    } catch (const ProtocolError& e) {
+      record.report = protocol::parse_worker_report(*report_file.text, record.expected);
+    } catch (const protocol::ProtocolError& e) {
       if (process.exit_code == 0) return set(RunStatus::kBadResult, std::string("bad report: ") + e.what());
     }
   } else if (!report_file.missing && process.exit_code == 0) {
@@ -111,7 +111,7 @@ void judge_run(RunRecord& record, const FileText& report_file) {
 
 void verify_limits(const CellSettings& requested, RunRecord& record) {
   if (!record.report) return;
-  const WorkerRuntime& runtime = record.report->runtime;
+  const protocol::WorkerRuntime& runtime = record.report->runtime;
   auto& mismatches = record.limit_mismatches;
   if (!requested.cpuset.empty() && runtime.allowed_cpus != requested.cpuset)
     mismatches.push_back("cpuset: asked " + format_cpu_list(requested.cpuset) + ", worker could run on " +

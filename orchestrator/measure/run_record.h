@@ -50,7 +50,7 @@ struct RunRecord {
   std::string reason;  // empty when ok
   ProcessOutcome process;
   RunEvidence evidence;
-  std::optional<WorkerReport> report;
+  std::optional<protocol::WorkerReport> report;
   std::vector<std::string> limit_mismatches;  // requested vs in effect, when they differ
   std::string cache_action;                   // what the cell's cache policy did before the run
   std::optional<double> model_resident_pct;   // page-cache residency just before the spawn
@@ -58,7 +58,7 @@ struct RunRecord {
   std::vector<std::string> warnings;          // codes (warnings.h)
   // The worker ran on a CUDA device, so its report must carry CUDA event times.
   bool on_gpu = false;
-  ReportExpectations expected;  // what its report must agree with
+  protocol::ReportExpectations expected;  // what its report must agree with
   // Other orchestrators measuring on this machine when the run began or ended.
   std::vector<std::string> concurrent_orchestrators;
   std::optional<LatencySummary> latency;         // over the host clock's samples

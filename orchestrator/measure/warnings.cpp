@@ -19,7 +19,7 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
     const auto& runtime = run.report->runtime;
     // Compute threads against CPUs: the intra-op pool is what runs at once (the process
     // also has a main thread and idle inter-op threads, which do not compete).
-    if (!runtime.allowed_cpus.empty() && runtime.intra_op_threads > static_cast<int>(runtime.allowed_cpus.size()))
+    if (!runtime.allowed_cpus.empty() && runtime.torch.intra_op_threads > static_cast<int>(runtime.allowed_cpus.size()))
       codes.push_back("oversubscribed");
   }
   if (!run.limit_mismatches.empty()) codes.push_back("limits");

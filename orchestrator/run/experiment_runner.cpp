@@ -79,7 +79,7 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   run.process = run_process(spec);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect(run.process);
-  judge_run(run, scratch.take_report(name, max_report_bytes(experiment.worker.iterations)));
+  judge_run(run, scratch.take_report(name, protocol::max_report_bytes(experiment.worker.iterations)));
   verify_limits(cell.settings, run);
 }
 

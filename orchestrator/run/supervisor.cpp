@@ -243,7 +243,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
       rusage ru{};
       if (::wait4(pid, &status, WNOHANG, &ru) != pid) return await_exit();
       outcome.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      outcome.usage = to_resource_usage(ru);
+      outcome.usage = protocol::to_resource_usage(ru);
       if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) outcome.term_signal = WTERMSIG(status);
       ::kill(-pid, SIGKILL);  // whatever the worker left behind in its group
@@ -271,7 +271,7 @@ std::map<std::string, std::string> base_environment(const std::optional<std::pai
   std::map<std::string, std::string> base;
   for (const auto& entry : boost::this_process::environment()) {
     const std::string name = entry.get_name();
-    if (worker::is_thread_env_var(name)) continue;
+    if (protocol::is_thread_env_var(name)) continue;
     const bool locale = name == "LANG" || name == "TZ" || name.rfind("LC_", 0) == 0;
     if (!run_as || locale) base[name] = entry.to_string();
   }

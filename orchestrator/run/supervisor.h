@@ -52,7 +52,7 @@ struct ProcessOutcome {
   int exit_code = -1;      // when the process exited
   int term_signal = 0;     // when a signal ended it
   double wall_ms = 0;      // spawn to reap, monotonic clock
-  ResourceUsage usage;
+  protocol::ResourceUsage usage;
   std::string stdout_tail;  // the last ProcessSpec::output_limit_bytes of each stream
   std::string stderr_tail;
 };

@@ -56,7 +56,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
   const ProcessOutcome& process = run.process;
   const bool launched = process.launch_error.empty();
   const bool worker_usage = !run.evidence.child_is_worker && run.report && run.report->runtime.self_usage;
-  const ResourceUsage& usage = worker_usage ? *run.report->runtime.self_usage : process.usage;
+  const protocol::ResourceUsage& usage = worker_usage ? *run.report->runtime.self_usage : process.usage;
   Columns row = {
       {"cell_id", cell_id},
       {"run_index", int64_t{run.run_index}},
@@ -83,21 +83,22 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"fs_read_kib", usage.fs_read_kib >= 0 ? Value(int64_t{usage.fs_read_kib}) : Value()}});
   }
   if (run.report) {
-    const WorkerRuntime& rt = run.report->runtime;
-    row.insert(row.end(), {{"torch_version", optional_text(rt.torch_version)},
+    const protocol::WorkerRuntime& rt = run.report->runtime;
+    const protocol::TorchRuntime& torch = rt.torch;
+    row.insert(row.end(), {{"torch_version", optional_text(torch.torch_version)},
                            {"blas_libraries", join(rt.blas_libraries, ";")},
-                           {"mkldnn", int64_t{rt.mkldnn}},
-                           {"mkl", int64_t{rt.mkl}},
-                           {"openmp", int64_t{rt.openmp}},
-                           {"intra_op_threads", rt.intra_op_threads > 0 ? Value(int64_t{rt.intra_op_threads}) : Value()},
-                           {"inter_op_threads", rt.inter_op_threads > 0 ? Value(int64_t{rt.inter_op_threads}) : Value()},
+                           {"mkldnn", int64_t{torch.mkldnn}},
+                           {"mkl", int64_t{torch.mkl}},
+                           {"openmp", int64_t{torch.openmp}},
+                           {"intra_op_threads", torch.intra_op_threads > 0 ? Value(int64_t{torch.intra_op_threads}) : Value()},
+                           {"inter_op_threads", torch.inter_op_threads > 0 ? Value(int64_t{torch.inter_op_threads}) : Value()},
                            {"effective_cpus", format_cpu_list(rt.allowed_cpus)},
                            {"effective_nproc", int64_t(rt.allowed_cpus.size())},
                            {"online_cpus", int64_t{rt.online_cpus}},
                            {"threads_observed", int64_t{rt.threads_observed}},
                            {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
-                           {"parallel_info", rt.parallel_info},
-                           {"device_name", optional_text(rt.device_name)},
+                           {"parallel_info", torch.parallel_info},
+                           {"device_name", optional_text(torch.device_name)},
                            {"worker_pid", int64_t{rt.pid}},
                            {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
                            {"cgroup_version", int64_t{rt.cgroup.version}},

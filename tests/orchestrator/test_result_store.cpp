@@ -41,13 +41,13 @@ orch::RunRecord ok_run(int run_index, bool warmup, double load_ms, std::vector<d
   run.command_line = "/bin/worker";
   run.process.exit_code = 0;
   run.process.usage.major_faults = 7;
-  orch::WorkerReport report;
+  protocol::WorkerReport report;
   report.ok = true;
   report.phases = {{"process_start", 0, 2}, {"model_load", 10, load_ms}, {"timed_loop", 50, 9}};
   report.samples_ms = samples;
   report.runtime.allowed_cpus = {0};
-  report.runtime.intra_op_threads = 1;
-  report.runtime.inter_op_threads = 1;
+  report.runtime.torch.intra_op_threads = 1;
+  report.runtime.torch.inter_op_threads = 1;
   report.runtime.thread_env = {{"OMP_NUM_THREADS", "1"}};
   run.report = report;
   run.latency = orch::summarize(samples);

@@ -25,7 +25,7 @@ orch::FileText report_file(const std::optional<std::string>& text) {
 }
 
 orch::RunRecord judged(orch::ProcessOutcome process, std::optional<std::string> report,
-                       orch::ReportExpectations expected = {}) {
+                       protocol::ReportExpectations expected = {}) {
   orch::RunRecord run;
   run.process = std::move(process);
   run.expected = expected;
@@ -42,14 +42,14 @@ orch::ProcessOutcome exited(int code) {
 }  // namespace
 
 TEST_CASE("a complete report parses into phases, samples and runtime", "[protocol]") {
-  auto report = orch::parse_worker_report(kOkReport);
+  auto report = protocol::parse_worker_report(kOkReport);
   CHECK(report.ok);
   REQUIRE(report.phases.size() == 2);
   CHECK(report.phases[1].name == "model_load");
   CHECK(report.phases[1].duration_ms == 100);
   CHECK(report.samples_ms == std::vector<double>{3, 1, 2});
   CHECK(report.runtime.allowed_cpus == std::vector<int>{0, 1});
-  CHECK(report.runtime.inter_op_threads == 2);
+  CHECK(report.runtime.torch.inter_op_threads == 2);
   CHECK(report.runtime.thread_env.at("OMP_NUM_THREADS") == "1");
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("garbage, truncated and incomplete reports are protocol errors", "[pro
        {std::string("not json"), ok.substr(0, ok.size() / 2), std::string("{}"),
         std::string(R"({"protocol_version":99})"),
         std::string(R"({"protocol_version":1,"status":"ok","phases":[],"samples_ms":[],"runtime":{"allowed_cpus":[],"online_cpus":1,"thread_env":{}}})")})
-    CHECK_THROWS_AS(orch::parse_worker_report(bad), orch::ProtocolError);
+    CHECK_THROWS_AS(protocol::parse_worker_report(bad), protocol::ProtocolError);
 }
 
 namespace {
@@ -160,7 +160,7 @@ TEST_CASE("security: a report that does not match the run's settings is a bad re
     report.replace(report.find(from), from.size(), to);
     return report;
   };
-  const orch::ReportExpectations three{3, 1000};
+  const protocol::ReportExpectations three{3, 1000};
   CHECK(judged(exited(0), ok, three).status == orch::RunStatus::kOk);
   // Another number of samples than iterations: 10,000,000 for iterations: 5, say.
   auto extra = judged(exited(0), ok, {5, 1000});

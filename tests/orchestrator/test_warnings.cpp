@@ -12,10 +12,10 @@ namespace {
 orch::RunRecord clean_run() {
   orch::RunRecord run;
   run.latency = orch::summarize({10, 10.1, 9.9, 10});
-  orch::WorkerReport report;
+  protocol::WorkerReport report;
   report.ok = true;
   report.runtime.allowed_cpus = {0, 1};
-  report.runtime.intra_op_threads = 2;
+  report.runtime.torch.intra_op_threads = 2;
   report.runtime.threads_observed = 2;
   run.report = report;
   return run;
@@ -38,7 +38,7 @@ TEST_CASE("each run warning has its own cause", "[warnings]") {
   CHECK(orch::run_warnings(throttled, 0) == std::vector<std::string>{"throttled"});
 
   auto oversubscribed = clean_run();
-  oversubscribed.report->runtime.intra_op_threads = 16;
+  oversubscribed.report->runtime.torch.intra_op_threads = 16;
   CHECK(orch::run_warnings(oversubscribed, 0) == std::vector<std::string>{"oversubscribed"});
 
   auto mismatched = clean_run();

@@ -1,0 +1,46 @@
+// The worker's command line: the flags every worker takes and the orchestrator
+// passes, with their defaults, declared once. The orchestrator builds a worker's
+// argv with to_argv(); the bundled worker declares its options with the same names
+// (a worker of your own must accept them too: README, Writing your own worker).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace protocol {
+
+namespace flag {
+inline constexpr const char* kModel = "--model";
+inline constexpr const char* kInputShape = "--input-shape";  // N,C,H,W
+inline constexpr const char* kDevice = "--device";           // cpu, cuda, cuda:N
+inline constexpr const char* kWarmupIterations = "--warmup-iterations";
+inline constexpr const char* kIterations = "--iterations";
+inline constexpr const char* kSpawnNs = "--spawn-ns";  // CLOCK_MONOTONIC ns just before the launch
+inline constexpr const char* kResult = "--result";     // where to write the report
+inline constexpr const char* kIntraOpThreads = "--intra-op-threads";
+inline constexpr const char* kInterOpThreads = "--inter-op-threads";
+// The two questions that may come before any run (each answered on stdout).
+inline constexpr const char* kProbeDevice = "--probe-device";
+inline constexpr const char* kListColdFiles = "--list-cold-files";
+}  // namespace flag
+
+// One run of a worker, as its command line says it.
+struct WorkerInvocation {
+  std::string model;
+  std::vector<int64_t> input_shape{1, 3, 224, 224};  // the first dimension is the batch size
+  std::string device = "cpu";
+  int warmup_iterations = 10;  // untimed, inside the run
+  int iterations = 100;        // timed, each one
+  int intra_op_threads = 0;    // at::set_num_threads; 0 leaves LibTorch's own choice
+  int inter_op_threads = 0;    // at::set_num_interop_threads; 0 leaves LibTorch's own choice
+  std::string spawn_ns;        // as text: `plan` shows a placeholder there
+  std::string result_path;
+};
+
+std::vector<std::string> to_argv(const std::string& program, const WorkerInvocation& invocation);
+
+// The bundled C++ worker loads LibTorch from this plugin, next to its executable.
+inline constexpr const char* kPluginFileName = "libbench_torch.so";
+
+}  // namespace protocol
