@@ -57,9 +57,10 @@ void check_device(const Experiment& experiment) {
                       "use device: cpu, or a worker built against a CUDA LibTorch");
 }
 
-// Workers running as worker.user write their reports below $TMPDIR: they must be
-// able to enter it.
-void check_scratch_parent(const WorkerSettings& worker) {
+// Workers write their reports below $TMPDIR: no one else may be able to rename what
+// is in it, and workers running as worker.user must be able to enter it.
+void check_scratch_folder(const WorkerSettings& worker) {
+  check_scratch_parent();
   if (!worker.user) return;
   const std::string parent = scratch_parent();
   if (!capture_output({"/usr/bin/test", "-x", parent}, worker_credentials(worker)).ok)
@@ -76,7 +77,7 @@ Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_o
     throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
                     "build it with `cmake --build build`, or set worker.program in the matrix");
   launchers.validate(experiment);
-  check_scratch_parent(experiment.worker);
+  check_scratch_folder(experiment.worker);
   check_device(experiment);
   return experiment;
 }
@@ -116,8 +117,8 @@ void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launc
     spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
 }
 
-int total_runs(const Experiment& experiment) {
-  int runs = 0;
+int64_t total_runs(const Experiment& experiment) {
+  int64_t runs = 0;
   for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
   return runs;
 }
@@ -129,7 +130,7 @@ int validate_command(const std::string& matrix_path, const MatrixOptions& matrix
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
-            << count(total_runs(experiment), "run") << "\n";
+            << count(static_cast<size_t>(total_runs(experiment)), "run") << "\n";
   return kExitOk;
 }
 
@@ -192,6 +193,7 @@ int doctor_command() {
   probe.cpuset = {system.allowed_cpus.empty() ? 0 : system.allowed_cpus.front()};
   probe.cpu_quota_percent = 100;
   probe.memory_bytes = int64_t(1) << 30;
+  const WorkerSettings default_settings;  // the worker as a matrix gives it when it says nothing
   for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
     const std::string& name = launcher_names()[kind];
     const Launcher& launcher = launchers.get(static_cast<LauncherKind>(kind));
@@ -201,7 +203,7 @@ int doctor_command() {
       if (setting == "cpu_quota") settings.cpu_quota_percent = probe.cpu_quota_percent;
       if (setting == "memory") settings.memory_bytes = probe.memory_bytes;
     }
-    const auto refusal = launcher.refuse(settings);
+    const auto refusal = launcher.refuse(settings, default_settings);
     const std::string applies = join(launcher.applies(), ", ");
     std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
               << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";

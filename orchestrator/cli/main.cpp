@@ -1,5 +1,6 @@
 // orchestrator: a thin main. Parses the command line, dispatches to a command, and
 // is the one place where user and environment errors become a message and an exit code.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,29 @@ const CLI::Validator kSeconds(
       return {};
     },
     "SECONDS");
+
+// The chosen command, with every user and environment error turned into a message
+// and an exit code: the one place where that happens.
+int run_command_line(bool validate, bool plan, bool doctor, const std::string& matrix_path,
+                     const orch::MatrixOptions& matrix_options, const orch::RunOptions& run_options,
+                     const std::string& log_file) {
+  try {
+    if (!log_file.empty()) orch::add_log_file(log_file);
+    if (validate) return orch::validate_command(matrix_path, matrix_options);
+    if (plan) return orch::plan_command(matrix_path, matrix_options);
+    if (doctor) return orch::doctor_command();
+    return orch::run_command(matrix_path, matrix_options, run_options);
+  } catch (const orch::UserError& e) {
+    std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
+    if (!e.hint().empty()) std::cerr << "  hint: " << orch::printable(e.hint()) << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    // Not a user error, so a bug or an environment failure nothing anticipated. The
+    // stack has unwound: cgroups, containers and the scratch folder are gone.
+    std::cerr << "orchestrator: internal error: " << orch::printable(e.what()) << '\n';
+    return orch::kExitError;
+  }
+}
 
 }  // namespace
 
@@ -76,22 +100,11 @@ int main(int argc, char** argv) {
   }
   orch::setup_logging(log_level);
   ::umask(027);           // the DB and the log: readable by the group, nobody else
+  ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
   orch::adopt_orphans();  // what a worker's or a helper's descendants leave is ours to kill
 
-  try {
-    if (!log_file.empty()) orch::add_log_file(log_file);
-    if (*validate) return orch::validate_command(matrix_path, matrix_options);
-    if (*plan) return orch::plan_command(matrix_path, matrix_options);
-    if (*doctor) return orch::doctor_command();
-    return orch::run_command(matrix_path, matrix_options, run_options);
-  } catch (const orch::UserError& e) {
-    std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
-    if (!e.hint().empty()) std::cerr << "  hint: " << orch::printable(e.hint()) << '\n';
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    // Not a user error, so a bug or an environment failure nothing anticipated. The
-    // stack has unwound: cgroups, containers and the scratch folder are gone.
-    std::cerr << "orchestrator: internal error: " << orch::printable(e.what()) << '\n';
-    return orch::kExitError;
-  }
+  const int exit_code = run_command_line(validate->parsed(), plan->parsed(), doctor->parsed(), matrix_path,
+                                         matrix_options, run_options, log_file);
+  orch::kill_adopted();  // whatever a worker's or a helper's descendants left
+  return exit_code;
 }

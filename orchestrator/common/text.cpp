@@ -47,14 +47,16 @@ std::string escape_byte(uint8_t byte) {
   }
 }
 
-}  // namespace
-
-std::string printable(const std::string& text) {
+std::string escaped(const std::string& text, bool keep_lines) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     uint32_t code = 0;
     const size_t length = utf8_length(text, i, code);
+    if (keep_lines && length == 1 && (code == '\n' || code == '\t')) {
+      out += text[i++];
+      continue;
+    }
     if (length == 0 || is_control(code)) {
       for (size_t k = 0; k < (length == 0 ? 1 : length); ++k) out += escape_byte(static_cast<uint8_t>(text[i + k]));
       i += length == 0 ? 1 : length;
@@ -66,6 +68,12 @@ std::string printable(const std::string& text) {
   return out;
 }
 
+}  // namespace
+
+std::string printable(const std::string& text) { return escaped(text, false); }
+
+std::string printable_lines(const std::string& text) { return escaped(text, true); }
+
 std::string first_line(const std::string& text, size_t max_chars) {
   std::string line = text.substr(0, text.find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -73,6 +81,16 @@ std::string first_line(const std::string& text, size_t max_chars) {
   size_t cut = max_chars;
   while (cut > 0 && (static_cast<uint8_t>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
   return printable(line.substr(0, cut)) + "...";
+}
+
+std::optional<size_t> invalid_utf8_at(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    uint32_t code = 0;
+    const size_t length = utf8_length(text, i, code);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::nullopt;
 }
 
 bool has_control_character(const std::string& text) {

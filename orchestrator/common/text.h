@@ -2,6 +2,7 @@
 // making untrusted text (labels, a worker's errors) safe to print on one line.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,15 @@ inline std::string count(size_t n, const std::string& noun) {
 // cannot start a new log line, move the cursor, recolour a terminal or make a line
 // read backwards. Other valid UTF-8 text passes unchanged.
 std::string printable(const std::string& text);
+// The same, but newlines and tabs stay: for text kept as lines (a worker's output).
+std::string printable_lines(const std::string& text);
 
 // The first line of `text`, at most `max_chars` bytes of it (cut at a UTF-8 boundary,
 // with "..." when cut), printable. For reasons built from a worker's output.
 std::string first_line(const std::string& text, size_t max_chars);
+
+// The offset of the first byte that is not valid UTF-8, if there is one.
+std::optional<size_t> invalid_utf8_at(const std::string& text);
 
 // Whether `text` holds a character printable() escapes (invalid bytes aside).
 bool has_control_character(const std::string& text);

@@ -2,6 +2,8 @@
 #include "launch/cache_policy.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,7 +90,45 @@ std::optional<std::string> cache_policy_problem(const CachePolicy& policy) {
   return std::nullopt;
 }
 
-std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files) {
+namespace {
+
+int evict_here(const std::vector<std::string>& paths) {
+  int evicted = 0;
+  for (const auto& path : paths) {
+    const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
+    if (file && ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
+  }
+  return evicted;
+}
+
+// Evicts `paths` as `run_as` (the worker's user), in a child process: a worker names
+// these files, and may make root evict only what its own user could open, never a
+// file of root's from everyone's page cache. (The orchestrator has no other thread
+// at this point, so the child may do more than async-signal-safe calls.)
+int evict_as(const std::vector<std::string>& paths, const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
+  if (!run_as) return evict_here(paths);
+  int count[2];
+  if (::pipe2(count, O_CLOEXEC) != 0) return 0;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(count[0]);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(run_as->second) != 0 || ::setuid(run_as->first) != 0) ::_exit(1);
+    const int evicted = evict_here(paths);
+    (void)!::write(count[1], &evicted, sizeof(evicted));
+    ::_exit(0);
+  }
+  ::close(count[1]);
+  int evicted = 0;
+  if (child < 0 || ::read(count[0], &evicted, sizeof(evicted)) != sizeof(evicted)) evicted = 0;
+  ::close(count[0]);
+  if (child > 0) ::waitpid(child, nullptr, 0);
+  return evicted;
+}
+
+}  // namespace
+
+std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files,
+                               const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
   const auto start = std::chrono::steady_clock::now();
   if (policy.mode == CachePolicy::Mode::kDrop) {
     ::sync();
@@ -101,11 +141,7 @@ std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& 
   if (policy.mode == CachePolicy::Mode::kEvict) {
     std::vector<std::string> all = files.libraries;
     all.push_back(files.model);
-    int evicted = 0;
-    for (const auto& path : all) {
-      const Fd file = open_regular_for_reading(path);  // a worker may have swapped in a FIFO or a device
-      if (file && ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_DONTNEED) == 0) ++evicted;
-    }
+    const int evicted = evict_as(all, run_as);
     return "evicted " + std::to_string(evicted) + " of " + std::to_string(all.size()) + " files in " +
            elapsed_ms(start);
   }

@@ -7,7 +7,9 @@
 //   warm N    N discarded fresh-process runs first (instead of warmup_runs), no dropping
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,10 @@ std::optional<std::string> cache_policy_problem(const CachePolicy& policy);
 struct ColdStartFiles;
 
 // Applies a drop or evict before a run; says what it did ("dropped all caches in
-// 31 ms", "evicted 288 files in 4 ms") or why it could not.
-std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files);
+// 31 ms", "evicted 288 of 288 files in 4 ms") or why it could not. An evict runs as
+// `run_as` (the worker's user, uid and gid) when given: only files that user can
+// open are evicted.
+std::string apply_cache_policy(const CachePolicy& policy, const ColdStartFiles& files,
+                               const std::optional<std::pair<uint32_t, uint32_t>>& run_as = std::nullopt);
 
 }  // namespace orch

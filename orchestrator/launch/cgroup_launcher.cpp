@@ -11,7 +11,7 @@ class CgroupLauncher final : public Launcher {
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
-  std::optional<Refusal> refuse(const CellSettings&) const override {
+  std::optional<Refusal> refuse(const CellSettings&, const WorkerSettings&) const override {
     return refuse_without_cgroups(cgroups_, "cgroup");
   }
 

@@ -15,6 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The most files one program's cold start is taken to depend on (the Python worker
+// lists about 1900).
+constexpr size_t kMaxColdStartFiles = 20000;
+
 // How long a worker may take to list its files (it loads LibTorch or imports torch).
 constexpr double kListTimeoutS = 60;
 
@@ -38,6 +42,7 @@ ColdStartFiles collect(const std::string& model_path, const std::vector<std::str
   ColdStartFiles files{model_path, {}, "", std::move(source)};
   std::set<std::string> seen;
   for (const auto& path : paths) {
+    if (files.libraries.size() >= kMaxColdStartFiles) break;  // a worker names them: no endless list
     std::error_code ec;
     const std::string real = fs::canonical(path, ec).string();
     if (ec || !fs::is_regular_file(real, ec) || !seen.insert(real).second) continue;

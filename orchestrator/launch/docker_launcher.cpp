@@ -59,13 +59,19 @@ class DockerLauncher final : public Launcher {
   // No --gpus: the image is built from the CPU worker's library closure.
   bool reaches_gpus() const override { return false; }
 
-  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
     if (!settings.program.empty())
       return Refusal{"program", "launcher docker runs the image's bundled worker, not " + settings.program,
                      "compare other workers with a launcher that runs host programs"};
     if (settings.cache.mode == CachePolicy::Mode::kEvict)
       return Refusal{"cache", "cache: evict cannot reach the copies of the files inside a docker image",
                      "use cache: drop"};
+    // -v SOURCE:TARGET:ro: a ':' or ',' in the model's folder would be read as a separator.
+    const std::string folder = fs::path(worker.model_path).parent_path().string();
+    if (folder.find_first_of(":,") != std::string::npos)
+      return Refusal{"launcher", "launcher docker mounts the model's folder " + folder +
+                                     ", whose ':' or ',' docker would read as a separator",
+                     "move the model to a folder without ':' or ','"};
     if (docker_.empty())
       return Refusal{"launcher", "docker is not installed (not found in PATH)", "apt-get install docker.io"};
     if (!engine_checked_) {

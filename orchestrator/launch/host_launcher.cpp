@@ -10,7 +10,7 @@ class HostLauncher final : public Launcher {
   explicit HostLauncher(CgroupSystem& cgroups) : cgroups_(cgroups) {}
 
   std::vector<std::string> applies() const override { return {}; }
-  std::optional<Refusal> refuse(const CellSettings&) const override { return std::nullopt; }
+  std::optional<Refusal> refuse(const CellSettings&, const WorkerSettings&) const override { return std::nullopt; }
   bool uses_cgroups(const CellSettings&) const override { return !cgroups_.unusable_reason(); }
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,

@@ -63,8 +63,9 @@ class Launcher {
   virtual ~Launcher() = default;
   // Cell settings it applies, besides launcher and env which every launcher takes.
   virtual std::vector<std::string> applies() const = 0;
-  // Why it cannot run `settings` on this machine; nullopt when it can.
-  virtual std::optional<Refusal> refuse(const CellSettings& settings) const = 0;
+  // Why it cannot run `settings` of a worker run as `worker` says on this machine;
+  // nullopt when it can.
+  virtual std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const = 0;
   // The command; `plan` shows it with RunArguments' placeholders.
   virtual LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                                 const RunArguments& run) const = 0;
@@ -81,6 +82,7 @@ class Launcher {
   virtual bool uses_cgroups(const CellSettings&) const { return false; }
   // Whether the worker it starts can reach the host's GPUs.
   virtual bool reaches_gpus() const { return true; }
+
 };
 
 std::unique_ptr<Launcher> make_host_launcher(CgroupSystem& cgroups);
@@ -120,6 +122,10 @@ class Launchers {
 // user. Without worker.user: `env --` and the cell's variables (none: nothing).
 std::vector<std::string> worker_environment_argv(const std::string& env_program, const WorkerSettings& worker,
                                                  const CellSettings& settings);
+// Refuses a cell whose worker program env(1) would take for a variable ('=' in its
+// path), for launchers that start it through worker_environment_argv.
+std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const WorkerSettings& worker,
+                                              const CellSettings& settings);
 
 // Settings of `settings` that differ from their defaults ("cpuset", "memory", ...).
 std::vector<std::string> settings_given(const CellSettings& settings);

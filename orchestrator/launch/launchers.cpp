@@ -32,6 +32,15 @@ std::vector<std::string> worker_environment_argv(const std::string& env_program,
   return argv;
 }
 
+std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const WorkerSettings& worker,
+                                              const CellSettings& settings) {
+  if (program_of(worker, settings).find('=') == std::string::npos) return std::nullopt;
+  return Refusal{"program",
+                 "launcher " + launcher + " starts the worker through env(1), which would take a program path with '=' "
+                                          "in it for a variable",
+                 "move or link the worker program to a path without '='"};
+}
+
 Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move(cgroups)) {
   launchers_[LauncherKind::kHost] = make_host_launcher(*cgroups_);
   launchers_[LauncherKind::kTaskset] = make_taskset_launcher(*cgroups_);
@@ -110,7 +119,7 @@ void Launchers::validate(const Experiment& experiment) const {
                         "launcher " + launcher_name(cell.settings.launcher) + " gives its worker no GPU, so device '" +
                             experiment.worker.device + "' cannot run in it",
                         "GPU cells need launcher host, taskset, cgroup or unshare"};
-    if (!refusal) refusal = launcher.refuse(cell.settings);
+    if (!refusal) refusal = launcher.refuse(cell.settings, experiment.worker);
     if (!refusal) refusal = too_large_for_exec(command(experiment, cell));
     if (!refusal) continue;
     auto origin = cell.origins.find(refusal->setting);

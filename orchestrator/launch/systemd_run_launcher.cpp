@@ -35,7 +35,9 @@ class SystemdRunLauncher final : public Launcher {
 
   std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
 
-  std::optional<Refusal> refuse(const CellSettings&) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
+    if (worker.user)
+      if (auto refusal = refuse_program_for_env("systemd-run", worker, settings)) return refusal;
     if (!booted_with_systemd()) {
       std::string init;
       std::getline(std::ifstream("/proc/1/comm"), init);

@@ -16,7 +16,7 @@ class TasksetLauncher final : public Launcher {
 
   std::vector<std::string> applies() const override { return {"cpuset"}; }
 
-  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings&) const override {
     if (taskset_.empty())
       return Refusal{"launcher", "taskset is not installed (not found in PATH)",
                      "apt-get install util-linux"};

@@ -30,7 +30,7 @@ class UnshareLauncher final : public Launcher {
     return {"cpuset", "cpu_quota", "memory", "namespaces"};
   }
 
-  std::optional<Refusal> refuse(const CellSettings& settings) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
     if (unshare_.empty())
       return Refusal{"launcher", "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
     if (env_.empty())
@@ -40,6 +40,8 @@ class UnshareLauncher final : public Launcher {
     if (geteuid() != 0)
       return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
                      "run the orchestrator as root"};
+    if (worker.user || !settings.env.empty())
+      if (auto refusal = refuse_program_for_env("unshare", worker, settings)) return refusal;
     if (uses_cgroups(settings)) return refuse_without_cgroups(cgroups_, "unshare");
     return std::nullopt;
   }

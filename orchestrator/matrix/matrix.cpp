@@ -102,6 +102,13 @@ std::string describe(const YAML::Node& node) {
 }
 
 
+// 50, 12.5: a percentage as a label shows it.
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 // Bytes a cell adds to the expansion: its label and its variables.
 size_t cell_bytes(const Cell& cell) {
   size_t bytes = cell.label.size();
@@ -264,6 +271,8 @@ class MatrixParser {
         worker.user = user(value);
       } else if (key == "docker_image") {
         worker.docker_image = string(value, "worker.docker_image");
+        if (worker.docker_image[0] == '-' || has_control_character(worker.docker_image))
+          fail(value, "worker.docker_image: '" + printable(worker.docker_image) + "' is not an image name");
       } else if (key == "device") {
         worker.device = string(value, "worker.device");
         worker.device_origin = at(value);
@@ -325,6 +334,8 @@ class MatrixParser {
       if (!value.IsScalar())
         fail(value, "env." + name + ": expected a value, got " + describe(value),
              "leave a variable out to keep it unset");
+      if (invalid_utf8_at(value.Scalar()))
+        fail(value, "env." + name + ": the value is not valid UTF-8", "write the bytes as text");
       if (name.size() + value.Scalar().size() + 2 > kMaxArgumentBytes)
         fail(value, "env." + name + ": " + std::to_string(value.Scalar().size()) + " bytes, more than the " +
                         std::to_string(kMaxArgumentBytes) + " the kernel passes in one variable (MAX_ARG_STRLEN)");
@@ -405,7 +416,7 @@ class MatrixParser {
       text = "cpuset=" + format_cpu_list(v.cpuset);
     } else if (key == "cpu_quota") {
       v.cpu_quota_percent = cpu_quota(value);
-      text = "quota=" + text;
+      text = "quota=" + number_text(*v.cpu_quota_percent) + "%";
     } else if (key == "memory") {
       v.memory_bytes = memory(value);
       text = "memory=" + text;
@@ -457,6 +468,10 @@ class MatrixParser {
                        });
       }
       if (patch.label.empty()) patch.label = patch_label(patch);
+      if (has_control_character(patch.label))  // a program's file name, say
+        fail(value, "matrix." + name + ": the label made of this value holds a control character: " +
+                        printable(patch.label),
+             "give the value a label of its own");
       for (const auto& other : axis.values)
         if (other.label == patch.label)
           fail(value, "matrix." + name + ": two values have the label '" + patch.label + "'",
@@ -612,6 +627,10 @@ Experiment load_experiment(const std::string& path, const SystemInfo& system,
     throw UserError(SourceLocation{path, 1 + static_cast<int>(std::count(text.begin(), text.begin() + nul, '\n'))},
                     "not a text file: it holds a NUL byte (at byte " + std::to_string(nul) + ")",
                     "a matrix is a YAML text file");
+  if (const auto bad = invalid_utf8_at(text))
+    throw UserError(SourceLocation{path, 1 + static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n'))},
+                    "not a UTF-8 text file (byte " + std::to_string(*bad) + " is not UTF-8)",
+                    "a matrix is a YAML text file in UTF-8");
   return parse_experiment(text, path, system, default_worker, options);
 }
 

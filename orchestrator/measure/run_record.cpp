@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 #include "common/cpu_list.h"
@@ -40,6 +41,20 @@ std::string signal_text(int signal_number) {
   return std::string("SIG") + (name ? name : std::to_string(signal_number));
 }
 
+// Every text a worker wrote, made printable (common/text.h): the DB keeps nothing
+// that `sqlite3` would print as an escape sequence on a terminal.
+void make_printable(protocol::WorkerReport& report) {
+  for (std::string* text : {&report.error, &report.failed_phase, &report.runtime.torch.torch_version,
+                            &report.runtime.torch.device_name, &report.runtime.cgroup.path,
+                            &report.runtime.cgroup.cpus})
+    *text = printable(*text);
+  report.runtime.torch.parallel_info = printable_lines(report.runtime.torch.parallel_info);
+  for (auto& library : report.runtime.blas_libraries) library = printable(library);
+  std::map<std::string, std::string> thread_env;
+  for (const auto& [name, value] : report.runtime.thread_env) thread_env[printable(name)] = printable(value);
+  report.runtime.thread_env = std::move(thread_env);
+}
+
 }  // namespace
 
 std::string status_name(RunStatus status) {
@@ -63,9 +78,12 @@ void judge_run(RunRecord& record, const FileText& report_file) {
     record.status = status;
     record.reason = first_line(reason, kMaxReasonBytes);
   };
+  record.process.stdout_tail = printable_lines(record.process.stdout_tail);
+  record.process.stderr_tail = printable_lines(record.process.stderr_tail);
   if (report_file.text) {
     try {
       record.report = protocol::parse_worker_report(*report_file.text, record.expected);
+      make_printable(*record.report);
     } catch (const protocol::ProtocolError& e) {
       if (process.exit_code == 0) return set(RunStatus::kBadResult, std::string("bad report: ") + e.what());
     }

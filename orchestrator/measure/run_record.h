@@ -70,7 +70,8 @@ struct RunRecord {
 inline constexpr size_t kMaxReasonBytes = 500;
 
 // Fills status, reason, report and latency from what the supervisor saw and the
-// report file as it was read (scratch_dir.h): its text, or why it was not read.
+// report file as it was read (scratch_dir.h): its text, or why it was not read. The
+// report's texts and the worker's output are made printable (common/text.h).
 void judge_run(RunRecord& record, const FileText& report_file);
 
 // Compares what the cell asked for with what the worker found in effect (affinity,

@@ -50,8 +50,8 @@ void note_concurrent(const RunLock& lock, RunRecord& run) {
 }
 
 // The page cache as the cell wants it, then a look at what is still in it.
-void prepare_cache(const Cell& cell, const ColdStartFiles& files, RunRecord& run) {
-  run.cache_action = apply_cache_policy(cell.settings.cache, files);
+void prepare_cache(const Experiment& experiment, const Cell& cell, const ColdStartFiles& files, RunRecord& run) {
+  run.cache_action = apply_cache_policy(cell.settings.cache, files, worker_credentials(experiment.worker));
   run.model_resident_pct = resident_percent(files.model);
   if (!files.libtorch.empty()) run.libtorch_resident_pct = resident_percent(files.libtorch);
 }
@@ -62,7 +62,7 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   // The clock starts before the launcher prepares anything: making a cgroup or a
   // container is part of what an isolation method costs at start-up.
   const int64_t spawn_ns = monotonic_ns();
-  const RunArguments arguments{std::to_string(spawn_ns), scratch.report_path(name), name};
+  const RunArguments arguments{std::to_string(spawn_ns), scratch.prepare_run(name), name};
   std::unique_ptr<LaunchedRun> launched;
   try {
     launched = launchers.get(cell.settings.launcher).launch(cell.settings, experiment.worker, arguments);
@@ -84,7 +84,7 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
 }
 
 // "3m05s" left, from the mean duration of the runs so far.
-std::string eta(std::chrono::steady_clock::duration spent, int done, int left) {
+std::string eta(std::chrono::steady_clock::duration spent, int64_t done, int64_t left) {
   if (done == 0) return "?";
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spent).count() * left / done;
   return std::to_string(seconds / 60) + "m" + (seconds % 60 < 10 ? "0" : "") + std::to_string(seconds % 60) + "s";
@@ -147,7 +147,7 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
       cold_start.files(program, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
   RunRecord run = planned_run(experiment, cell, run_index);
   const int64_t run_id = store.begin_run(cell_id, run);
-  prepare_cache(cell, files, run);
+  prepare_cache(experiment, cell, files, run);
   const long long swap_before = swap_used_bytes();
   note_concurrent(lock, run);
   execute_run(experiment, launchers, cell, scratch, run);
@@ -166,10 +166,10 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
   const auto& ids = opened.ids;
   std::vector<std::vector<int>> plan;  // run indices to do, by cell
-  int left = 0;
+  int64_t left = 0;
   for (const auto& cell : experiment.cells) {
     plan.push_back(runs_to_do(experiment, cell, opened, store));
-    left += static_cast<int>(plan.back().size());
+    left += static_cast<int64_t>(plan.back().size());
   }
   ColdStartCatalog cold_start(experiment.worker.model_path, [&scratch](pid_t pid) { scratch.record_process(pid); });
   const size_t cells = experiment.cells.size();

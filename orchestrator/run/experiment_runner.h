@@ -15,8 +15,8 @@ namespace orch {
 
 struct ExperimentOutcome {
   int64_t experiment_id = 0;
-  int runs_total = 0;
-  int runs_ok = 0;
+  int64_t runs_total = 0;
+  int64_t runs_ok = 0;
   bool interrupted = false;  // SIGINT/SIGTERM: the run in flight was stored as aborted
 };
 

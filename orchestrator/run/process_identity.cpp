@@ -28,6 +28,7 @@ std::optional<ProcessStat> read_process_stat(pid_t pid) {
   for (int field = 6; field < 22 && fields >> skipped; ++field) {
   }
   if (!(fields >> stat.start_ticks)) return std::nullopt;
+  stat.state = state.empty() ? '?' : state[0];
   stat.zombie = state == "Z" || state == "X";
   return stat;
 }
@@ -60,16 +61,18 @@ bool ProcessIdentity::alive() const {
   return now && (start_ticks == 0 || now->start_ticks == start_ticks);
 }
 
-bool ProcessIdentity::kill() const {
+bool ProcessIdentity::signal(int signal_number) const {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) return false;
   // The pidfd holds the process the pid meant when it was opened; if that is still
   // the one with our start time, the signal reaches it and nothing else.
   const bool same = alive();
-  const bool killed = same && ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0;
+  const bool sent = same && ::syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0) == 0;
   ::close(pidfd);
-  return killed;
+  return sent;
 }
+
+bool ProcessIdentity::kill() const { return signal(SIGKILL); }
 
 std::string ProcessIdentity::text() const { return std::to_string(pid) + "-" + std::to_string(start_ticks); }
 

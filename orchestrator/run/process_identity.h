@@ -29,9 +29,11 @@ struct ProcessIdentity {
   // whose start is unknown counts as alive while any process has it: alive is the
   // safe answer when in doubt.
   bool alive() const;
-  // SIGKILL to this process if it still is this process: through a pidfd, so that a
-  // process that got the pid meanwhile is never hit. False when it was not there.
-  bool kill() const;
+  // `signal_number` to this process if it still is this process: through a pidfd, so
+  // that a process that got the pid meanwhile is never hit. False when it was not there.
+  bool signal(int signal_number) const;
+  bool kill() const;  // SIGKILL
+
   std::string text() const;  // "<pid>-<start>"
 
   bool operator==(const ProcessIdentity& other) const {
@@ -47,6 +49,7 @@ struct ProcessStat {
   pid_t parent = 0;
   pid_t group = 0;
   uint64_t start_ticks = 0;
+  char state = '?';     // R, S, D, T (stopped), Z, ...
   bool zombie = false;  // dead, only not reaped yet
 };
 std::optional<ProcessStat> read_process_stat(pid_t pid);

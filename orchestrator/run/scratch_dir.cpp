@@ -23,7 +23,7 @@ namespace orch {
 namespace {
 
 constexpr const char* kProcesses = "processes";
-constexpr const char* kResults = "results";
+constexpr const char* kReport = "report.json";
 constexpr size_t kMaxRecordsBytes = 1 << 20;
 
 // Kills a recorded run process that still runs, with its process group. When the
@@ -92,6 +92,8 @@ std::string scratch_parent() {
   return tmp && *tmp ? tmp : "/tmp";
 }
 
+void check_scratch_parent() { open_scratch_parent(); }
+
 ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user)
     : parent_(open_scratch_parent()) {
   name_ = make_unique_folder(parent_.get(), session_name(owner) + "-", 0711);
@@ -100,14 +102,20 @@ ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIde
   processes_ = Fd(::openat(folder_.get(), kProcesses, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   // The folder is new and no one else may write in it: these names are ours.
   if (!folder_ || !processes_ ||
-      ::dprintf(processes_.get(), "boot %s\nowner %s\n", boot_id().c_str(), owner.text().c_str()) < 0 ||
-      ::mkdirat(folder_.get(), kResults, 0700) != 0)
+      ::dprintf(processes_.get(), "boot %s\nowner %s\n", boot_id().c_str(), owner.text().c_str()) < 0)
     throw UserError("cannot set up the scratch folder " + printable(path_) + ": " + std::strerror(errno), "check TMPDIR");
-  results_ = Fd(::openat(folder_.get(), kResults, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!results_ || ::fchmod(results_.get(), 0700) != 0 ||
-      (worker_user && ::fchown(results_.get(), worker_user->uid, worker_user->gid) != 0))
-    throw UserError("cannot hand the scratch folder " + printable(results_path()) + " to the worker's user",
-                    "check TMPDIR");
+  if (worker_user) worker_ids_ = std::make_pair(worker_user->uid, worker_user->gid);
+}
+
+std::string ScratchDir::prepare_run(const std::string& run_name) const {
+  // In this process's folder, where no worker can make the run's folder first.
+  if (::mkdirat(folder_.get(), run_name.c_str(), 0700) != 0)
+    throw UserError("cannot make the run folder " + printable(path_ + "/" + run_name) + ": " + std::strerror(errno));
+  const Fd run(::openat(folder_.get(), run_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!run || ::fchmod(run.get(), 0700) != 0 ||
+      (worker_ids_ && ::fchown(run.get(), worker_ids_->first, worker_ids_->second) != 0))
+    throw UserError("cannot hand the run folder " + printable(path_ + "/" + run_name) + " to the worker's user");
+  return path_ + "/" + run_name + "/" + kReport;
 }
 
 ScratchDir::~ScratchDir() {
@@ -115,14 +123,12 @@ ScratchDir::~ScratchDir() {
     spdlog::warn("could not remove the scratch folder {} entirely; the next run tries again", path_);
 }
 
-std::string ScratchDir::report_path(const std::string& run_name) const {
-  return results_path() + "/" + run_name + ".json";
-}
-
 FileText ScratchDir::take_report(const std::string& run_name, size_t max_bytes) const {
-  const std::string name = run_name + ".json";
-  FileText report = read_regular_file(results_.get(), name, max_bytes);
-  ::unlinkat(results_.get(), name.c_str(), 0);
+  const Fd run(::openat(folder_.get(), run_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  FileText report;
+  report.missing = true;
+  if (run) report = read_regular_file(run.get(), kReport, max_bytes);
+  remove_tree(folder_.get(), run_name);
   return report;
 }
 

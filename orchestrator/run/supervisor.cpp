@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -60,8 +61,14 @@ void leave_session() {
 }
 
 // In the forked child, before exec: no descriptor of the orchestrator's (a file
-// given to it on the command line, say) reaches the worker beyond 0, 1 and 2.
+// given to it on the command line, say) reaches the worker beyond 0, 1 and 2, and no
+// signal it ignores (SIGPIPE) stays ignored: a disposition of SIG_IGN survives exec.
 void close_inherited_descriptors() { ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); }
+void restore_signal_defaults() {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  ::sigaction(SIGPIPE, &default_action, nullptr);
+}
 
 // In the forked child, before exec: join each cgroup. Only async-signal-safe calls.
 void join_cgroups(const std::vector<std::string>& procs_files) {
@@ -109,24 +116,59 @@ void stop_supervising(pid_t pid) {
   g_supervised.erase(pid);
 }
 
+// The processes below `roots` (found by their parents in /proc now), roots included.
+std::vector<std::pair<ProcessIdentity, char>> subtrees(const std::vector<pid_t>& roots) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  std::map<pid_t, ProcessStat> stats;
+  for (pid_t pid : all_pids())
+    if (const auto stat = read_process_stat(pid); stat && !stat->zombie) {
+      children[stat->parent].push_back(pid);
+      stats[pid] = *stat;
+    }
+  std::vector<std::pair<ProcessIdentity, char>> found;
+  std::vector<pid_t> todo(roots);
+  while (!todo.empty()) {
+    const pid_t pid = todo.back();
+    todo.pop_back();
+    if (const auto stat = stats.find(pid); stat != stats.end())
+      found.push_back({{pid, stat->second.start_ticks}, stat->second.state});
+    for (pid_t child : children[pid]) todo.push_back(child);
+  }
+  return found;
+}
+
 // Children of this process that no run_process waits for and that started no
-// earlier than the run's child: its descendants, reparented here when their parent
-// died. Killed and reaped until none is left.
-void kill_strays(uint64_t run_started_ticks) {
+// earlier than `since_ticks` (a run's child, or this process): descendants of a run,
+// reparented here when their parent died. Each stray's whole subtree is stopped
+// first (a stopped process cannot fork, and a death signal only kills it), again
+// until nothing below runs, then killed; then what was reparented meanwhile, until
+// none is left. A zombie child is reaped.
+void kill_strays(uint64_t since_ticks) {
   if (!g_adopting) return;
-  const auto give_up = Clock::now() + std::chrono::seconds(2);
+  const auto give_up = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < give_up) {
     std::vector<pid_t> strays;
     for (pid_t pid : all_pids()) {
       const auto stat = read_process_stat(pid);
       std::lock_guard<std::mutex> guard(g_supervised_mutex);
-      if (stat && stat->parent == ::getpid() && stat->start_ticks >= run_started_ticks && !g_supervised.count(pid))
+      if (stat && stat->parent == ::getpid() && stat->start_ticks >= since_ticks && !g_supervised.count(pid))
         strays.push_back(pid);
     }
     if (strays.empty()) return;
-    for (pid_t pid : strays) ::kill(pid, SIGKILL);
-    for (pid_t pid : strays) ::waitpid(pid, nullptr, WNOHANG);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto tree = subtrees(strays);
+    for (int round = 0; round < 100; ++round) {
+      bool running = false;
+      for (const auto& [process, state] : tree)
+        if (state != 'T' && state != 't') running = process.signal(SIGSTOP) || running;
+      if (!running) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      tree = subtrees(strays);  // what forked before it stopped
+    }
+    for (const auto& [process, state] : tree) process.kill();
+    const auto reaped_by = Clock::now() + std::chrono::seconds(1);  // one we cannot kill (setuid) is left
+    for (pid_t pid : strays)
+      while (::waitpid(pid, nullptr, WNOHANG) == 0 && Clock::now() < reaped_by)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
@@ -194,6 +236,7 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
                         drop_privileges(spec.run_as);
                         die_with_parent(parent);
                         close_inherited_descriptors();
+                        restore_signal_defaults();
                       },
                   spawn_error);
   if (spawn_error) {
@@ -301,6 +344,8 @@ ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::str
 void adopt_orphans() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) g_adopting = true;
 }
+
+void kill_adopted() { kill_strays(ProcessIdentity::self().start_ticks); }
 
 CommandOutput capture_output(const std::vector<std::string>& argv,
                              const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {

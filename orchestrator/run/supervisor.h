@@ -80,6 +80,9 @@ ExecSize exec_size(const std::vector<std::string>& argv, const std::map<std::str
 // descendants of its children become its own, so that run_process can kill what a
 // run left behind once its parent is gone. `run` calls it once.
 void adopt_orphans();
+// Kills every adopted descendant that no run_process waits for: main calls it last,
+// so that nothing a worker or a helper left outlives the orchestrator.
+void kill_adopted();
 
 // Runs a short helper command (e.g. `docker inspect`) to its end, or kills it after
 // kHelperTimeoutS. Its stdout is kept whole up to kHelperOutputBytes; output beyond

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
@@ -30,6 +31,12 @@ namespace {
 constexpr int kBusyTimeoutMs = 10000;
 
 Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+
+// Variables as JSON with every non-ASCII character escaped (\uXXXX): no bidirectional
+// override or line separator reaches a terminal that prints the column.
+std::string json_text(const std::map<std::string, std::string>& variables) {
+  return nlohmann::json(variables).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
 
 template <typename T>
 Value optional_value(const std::optional<T>& value) {
@@ -96,7 +103,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"effective_nproc", int64_t(rt.allowed_cpus.size())},
                            {"online_cpus", int64_t{rt.online_cpus}},
                            {"threads_observed", int64_t{rt.threads_observed}},
-                           {"thread_env_json", nlohmann::json(rt.thread_env).dump()},
+                           {"thread_env_json", json_text(rt.thread_env)},
                            {"parallel_info", torch.parallel_info},
                            {"device_name", optional_text(torch.device_name)},
                            {"worker_pid", int64_t{rt.pid}},
@@ -152,6 +159,7 @@ void ResultStore::insert_row(const std::string& table, const Columns& columns, b
 
 ResultStore::ResultStore(const std::string& path) : path_(path) {
   const PathInFolder file = open_path(path, "the results DB");
+  check_folder(file);
   try {
     // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
     // appears in it after all.
@@ -189,6 +197,24 @@ UserError ResultStore::damaged(const std::string& why) const {
 }
 
 ResultStore::~ResultStore() = default;
+
+void ResultStore::check_folder(const PathInFolder& file) const {
+  // SQLite keeps the DB's -wal and -shm (and -journal) files beside it: in a folder
+  // that someone else may write, they could be made beforehand and kept open, and
+  // then read or changed. The sticky bit does not help there.
+  struct stat st {};
+  const std::string folder = file.resolved.substr(0, file.resolved.rfind('/') + 1);
+  if (::fstat(file.folder.get(), &st) != 0) throw UserError("cannot use results DB " + printable(path_) + ": " + std::strerror(errno));
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    throw UserError("cannot use results DB " + printable(path_) + ": its folder " + printable(folder) + " belongs to " +
+                        user_name(st.st_uid) + ", who could plant its -wal and -shm files",
+                    "keep the DB in a folder of your own that only you can write");
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    throw UserError("cannot use results DB " + printable(path_) + ": its folder " + printable(folder) +
+                        " may be written by other users, who could plant its -wal and -shm files and read or change "
+                        "what it holds",
+                    "keep the DB in a folder of your own that only you can write (chmod go-w, or another --db)");
+}
 
 void ResultStore::check_file(const PathInFolder& file) const {
   struct stat st {};
@@ -291,7 +317,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                          {"label", cell.label},
                          {"launcher", launcher_name(settings.launcher)},
                          {"cpuset", optional_text(format_cpu_list(settings.cpuset))},
-                         {"env_json", nlohmann::json(settings.env).dump()},
+                         {"env_json", json_text(settings.env)},
                          {"model_path", worker.model_path},
                          {"input_shape", join_numbers(worker.input_shape)},
                          {"device", worker.device},

@@ -53,7 +53,8 @@ class ResultStore {
  public:
   // Creates the file if needed. The path is opened as safe_files.h says (no symbolic
   // link another user owns is followed; a regular file with one link, of this
-  // process's user; no triggers, since they would run inside its writes). Before
+  // process's user, in a folder no one else may write; no triggers, since they would
+  // run inside its writes). Before
   // anything else the DB is checked (PRAGMA quick_check), so a damaged one stops the
   // orchestrator before any launch. The schema is migrated forward in one IMMEDIATE
   // transaction, so orchestrators opening a new DB at once do not collide. Throws
@@ -105,6 +106,7 @@ class ResultStore {
   Table cell_summary(int64_t experiment_id);
 
  private:
+  void check_folder(const PathInFolder& file) const;
   void check_file(const PathInFolder& file) const;
   void check_integrity();
   void distrust_schema();

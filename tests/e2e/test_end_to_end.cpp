@@ -228,7 +228,8 @@ TEST_CASE("cache drop makes library and model load cold, residency and major fau
 TEST_CASE("cache evict gives an unprivileged user a cold start too", "[.][page-cache-evict][e2e][root]") {
   if (geteuid() != 0) test::skip("needs root to become the unprivileged user 'nobody' for the test");
   test::TempDir dir;
-  chmod(dir.path().c_str(), 0777);
+  chmod(dir.path().c_str(), 0755);
+  REQUIRE(::chown(dir.path().c_str(), 65534, 65534) == 0);  // the DB's folder is its user's own
   const auto matrix = dir.write("m.yaml", tiny_matrix("", "  cache: [none, evict]\n"));
   auto outcome = orch::run_process({{"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                                      test::bin("orchestrator"), "run", matrix, "--db", dir.file("r.db"), "--lock",

@@ -182,7 +182,7 @@ TEST_CASE("fault: a full disk is a clear error and a non-zero exit, finished run
   test::TempDir dir;
   const fs::path small = dir.path() / "small";
   fs::create_directory(small);
-  REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=600k") == 0);
+  REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=600k,mode=0700") == 0);
   struct Unmount {
     fs::path path;
     ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "e2e/e2e_support.h"
+#include "launch/cache_policy.h"
 #include "run/run_lock.h"
 #include "run/supervisor.h"
 #include "test_support.h"
@@ -55,6 +56,7 @@ std::string unique_token() {
 //   tty                  notes whether it could open a terminal (/dev/tty), then the real worker
 //   leak                 notes whether it holds a descriptor of a file named secret, and $SECRET_TOKEN
 //   swap-listed          replaces $LIST_EXTRA with a FIFO, then the real worker
+//   squat                tries to make the folders of the runs after its own, then the real worker
 // It answers --probe-device and --list-cold-files itself, noting the uid it ran as in
 // the folder notes beside it (asked-as-uid), which the test makes when it looks. Its
 // list names $LIST_EXTRA too when set; with $LIST_HANG it starts a child and hangs.
@@ -115,6 +117,14 @@ if mode == "leak":
 if mode == "swap-listed":
     os.remove(os.environ["LIST_EXTRA"])
     os.mkfifo(os.environ["LIST_EXTRA"])
+if mode == "squat":
+    run_folder = os.path.dirname(result)
+    for later in ("-r1", "-r2", "-r3"):
+        try:
+            os.mkdir(run_folder[: run_folder.rindex("-r")] + later)
+            note("squat", "made " + later)
+        except OSError:
+            note("squat", "refused " + later)
 if mode == "slow":
     time.sleep(float(os.environ["SLOW_S"]))
 if mode == "extra-samples":
@@ -246,7 +256,7 @@ TEST_CASE("fault: a grandchild that leaves its process group (setsid) dies with 
   if (geteuid() != 0) test::skip("needs root (for cgroups, and to become nobody for the run without them)");
   INFO(launcher << (as_root ? " as root (a cgroup tracks the run)" : " as nobody (no cgroups: the subreaper)"));
   test::TempDir dir;
-  chmod(dir.path().c_str(), 0777);
+  if (!as_root) REQUIRE(::chown(dir.path().c_str(), kNobody, kNobody) == 0);  // its DB's folder, its own
   const std::string token = unique_token();
   const std::string where = launcher == "taskset" ? ", launcher: taskset, cpuset: \"0\"" : "";
   const auto m = hostile_matrix(dir, token,
@@ -739,6 +749,14 @@ TEST_CASE("security: a DB, a log or a TMPDIR that another user controls is refus
     REQUIRE(::chown(log.c_str(), kNobody, kNobody) == 0);
     refused({"validate", m, "--log-file", log}, {}, "cannot use the log file " + log + ": it belongs to user nobody");
   }
+  SECTION("a DB in a folder others may write (they could plant its -wal and -shm files)") {
+    const std::string shared = (dir.path() / "shared").string();
+    fs::create_directory(shared);
+    chmod(shared.c_str(), 01777);  // sticky, as /tmp: no help for files SQLite makes itself
+    refused({"run", m, "--db", shared + "/r.db", "--lock", dir.file("lock")}, {},
+            "its folder " + shared + "/ may be written by other users, who could plant its -wal and -shm files");
+    CHECK_FALSE(fs::exists(shared + "/r.db"));
+  }
   SECTION("a TMPDIR others may write without the sticky bit, or of another user") {
     refused({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")}, {{"TMPDIR", notes}},
             "($TMPDIR) is unsafe: other users may write in it and it has no sticky bit");
@@ -749,4 +767,62 @@ TEST_CASE("security: a DB, a log or a TMPDIR that another user controls is refus
             "($TMPDIR) is unsafe: it belongs to user nobody");
   }
   CHECK_FALSE(fs::exists(fs::path(notes) / "touched"));
+}
+
+TEST_CASE("security: a worker evicts only what its user could open, never a file of root's", "[security][root]") {
+  require_root("to run the workers as nobody while the orchestrator keeps root");
+  test::TempDir dir;
+  const std::string notes = open_folder(dir, "notes");
+  test::TempDir private_dir;  // root's, 0700: nobody cannot reach into it
+  const std::string root_only = private_dir.write("cached", std::string(4 << 20, 'x'));
+  (void)slurp(root_only);  // in the page cache now
+  const auto before = orch::resident_percent(root_only);
+  REQUIRE(before);
+  REQUIRE(*before > 99);
+  const auto m = hostile_matrix(dir, unique_token(),
+                                "    - {label: evict, cache: evict, env: {LIST_EXTRA: " + root_only + ", HOSTILE_DIR: " +
+                                    notes + "}}\n",
+                                "", "  user: nobody\n");
+  auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
+  INFO(outcome.stderr_tail);
+  CHECK(outcome.exit_code == 0);
+  CHECK(*orch::resident_percent(root_only) > 99);  // still cached: root did not evict it for the worker
+}
+
+TEST_CASE("security: one cell's worker cannot take the folder of a later run", "[security][root]") {
+  require_root("to run the workers as nobody while the orchestrator keeps root");
+  test::TempDir dir;
+  const std::string notes = open_folder(dir, "notes");
+  const auto m = hostile_matrix(dir, unique_token(), cell("squatter", "squat", notes) + cell("next", "none", notes),
+                                "runs: 3\n", "  user: nobody\n");
+  auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
+  INFO(outcome.stderr_tail);
+  CHECK(outcome.exit_code == 0);
+  CHECK(query(dir.file("r.db"), "SELECT COUNT(*) FROM run_phases WHERE status = 'ok'") == "6");
+  CHECK_THAT(slurp(notes + "/squat"), !Catch::Contains("made"));
+}
+
+TEST_CASE("fault: a reader that goes away (| head) does not end the night midway", "[faults]") {
+  test::TempDir dir;
+  const auto m = hostile_matrix(dir, unique_token(), cell("a", "none", dir.path()) + cell("b", "none", dir.path()),
+                                "runs: 2\n");
+  const std::string command = test::bin("orchestrator") + " run " + m + " --db " + dir.file("r.db") + " --lock " +
+                              dir.file("lock") + " --share-machine 2>&1 | head -c 1 >/dev/null";
+  auto outcome = orch::run_process({{"/bin/sh", "-c", command}, {}, 120});
+  CHECK(outcome.exit_code == 0);
+  CHECK(query(dir.file("r.db"), "SELECT status FROM experiments") == "finished");
+  CHECK(query(dir.file("r.db"), "SELECT COUNT(*) FROM run_phases WHERE status = 'ok'") == "4");
+}
+
+TEST_CASE("fault: runs are counted in 64 bits", "[faults]") {
+  test::TempDir dir;
+  std::string text = "name: many\nruns: 100000\nwarmup_runs: 100000\nworker:\n  model: " + test::model("tiny_cnn.pt") +
+                     "\nmatrix:\n  a: [";
+  for (int i = 0; i < 110; ++i) text += std::string(i ? ", " : "") + "{label: a" + std::to_string(i) + "}";
+  text += "]\n  b: [";
+  for (int i = 0; i < 100; ++i) text += std::string(i ? ", " : "") + "{label: b" + std::to_string(i) + "}";
+  text += "]\n";
+  auto outcome = orchestrator({"validate", dir.write("m.yaml", text), "--max-cells", "20000"});
+  INFO(outcome.stderr_tail);
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("ok: 11000 cells, 2200000000 runs"));
 }

@@ -224,3 +224,17 @@ TEST_CASE("commands are quoted for a shell only where needed", "[argv]") {
   CHECK(orch::quote_command({"/bin/x", "-c", "0-1", "a b", "it's", ""}) ==
         "/bin/x -c 0-1 'a b' 'it'\\''s' ''");
 }
+
+TEST_CASE("a worker program whose path env(1) would take for a variable is refused where env(1) starts it", "[argv]") {
+  orch::Launchers launchers;
+  auto settings = limited(orch::LauncherKind::kUnshare);  // with a cell env: through env(1)
+  auto experiment = experiment_with(settings);
+  experiment.worker.program = "/opt/lr=0.1/worker";
+  if (geteuid() != 0) test::skip("unshare is refused for other reasons without root");
+  if (launchers.cgroups().unusable_reason()) test::skip("unshare with limits needs cgroups here");
+  CHECK_THROWS_WITH(launchers.validate(experiment),
+                    Catch::Contains("starts the worker through env(1), which would take a program path with '='"));
+  auto host = experiment_with({});
+  host.worker.program = "/opt/lr=0.1/worker";
+  CHECK_NOTHROW(launchers.validate(host));  // no env(1) there
+}

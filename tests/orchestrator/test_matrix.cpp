@@ -1,6 +1,7 @@
 // Matrix parsing: expansion into cells, and one clear file:line:column error per mistake.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <sys/stat.h>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -261,4 +262,19 @@ TEST_CASE("security: variables no execve could take are refused in the matrix", 
   std::string aliased = std::string(kHeader) + "matrix:\n  env: [{A: &v " + std::string(100000, 'v');
   for (int i = 0; i < 40; ++i) aliased += ", B" + std::to_string(i) + ": *v";
   CHECK_THAT(error_of(aliased + "}]\n"), Catch::Contains("more than one process may be given (ARG_MAX"));
+}
+
+TEST_CASE("security: labels made of values are checked too, and invalid UTF-8 is refused", "[matrix][security]") {
+  // A quota's label is made of the number, not of the text around it.
+  auto experiment = parse(std::string(kHeader) + "matrix:\n  launcher: [cgroup]\n  cpu_quota: [\"\\n\\r 50%\"]\n");
+  CHECK(experiment.cells.at(0).label == "cgroup, quota=50%");
+  // A program whose file name holds a control character.
+  test::TempDir dir;
+  const std::string program = dir.write("w\x1b]0;x\x07", "#!/bin/sh\n");
+  ::chmod(program.c_str(), 0755);
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  program: [\"" + dir.path().string() + "/" +
+                      "w\\e]0;x\\a\"]\n"),
+             Catch::Contains("the label made of this value holds a control character"));
+  CHECK_THAT(error_of(std::string(kHeader) + "matrix:\n  env: [{A: \"a\xff" "b\"}]\n"),  // a raw byte
+             Catch::Contains("env.A: the value is not valid UTF-8"));
 }

@@ -225,3 +225,19 @@ TEST_CASE("security: a number too large for any field is a bad result, not a cra
   CHECK(digits.status == orch::RunStatus::kBadResult);
   CHECK(digits.reason.find("99999") == std::string::npos);
 }
+
+TEST_CASE("security: what a worker wrote is stored printable: no escape sequence reaches a terminal through sqlite3",
+          "[protocol][security]") {
+  std::string report = kOkReport;
+  report.replace(report.find("\"parallel_info\":\"...\""), 21,
+                 "\"parallel_info\":\"line 1\\nline 2\",\"device_name\":\"\\u001b]0;PWNED\\u0007\\u001b[2J\"");
+  report.replace(report.find("/usr/lib/libopenblas.so.0"), 25, "/x\\u001b[31m");
+  auto process = exited(0);
+  process.stderr_tail = "warning\n\x1b[2Jcleared\n";
+  auto run = judged(process, report);
+  REQUIRE(run.status == orch::RunStatus::kOk);
+  CHECK(run.report->runtime.torch.device_name == "\\x1b]0;PWNED\\x07\\x1b[2J");
+  CHECK(run.report->runtime.blas_libraries.at(0) == "/x\\x1b[31m");
+  CHECK(run.report->runtime.torch.parallel_info == "line 1\nline 2");  // lines stay lines
+  CHECK(run.process.stderr_tail == "warning\n\\x1b[2Jcleared\n");
+}

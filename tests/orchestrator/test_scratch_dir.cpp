@@ -28,18 +28,23 @@ struct TmpdirFor {
 
 }  // namespace
 
-TEST_CASE("a scratch folder is root's, its results folder the worker's, and it goes with the object", "[scratch]") {
+TEST_CASE("a scratch folder is root's, each run's folder the worker's and fresh, and all go", "[scratch]") {
   test::TempDir tmp;
   const TmpdirFor tmpdir(tmp.path());
   std::string path;
   {
     const orch::ScratchDir scratch(orch::ProcessIdentity::self(), std::nullopt);
-    path = fs::path(scratch.results_path()).parent_path();
+    const fs::path report = scratch.prepare_run("r");
+    path = report.parent_path().parent_path();
     CHECK((fs::status(path).permissions() & fs::perms::all) == fs::perms(0711));
-    CHECK((fs::status(scratch.results_path()).permissions() & fs::perms::all) == fs::perms(0700));
-    std::ofstream(scratch.report_path("r")) << "{}";
+    CHECK((fs::status(report.parent_path()).permissions() & fs::perms::all) == fs::perms(0700));
+    std::ofstream(report) << "{}";
     CHECK(scratch.take_report("r", 100).text == "{}");
-    CHECK(scratch.take_report("r", 100).missing);  // taken: read once, then gone
+    CHECK_FALSE(fs::exists(report.parent_path()));  // taken, with its folder
+    CHECK(scratch.take_report("r", 100).missing);
+    // A run's folder is made fresh: one that exists already (a worker's doing) is refused.
+    fs::create_directory(path + "/squatted");
+    CHECK_THROWS(scratch.prepare_run("squatted"));
   }
   CHECK_FALSE(fs::exists(path));
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <string>
@@ -127,4 +128,28 @@ TEST_CASE("fault: with orphans adopted, a descendant that left the process group
   auto timed_out = shell("setsid sleep 300 & echo $!; sleep 300", 0.5);
   CHECK(timed_out.timed_out);
   CHECK_FALSE(process_alive(std::stoi(timed_out.stdout_tail)));
+}
+
+TEST_CASE("fault: a descendant that keeps forking away from its parent is stopped and killed all the same",
+          "[supervisor][faults]") {
+  orch::adopt_orphans();
+  const std::string token = "fork-away-" + std::to_string(::getpid());
+  // Each generation forks the next and exits at once: the chain's head keeps changing
+  // pid, and every one is reparented to this process in turn.
+  const std::string chain = "import os, sys, time\n"
+                            "while True:\n"
+                            "    if os.fork() > 0:\n"
+                            "        os._exit(0)\n"
+                            "    time.sleep(0.001)\n";
+  auto outcome = orch::run_process(
+      {{"/bin/sh", "-c", "setsid /usr/bin/python3 -c \"$0\" " + token + " & sleep 0.5", chain}, {}, 30});
+  CHECK(outcome.exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int alive = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    const std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    if (text.find(token) != std::string::npos) ++alive;
+  }
+  CHECK(alive == 0);
 }
