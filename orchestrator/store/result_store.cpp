@@ -209,7 +209,8 @@ void ResultStore::check_folder(const PathInFolder& file) const {
     throw UserError("cannot use results DB " + printable(path_) + ": its folder " + printable(folder) + " belongs to " +
                         user_name(st.st_uid) + ", who could plant its -wal and -shm files",
                     "keep the DB in a folder of your own that only you can write");
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+  // Group-writable is fine when the group is this process's own (a user-private group).
+  if ((st.st_mode & S_IWOTH) != 0 || ((st.st_mode & S_IWGRP) != 0 && st.st_gid != ::getegid()))
     throw UserError("cannot use results DB " + printable(path_) + ": its folder " + printable(folder) +
                         " may be written by other users, who could plant its -wal and -shm files and read or change "
                         "what it holds",
