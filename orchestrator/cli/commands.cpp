@@ -16,6 +16,7 @@
 #include "run/interrupt.h"
 #include "launch/launcher.h"
 #include "matrix/matrix.h"
+#include "matrix/settings.h"
 #include "report/report_table.h"
 #include "store/result_store.h"
 #include "run/run_lock.h"
@@ -43,18 +44,18 @@ std::optional<std::string> device_problem(const std::string& program, const std:
   return first_line(probe.text, 300);
 }
 
-// A device other than the CPU is checked by every worker program the cells run,
-// each with its own LibTorch (or PyTorch).
-void check_device(const Experiment& experiment) {
-  const WorkerSettings& worker = experiment.worker;
-  if (!worker.on_gpu()) return;
-  std::set<std::string> programs;
-  for (const auto& cell : experiment.cells) programs.insert(program_of(worker, cell.settings));
-  for (const auto& program : programs)
-    if (const auto problem = device_problem(program, worker.device, worker_credentials(worker)))
-      throw UserError(worker.device_origin,
-                      "worker.device: " + *problem + (program == worker.program ? "" : " (said " + program + ")"),
+// A device other than the CPU is checked by every worker program a cell runs it
+// with, each with its own LibTorch (or PyTorch): once per program and device.
+void check_devices(const Experiment& experiment) {
+  std::set<std::pair<std::string, std::string>> asked;
+  for (const auto& cell : experiment.cells) {
+    const CellSettings& settings = cell.settings;
+    if (!settings.on_gpu() || !asked.insert({settings.program, settings.device}).second) continue;
+    if (const auto problem = device_problem(settings.program, settings.device, worker_credentials(experiment.worker)))
+      throw UserError(origin_of(experiment, cell, Setting::kDevice),
+                      "device: " + *problem + " (said " + printable(settings.program) + ")",
                       "use device: cpu, or a worker built against a CUDA LibTorch");
+  }
 }
 
 // Workers write their reports below $TMPDIR: no one else may be able to rename what
@@ -73,27 +74,25 @@ void check_scratch_folder(const WorkerSettings& worker) {
 Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_options, const SystemInfo& system,
                    const Launchers& launchers) {
   Experiment experiment = load_experiment(matrix_path, system, default_worker(), matrix_options);
-  if (access(experiment.worker.program.c_str(), X_OK) != 0)
-    throw UserError("worker program " + experiment.worker.program + " is missing or not executable",
-                    "build it with `cmake --build build`, or set worker.program in the matrix");
+  // A program the matrix names was checked where it names it; the default one is here.
+  for (const auto& cell : experiment.cells)
+    if (!cell.origins.count(Setting::kProgram) && access(cell.settings.program.c_str(), X_OK) != 0)
+      throw UserError("worker program " + printable(cell.settings.program) + " is missing or not executable",
+                      "build it with `cmake --build build`, or set worker.program in the matrix");
   launchers.validate(experiment);
   check_scratch_folder(experiment.worker);
-  check_device(experiment);
+  check_devices(experiment);
   return experiment;
 }
 
-// What a cell limits and how, in words, for `plan`.
-std::string describe_limits(const CellSettings& settings) {
-  std::ostringstream text;
-  text << "cpuset " << (settings.cpuset.empty() ? "-" : format_cpu_list(settings.cpuset));
-  text << ", cpu_quota ";
-  if (settings.cpu_quota_percent) text << *settings.cpu_quota_percent << "%";
-  else text << "-";
-  text << ", memory " << (settings.memory_bytes ? std::to_string(*settings.memory_bytes) + " bytes" : "-");
-  text << ", cache " << settings.cache.text();
-  if (settings.threads.intra_op || settings.threads.inter_op)
-    text << ", torch_threads " << settings.threads.intra_op << "/" << settings.threads.inter_op;
-  return text.str();
+// Every setting of a cell but its launcher and env, as labels read them, for `plan`;
+// those it leaves at their defaults are left out.
+std::string describe_settings(const CellSettings& settings) {
+  std::vector<std::string> parts;
+  for (const auto& setting : settings_table())
+    if (setting.id != Setting::kLauncher && setting.id != Setting::kEnv && is_given(setting.id, settings))
+      parts.push_back(label_of(setting.id, settings));
+  return join(parts, ", ");
 }
 
 // What orchestrators that died left behind: every process of their runs, by the
@@ -138,7 +137,7 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
-  std::cout << "experiment '" << printable(experiment.name) << "': " << experiment.cells.size() << " cells x ("
+  std::cout << "experiment '" << printable(experiment.name) << "': " << count(experiment.cells.size(), "cell") << " x ("
             << experiment.warmup_runs << " warm-up + " << experiment.runs
             << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
             << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
@@ -148,7 +147,8 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
     std::string env;
     for (const auto& [name, value] : cell.settings.env) env += " " + name + "=" + value;
     std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label)
-              << "\n  launcher: " << launcher_name(cell.settings.launcher) << ", " << describe_limits(cell.settings)
+              << "\n  launcher: " << launcher_name(cell.settings.launcher)
+              << "\n  settings: " << printable(describe_settings(cell.settings))
               << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
               << "\n  env:" << (env.empty() ? " (no thread variables)" : printable(env))
               << "\n  command: " << printable(quote_command(launch.argv)) << "\n";
@@ -188,23 +188,22 @@ int doctor_command() {
                                : "cgroup v" + std::to_string(launchers.cgroups().version()) +
                                      ", run groups nested under this process's own cgroup")
             << "\n";
-  // Each launcher is asked about a cell that uses every setting it can apply.
-  CellSettings probe;
-  probe.cpuset = {system.allowed_cpus.empty() ? 0 : system.allowed_cpus.front()};
-  probe.cpu_quota_percent = 100;
-  probe.memory_bytes = int64_t(1) << 30;
+  // Each launcher is asked about a cell that uses every setting it can apply, with
+  // the settings table's example values.
+  const YamlReader examples("the settings table");
   const WorkerSettings default_settings;  // the worker as a matrix gives it when it says nothing
   for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
     const std::string& name = launcher_names()[kind];
     const Launcher& launcher = launchers.get(static_cast<LauncherKind>(kind));
     CellSettings settings;
-    for (const auto& setting : launcher.applies()) {
-      if (setting == "cpuset") settings.cpuset = probe.cpuset;
-      if (setting == "cpu_quota") settings.cpu_quota_percent = probe.cpu_quota_percent;
-      if (setting == "memory") settings.memory_bytes = probe.memory_bytes;
+    settings.program = default_worker();
+    std::vector<std::string> applied;
+    for (const Setting setting : launcher.applies()) {
+      read_setting(setting, examples, YAML::Load(setting_info(setting).example), settings);
+      applied.push_back(setting_info(setting).key);
     }
     const auto refusal = launcher.refuse(settings, default_settings);
-    const std::string applies = join(launcher.applies(), ", ");
+    const std::string applies = join(applied, ", ");
     std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
               << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
     if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace orch {
 namespace {
@@ -91,6 +92,10 @@ std::optional<size_t> invalid_utf8_at(const std::string& text) {
     i += length;
   }
   return std::nullopt;
+}
+
+std::string ascii_json(const std::map<std::string, std::string>& variables) {
+  return nlohmann::json(variables).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
 
 bool has_control_character(const std::string& text) {

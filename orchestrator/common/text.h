@@ -2,6 +2,7 @@
 // making untrusted text (labels, a worker's errors) safe to print on one line.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ std::string first_line(const std::string& text, size_t max_chars);
 
 // The offset of the first byte that is not valid UTF-8, if there is one.
 std::optional<size_t> invalid_utf8_at(const std::string& text);
+
+// Variables as JSON with every non-ASCII character escaped (\uXXXX) and any byte
+// that is not UTF-8 replaced: a column that a terminal can print as it is.
+std::string ascii_json(const std::map<std::string, std::string>& variables);
 
 // Whether `text` holds a character printable() escapes (invalid bytes aside).
 bool has_control_character(const std::string& text);

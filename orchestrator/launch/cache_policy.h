@@ -20,6 +20,7 @@ struct CachePolicy {
   int warm_runs = 0;  // with kWarm
 
   std::string text() const;  // "none", "drop", "evict", "warm 3"
+  bool operator==(const CachePolicy& other) const { return mode == other.mode && warm_runs == other.warm_runs; }
 };
 
 // Parses "none", "drop", "evict" or "warm N"; nullopt otherwise.

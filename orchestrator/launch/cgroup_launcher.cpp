@@ -9,7 +9,7 @@ class CgroupLauncher final : public Launcher {
  public:
   explicit CgroupLauncher(CgroupSystem& cgroups) : cgroups_(cgroups) {}
 
-  std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
+  std::vector<Setting> applies() const override { return {Setting::kCpuset, Setting::kCpuQuota, Setting::kMemory}; }
 
   std::optional<Refusal> refuse(const CellSettings&, const WorkerSettings&) const override {
     return refuse_without_cgroups(cgroups_, "cgroup");
@@ -19,7 +19,7 @@ class CgroupLauncher final : public Launcher {
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    return {worker_argv(worker, settings, run), settings.env, worker_credentials(worker)};
+    return {worker_argv(settings, run), settings.env, worker_credentials(worker)};
   }
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,

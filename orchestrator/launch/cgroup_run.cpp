@@ -34,7 +34,7 @@ std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand
 
 std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher) {
   if (auto reason = cgroups.unusable_reason())
-    return Refusal{"launcher", "launcher " + launcher + " needs cgroups: " + *reason,
+    return Refusal{Setting::kLauncher, "launcher " + launcher + " needs cgroups: " + *reason,
                    "`orchestrator doctor` shows what is usable here"};
   return std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/text.h"
 #include "protocol/worker_flags.h"
 #include "run/supervisor.h"
 
@@ -97,18 +98,24 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
   return files;
 }
 
-const ColdStartFiles& ColdStartCatalog::files(const WorkerProgram& program, bool evicting) {
+ColdStartFiles ColdStartCatalog::files(const WorkerProgram& program, const std::string& model_path, bool evicting) {
+  auto with_model = [&model_path](ColdStartFiles files) {
+    files.model = model_path;
+    return files;
+  };
   if (!evicting) {
     auto found = linked_.find(program.path);
-    if (found == linked_.end()) found = linked_.emplace(program.path, linked_files(program, model_path_)).first;
-    return found->second;
+    if (found == linked_.end()) found = linked_.emplace(program.path, linked_files(program, "")).first;
+    return with_model(found->second);
   }
   auto found = listed_.find(program);
-  if (found != listed_.end()) return found->second;
-  ColdStartFiles files = listed_files(program, model_path_, on_spawn_);
-  spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(), program.path,
-               files.source);
-  return listed_.emplace(program, std::move(files)).first->second;
+  if (found == listed_.end()) {
+    ColdStartFiles files = listed_files(program, "", on_spawn_);
+    spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(),
+                 printable(program.path), files.source);
+    found = listed_.emplace(program, std::move(files)).first;
+  }
+  return with_model(found->second);
 }
 
 }  // namespace orch

@@ -52,15 +52,14 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
 // Each program's files, found once and as late as possible.
 class ColdStartCatalog {
  public:
-  ColdStartCatalog(std::string model_path, std::function<void(pid_t)> on_spawn)
-      : model_path_(std::move(model_path)), on_spawn_(std::move(on_spawn)) {}
-  // For a run of `program`: its listed files when the run evicts, else its linked ones.
-  const ColdStartFiles& files(const WorkerProgram& program, bool evicting);
+  explicit ColdStartCatalog(std::function<void(pid_t)> on_spawn) : on_spawn_(std::move(on_spawn)) {}
+  // For a run of `program` on `model_path`: the program's listed files when the run
+  // evicts, else its linked ones.
+  ColdStartFiles files(const WorkerProgram& program, const std::string& model_path, bool evicting);
 
  private:
-  std::string model_path_;
   std::function<void(pid_t)> on_spawn_;
-  std::map<std::string, ColdStartFiles> linked_;     // by path: ldd sees no env
+  std::map<std::string, ColdStartFiles> linked_;  // by path: ldd sees no env; without a model
   std::map<WorkerProgram, ColdStartFiles> listed_;
 };
 

@@ -54,39 +54,37 @@ class DockerLauncher final : public Launcher {
  public:
   DockerLauncher() : docker_(boost::process::search_path("docker").string()) {}
 
-  std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
+  std::vector<Setting> applies() const override { return {Setting::kCpuset, Setting::kCpuQuota, Setting::kMemory}; }
 
   // No --gpus: the image is built from the CPU worker's library closure.
   bool reaches_gpus() const override { return false; }
+  bool runs_host_programs() const override { return false; }
 
   std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
-    if (!settings.program.empty())
-      return Refusal{"program", "launcher docker runs the image's bundled worker, not " + settings.program,
-                     "compare other workers with a launcher that runs host programs"};
     if (settings.cache.mode == CachePolicy::Mode::kEvict)
-      return Refusal{"cache", "cache: evict cannot reach the copies of the files inside a docker image",
+      return Refusal{Setting::kCache, "cache: evict cannot reach the copies of the files inside a docker image",
                      "use cache: drop"};
     // -v SOURCE:TARGET:ro: a ':' or ',' in the model's folder would be read as a separator.
-    const std::string folder = fs::path(worker.model_path).parent_path().string();
+    const std::string folder = fs::path(settings.model_path).parent_path().string();
     if (folder.find_first_of(":,") != std::string::npos)
-      return Refusal{"launcher", "launcher docker mounts the model's folder " + folder +
+      return Refusal{Setting::kModel, "launcher docker mounts the model's folder " + folder +
                                      ", whose ':' or ',' docker would read as a separator",
                      "move the model to a folder without ':' or ','"};
     if (docker_.empty())
-      return Refusal{"launcher", "docker is not installed (not found in PATH)", "apt-get install docker.io"};
+      return Refusal{Setting::kLauncher, "docker is not installed (not found in PATH)", "apt-get install docker.io"};
     if (!engine_checked_) {
       engine_running_ = capture_output({docker_, "version", "--format", "{{.Server.Version}}"}).ok;
       engine_checked_ = true;
     }
     if (!engine_running_)
-      return Refusal{"launcher", "the docker engine is not running (docker version cannot reach it)",
+      return Refusal{Setting::kLauncher, "the docker engine is not running (docker version cannot reach it)",
                      "start the engine (systemctl start docker where systemd is PID 1; otherwise see README: Launchers > docker)"};
     return std::nullopt;
   }
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    const auto [model_dir, model_inside] = mapped(worker.model_path, kModelDir);
+    const auto [model_dir, model_inside] = mapped(settings.model_path, kModelDir);
     const auto [result_dir, result_inside] = mapped(run.result_path, kResultDir);
     LaunchCommand launch{{docker_.empty() ? "docker" : docker_, "run", "--name", run.run_name,
                           "--network", "none", "--pull", "never"},
@@ -107,14 +105,12 @@ class DockerLauncher final : public Launcher {
     for (const auto& [name, value] : settings.env) argv.insert(argv.end(), {"-e", name + "=" + value});
     argv.insert(argv.end(), {"-v", model_dir + ":" + kModelDir + ":ro", "-v", result_dir + ":" + kResultDir,
                              worker.docker_image});
-    WorkerSettings inside = worker;
+    CellSettings inside = settings;  // the image's bundled worker, with the mounted paths
     inside.program = kWorker;
-    CellSettings bundled = settings;
-    bundled.program.clear();
     inside.model_path = model_inside;
     RunArguments run_inside = run;
     run_inside.result_path = result_inside;
-    const auto worker_command = worker_argv(inside, bundled, run_inside);
+    const auto worker_command = worker_argv(inside, run_inside);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

@@ -9,13 +9,13 @@ class HostLauncher final : public Launcher {
  public:
   explicit HostLauncher(CgroupSystem& cgroups) : cgroups_(cgroups) {}
 
-  std::vector<std::string> applies() const override { return {}; }
+  std::vector<Setting> applies() const override { return {}; }
   std::optional<Refusal> refuse(const CellSettings&, const WorkerSettings&) const override { return std::nullopt; }
   bool uses_cgroups(const CellSettings&) const override { return !cgroups_.unusable_reason(); }
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
-    return {worker_argv(worker, settings, run), settings.env, worker_credentials(worker)};
+    return {worker_argv(settings, run), settings.env, worker_credentials(worker)};
   }
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,

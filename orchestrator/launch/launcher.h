@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "launch/cgroups/cgroup.h"
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
+#include "matrix/settings.h"
 #include "measure/run_record.h"
 #include "run/supervisor.h"
 #include "launch/worker_command.h"
@@ -37,7 +38,7 @@ inline std::optional<std::pair<uint32_t, uint32_t>> worker_credentials(const Wor
 
 // Why a launcher cannot honour a cell here, and which setting is at fault.
 struct Refusal {
-  std::string setting;
+  Setting setting;
   std::string reason;
   std::string hint;
 };
@@ -61,8 +62,8 @@ class LaunchedRun {
 class Launcher {
  public:
   virtual ~Launcher() = default;
-  // Cell settings it applies, besides launcher and env which every launcher takes.
-  virtual std::vector<std::string> applies() const = 0;
+  // The settings it applies of those a launcher must (settings.h: launcher_applied).
+  virtual std::vector<Setting> applies() const = 0;
   // Why it cannot run `settings` of a worker run as `worker` says on this machine;
   // nullopt when it can.
   virtual std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const = 0;
@@ -82,6 +83,8 @@ class Launcher {
   virtual bool uses_cgroups(const CellSettings&) const { return false; }
   // Whether the worker it starts can reach the host's GPUs.
   virtual bool reaches_gpus() const { return true; }
+  // Whether it runs the cell's program (docker runs its image's bundled worker).
+  virtual bool runs_host_programs() const { return true; }
 
 };
 
@@ -124,10 +127,10 @@ std::vector<std::string> worker_environment_argv(const std::string& env_program,
                                                  const CellSettings& settings);
 // Refuses a cell whose worker program env(1) would take for a variable ('=' in its
 // path), for launchers that start it through worker_environment_argv.
-std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const WorkerSettings& worker,
-                                              const CellSettings& settings);
+std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const CellSettings& settings);
 
-// Settings of `settings` that differ from their defaults ("cpuset", "memory", ...).
-std::vector<std::string> settings_given(const CellSettings& settings);
+// The settings of `settings` that a launcher must apply and that differ from a
+// cell's defaults.
+std::vector<Setting> settings_given(const CellSettings& settings);
 
 }  // namespace orch

@@ -3,17 +3,16 @@
 
 #include <algorithm>
 
-#include "launch/launcher.h"
 #include "common/text.h"
+#include "launch/launcher.h"
+#include "matrix/settings.h"
 
 namespace orch {
 
-std::vector<std::string> settings_given(const CellSettings& settings) {
-  std::vector<std::string> given;
-  if (!settings.cpuset.empty()) given.push_back("cpuset");
-  if (settings.cpu_quota_percent) given.push_back("cpu_quota");
-  if (settings.memory_bytes) given.push_back("memory");
-  if (!settings.namespaces.empty()) given.push_back("namespaces");
+std::vector<Setting> settings_given(const CellSettings& settings) {
+  std::vector<Setting> given;
+  for (const auto& setting : settings_table())
+    if (setting.launcher_applied && is_given(setting.id, settings)) given.push_back(setting.id);
   return given;
 }
 
@@ -32,10 +31,9 @@ std::vector<std::string> worker_environment_argv(const std::string& env_program,
   return argv;
 }
 
-std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const WorkerSettings& worker,
-                                              const CellSettings& settings) {
-  if (program_of(worker, settings).find('=') == std::string::npos) return std::nullopt;
-  return Refusal{"program",
+std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const CellSettings& settings) {
+  if (settings.program.find('=') == std::string::npos) return std::nullopt;
+  return Refusal{Setting::kProgram,
                  "launcher " + launcher + " starts the worker through env(1), which would take a program path with '=' "
                                           "in it for a variable",
                  "move or link the worker program to a path without '='"};
@@ -73,7 +71,7 @@ std::optional<Refusal> unsupported_setting(const Launcher& launcher, const std::
       if (std::find(other_applies.begin(), other_applies.end(), setting) != other_applies.end())
         able.push_back(launcher_names()[kind]);
     }
-    return Refusal{setting, "launcher " + name + " cannot apply " + setting,
+    return Refusal{setting, "launcher " + name + " cannot apply " + setting_info(setting).key,
                    "launchers that can: " + join(able, ", ")};
   }
   return std::nullopt;
@@ -87,11 +85,11 @@ std::optional<Refusal> too_large_for_exec(const LaunchCommand& launch) {
   const ExecSize size = exec_size(launch.argv, launch.env, launch.run_as);
   const auto limit = static_cast<size_t>(::sysconf(_SC_ARG_MAX));
   if (size.longest_string_bytes > kMaxArgumentBytes)
-    return Refusal{"env", "one of its arguments or variables takes " + std::to_string(size.longest_string_bytes) +
+    return Refusal{Setting::kEnv, "one of its arguments or variables takes " + std::to_string(size.longest_string_bytes) +
                               " bytes, more than the kernel passes in one (MAX_ARG_STRLEN " +
                               std::to_string(kMaxArgumentBytes) + ")"};
   if (size.total_bytes + kPerRunBytes > limit)
-    return Refusal{"env", "its command and environment take " + std::to_string(size.total_bytes) +
+    return Refusal{Setting::kEnv, "its command and environment take " + std::to_string(size.total_bytes) +
                               " bytes, more than this system lets a program be given (ARG_MAX " +
                               std::to_string(limit) + ")",
                    "shorten the cell's env, or unset large variables in the orchestrator's own environment"};
@@ -114,19 +112,20 @@ void Launchers::validate(const Experiment& experiment) const {
   for (const auto& cell : experiment.cells) {
     const Launcher& launcher = get(cell.settings.launcher);
     auto refusal = unsupported_setting(launcher, launcher_name(cell.settings.launcher), cell.settings, *this);
-    if (!refusal && experiment.worker.on_gpu() && !launcher.reaches_gpus())
-      refusal = Refusal{"launcher",
+    if (!refusal && cell.settings.on_gpu() && !launcher.reaches_gpus())
+      refusal = Refusal{Setting::kDevice,
                         "launcher " + launcher_name(cell.settings.launcher) + " gives its worker no GPU, so device '" +
-                            experiment.worker.device + "' cannot run in it",
+                            cell.settings.device + "' cannot run in it",
                         "GPU cells need launcher host, taskset, cgroup or unshare"};
+    if (!refusal && cell.origins.count(Setting::kProgram) && !launcher.runs_host_programs())
+      refusal = Refusal{Setting::kProgram,
+                        "launcher " + launcher_name(cell.settings.launcher) + " runs its image's bundled worker, not " +
+                            cell.settings.program,
+                        "compare other workers with a launcher that runs host programs"};
     if (!refusal) refusal = launcher.refuse(cell.settings, experiment.worker);
     if (!refusal) refusal = too_large_for_exec(command(experiment, cell));
     if (!refusal) continue;
-    auto origin = cell.origins.find(refusal->setting);
-    if (origin == cell.origins.end()) origin = cell.origins.find("launcher");
-    const SourceLocation where =
-        origin != cell.origins.end() ? origin->second : SourceLocation{experiment.matrix_path};
-    throw UserError(where, "cell " + std::to_string(cell.index + 1) + " (" + cell.label +
+    throw UserError(origin_of(experiment, cell, refusal->setting), "cell " + std::to_string(cell.index + 1) + " (" + cell.label +
                                "): " + refusal->reason,
                     refusal->hint);
   }

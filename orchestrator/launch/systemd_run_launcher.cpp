@@ -33,21 +33,21 @@ class SystemdRunLauncher final : public Launcher {
         systemctl_(boost::process::search_path("systemctl").string()),
         env_(boost::process::search_path("env").string()) {}
 
-  std::vector<std::string> applies() const override { return {"cpuset", "cpu_quota", "memory"}; }
+  std::vector<Setting> applies() const override { return {Setting::kCpuset, Setting::kCpuQuota, Setting::kMemory}; }
 
   std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
     if (worker.user)
-      if (auto refusal = refuse_program_for_env("systemd-run", worker, settings)) return refusal;
+      if (auto refusal = refuse_program_for_env("systemd-run", settings)) return refusal;
     if (!booted_with_systemd()) {
       std::string init;
       std::getline(std::ifstream("/proc/1/comm"), init);
-      return Refusal{"launcher",
+      return Refusal{Setting::kLauncher,
                      "launcher systemd-run needs systemd as init, but this system was not booted with "
                      "systemd (PID 1 is '" + init + "')",
                      "use launcher: cgroup for the same limits, or a host whose PID 1 is systemd"};
     }
     if (systemd_run_.empty())
-      return Refusal{"launcher", "systemd-run is not installed (not found in PATH)", "apt-get install systemd"};
+      return Refusal{Setting::kLauncher, "systemd-run is not installed (not found in PATH)", "apt-get install systemd"};
     return std::nullopt;
   }
 
@@ -71,7 +71,7 @@ class SystemdRunLauncher final : public Launcher {
     } else {
       for (const auto& [name, value] : settings.env) argv.push_back("--setenv=" + name + "=" + value);
     }
-    const auto worker_command = worker_argv(worker, settings, run);
+    const auto worker_command = worker_argv(settings, run);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

@@ -14,21 +14,21 @@ class TasksetLauncher final : public Launcher {
   explicit TasksetLauncher(CgroupSystem& cgroups)
       : cgroups_(cgroups), taskset_(boost::process::search_path("taskset").string()) {}
 
-  std::vector<std::string> applies() const override { return {"cpuset"}; }
+  std::vector<Setting> applies() const override { return {Setting::kCpuset}; }
 
   std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings&) const override {
     if (taskset_.empty())
-      return Refusal{"launcher", "taskset is not installed (not found in PATH)",
+      return Refusal{Setting::kLauncher, "taskset is not installed (not found in PATH)",
                      "apt-get install util-linux"};
     if (settings.cpuset.empty())
-      return Refusal{"launcher", "launcher taskset needs a cpuset", "add cpuset: \"0-1\" to the cell"};
+      return Refusal{Setting::kLauncher, "launcher taskset needs a cpuset", "add cpuset: \"0-1\" to the cell"};
     return std::nullopt;
   }
 
   LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                         const RunArguments& run) const override {
     LaunchCommand launch{{taskset_, "-c", format_cpu_list(settings.cpuset)}, settings.env, worker_credentials(worker)};
-    const auto argv = worker_argv(worker, settings, run);
+    const auto argv = worker_argv(settings, run);
     launch.argv.insert(launch.argv.end(), argv.begin(), argv.end());
     return launch;
   }

@@ -26,22 +26,22 @@ class UnshareLauncher final : public Launcher {
         setpriv_(boost::process::search_path("setpriv").string()),
         env_(boost::process::search_path("env").string()) {}
 
-  std::vector<std::string> applies() const override {
-    return {"cpuset", "cpu_quota", "memory", "namespaces"};
+  std::vector<Setting> applies() const override {
+    return {Setting::kCpuset, Setting::kCpuQuota, Setting::kMemory, Setting::kNamespaces};
   }
 
   std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
     if (unshare_.empty())
-      return Refusal{"launcher", "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
+      return Refusal{Setting::kLauncher, "unshare is not installed (not found in PATH)", "apt-get install util-linux"};
     if (env_.empty())
-      return Refusal{"launcher", "env is not installed (not found in PATH)", "apt-get install coreutils"};
+      return Refusal{Setting::kLauncher, "env is not installed (not found in PATH)", "apt-get install coreutils"};
     if (setpriv_.empty())
-      return Refusal{"launcher", "setpriv is not installed (not found in PATH)", "apt-get install util-linux"};
+      return Refusal{Setting::kLauncher, "setpriv is not installed (not found in PATH)", "apt-get install util-linux"};
     if (geteuid() != 0)
-      return Refusal{"launcher", "unshare --pid needs root here (no user namespaces are set up)",
+      return Refusal{Setting::kLauncher, "unshare --pid needs root here (no user namespaces are set up)",
                      "run the orchestrator as root"};
     if (worker.user || !settings.env.empty())
-      if (auto refusal = refuse_program_for_env("unshare", worker, settings)) return refusal;
+      if (auto refusal = refuse_program_for_env("unshare", settings)) return refusal;
     if (uses_cgroups(settings)) return refuse_without_cgroups(cgroups_, "unshare");
     return std::nullopt;
   }
@@ -56,7 +56,7 @@ class UnshareLauncher final : public Launcher {
                                "--regid", std::to_string(worker.user->gid), "--clear-groups", "--pdeathsig", "KILL"});
     const auto environment = worker_environment_argv(env_.empty() ? "env" : env_, worker, settings);
     argv.insert(argv.end(), environment.begin(), environment.end());
-    const auto worker_command = worker_argv(worker, settings, run);
+    const auto worker_command = worker_argv(settings, run);
     argv.insert(argv.end(), worker_command.begin(), worker_command.end());
     return launch;
   }

@@ -6,19 +6,18 @@
 
 namespace orch {
 
-std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
-                                     const RunArguments& run) {
+std::vector<std::string> worker_argv(const CellSettings& cell, const RunArguments& run) {
   protocol::WorkerInvocation invocation;
-  invocation.model = worker.model_path;
-  invocation.input_shape = worker.input_shape;
-  invocation.device = worker.device;
-  invocation.warmup_iterations = worker.warmup_iterations;
-  invocation.iterations = worker.iterations;
+  invocation.model = cell.model_path;
+  invocation.input_shape = cell.input_shape;
+  invocation.device = cell.device;
+  invocation.warmup_iterations = cell.warmup_iterations;
+  invocation.iterations = cell.iterations;
   invocation.intra_op_threads = cell.threads.intra_op;
   invocation.inter_op_threads = cell.threads.inter_op;
   invocation.spawn_ns = run.spawn_ns;
   invocation.result_path = run.result_path;
-  return protocol::to_argv(program_of(worker, cell), invocation);
+  return protocol::to_argv(cell.program, invocation);
 }
 
 std::string quote_command(const std::vector<std::string>& argv) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
 
 namespace orch {
 
@@ -16,9 +16,8 @@ struct RunArguments {
   std::string run_name = "<run-name>";  // unique per run; names its cgroup, scope or container
 };
 
-// The cell's settings give the thread counts set through LibTorch's API.
-std::vector<std::string> worker_argv(const WorkerSettings& worker, const CellSettings& cell,
-                                     const RunArguments& run);
+// The worker's command line for one run of a cell (protocol/worker_flags.h).
+std::vector<std::string> worker_argv(const CellSettings& cell, const RunArguments& run);
 
 // argv as a POSIX shell would need it typed, for display and for the DB. Never executed.
 std::string quote_command(const std::vector<std::string>& argv);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "launch/cgroups/cgroup.h"
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
 #include "common/safe_files.h"
 #include "measure/statistics.h"
 #include "run/supervisor.h"

@@ -36,8 +36,8 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.run_index = run_index;
   run.warmup = run_index < warmup_runs_of(experiment, cell);
   run.started_at = utc_timestamp();
-  run.on_gpu = experiment.worker.on_gpu();
-  run.expected.iterations = experiment.worker.iterations;
+  run.on_gpu = cell.settings.on_gpu();
+  run.expected.iterations = cell.settings.iterations;
   return run;
 }
 
@@ -79,7 +79,7 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   run.process = run_process(spec);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect(run.process);
-  judge_run(run, scratch.take_report(name, protocol::max_report_bytes(experiment.worker.iterations)));
+  judge_run(run, scratch.take_report(name, protocol::max_report_bytes(cell.settings.iterations)));
   verify_limits(cell.settings, run);
 }
 
@@ -141,10 +141,9 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store, const RunLock& lock,
                       const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
                       const ScratchDir& scratch) {
-  const WorkerProgram program{program_of(experiment.worker, cell.settings), cell.settings.env,
-                              worker_credentials(experiment.worker)};
-  const ColdStartFiles& files =
-      cold_start.files(program, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
+  const WorkerProgram program{cell.settings.program, cell.settings.env, worker_credentials(experiment.worker)};
+  const ColdStartFiles files =
+      cold_start.files(program, cell.settings.model_path, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
   RunRecord run = planned_run(experiment, cell, run_index);
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(experiment, cell, files, run);
@@ -171,7 +170,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     plan.push_back(runs_to_do(experiment, cell, opened, store));
     left += static_cast<int64_t>(plan.back().size());
   }
-  ColdStartCatalog cold_start(experiment.worker.model_path, [&scratch](pid_t pid) { scratch.record_process(pid); });
+  ColdStartCatalog cold_start([&scratch](pid_t pid) { scratch.record_process(pid); });
   const size_t cells = experiment.cells.size();
   spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
                count(static_cast<size_t>(left), "run"));

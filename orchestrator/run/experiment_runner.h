@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "launch/launcher.h"
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
 #include "store/result_store.h"
 #include "run/run_lock.h"
 #include "common/system_info.h"

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
 #include "common/safe_files.h"
 #include "run/process_identity.h"
 

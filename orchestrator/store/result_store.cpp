@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
 #include <variant>
@@ -22,6 +21,7 @@
 #include "store/schema_migrations.h"
 #include "common/text.h"
 #include "common/version.h"
+#include "matrix/settings.h"
 #include "measure/warnings.h"
 
 
@@ -30,18 +30,6 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 
-Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
-
-// Variables as JSON with every non-ASCII character escaped (\uXXXX): no bidirectional
-// override or line separator reaches a terminal that prints the column.
-std::string json_text(const std::map<std::string, std::string>& variables) {
-  return nlohmann::json(variables).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
-}
-
-template <typename T>
-Value optional_value(const std::optional<T>& value) {
-  return value ? Value(*value) : Value();
-}
 
 // Adds the runs columns of one latency summary: `prefix` + n, mean_ms, ... max_ms.
 void add_summary_columns(Columns& row, const std::string& prefix, const std::optional<LatencySummary>& summary) {
@@ -103,7 +91,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"effective_nproc", int64_t(rt.allowed_cpus.size())},
                            {"online_cpus", int64_t{rt.online_cpus}},
                            {"threads_observed", int64_t{rt.threads_observed}},
-                           {"thread_env_json", json_text(rt.thread_env)},
+                           {"thread_env_json", ascii_json(rt.thread_env)},
                            {"parallel_info", torch.parallel_info},
                            {"device_name", optional_text(torch.device_name)},
                            {"worker_pid", int64_t{rt.pid}},
@@ -310,25 +298,14 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(
                              {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
   ids.experiment_id = db_->getLastInsertRowid();
 
-  const WorkerSettings& worker = experiment.worker;
   for (const auto& cell : experiment.cells) {
-    const CellSettings& settings = cell.settings;
-    insert_row("cells", {{"experiment_id", ids.experiment_id},
-                         {"cell_index", int64_t{cell.index}},
-                         {"label", cell.label},
-                         {"launcher", launcher_name(settings.launcher)},
-                         {"cpuset", optional_text(format_cpu_list(settings.cpuset))},
-                         {"env_json", json_text(settings.env)},
-                         {"model_path", worker.model_path},
-                         {"input_shape", join_numbers(worker.input_shape)},
-                         {"device", worker.device},
-                         {"warmup_iterations", int64_t{worker.warmup_iterations}},
-                         {"iterations", int64_t{worker.iterations}},
-                         {"command_line", cell_commands.at(cell.index)},
-                         {"cpu_quota_percent", optional_value(settings.cpu_quota_percent)},
-                         {"memory_bytes", optional_value(settings.memory_bytes)},
-                         {"namespaces", optional_text(join(settings.namespaces, ","))},
-                         {"cache_policy", settings.cache.text()}});
+    Columns row = {{"experiment_id", ids.experiment_id},
+                   {"cell_index", int64_t{cell.index}},
+                   {"label", cell.label},
+                   {"command_line", cell_commands.at(cell.index)}};
+    for (const auto& setting : settings_table())
+      for (auto& column : stored_columns(setting.id, cell.settings)) row.push_back(std::move(column));
+    insert_row("cells", row);
     ids.cell_ids.push_back(db_->getLastInsertRowid());
   }
   transaction.commit();

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "matrix/matrix.h"
+#include "matrix/experiment.h"
 #include "run/process_identity.h"
 #include "measure/run_record.h"
 #include "common/safe_files.h"

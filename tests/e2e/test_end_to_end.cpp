@@ -77,7 +77,7 @@ TEST_CASE("a device this LibTorch cannot use is refused by validate", "[e2e]") {
   text.replace(text.find("worker:\n"), 8, "worker:\n  device: cuda\n");
   auto outcome = orchestrator({"validate", dir.write("gpu.yaml", text)});
   CHECK(outcome.exit_code == 1);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("gpu.yaml:5:11: worker.device: device 'cuda' requested but cuda not available"));
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("gpu.yaml:5:11: device: device 'cuda' requested but cuda not available"));
 }
 
 TEST_CASE("doctor says what each launcher, cache policy and the GPU can do here", "[e2e]") {
@@ -109,7 +109,8 @@ TEST_CASE("plan prints each cell's exact command and launches nothing", "[e2e]")
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("2 cells x (1 warm-up + 2 measured)"));
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("command: /usr/bin/taskset -c 0 " + test::bin("bench_worker")));
   CHECK_THAT(outcome.stdout_tail, Catch::Contains("env: OMP_NUM_THREADS=2"));
-  CHECK_THAT(outcome.stdout_tail, Catch::Contains("launcher: taskset, cpuset 0, cpu_quota -, memory -, cache none"));
+  CHECK_THAT(outcome.stdout_tail, Catch::Contains("launcher: taskset\n  settings: cpuset=0, program=bench_worker, "
+                                                  "model=tiny_cnn.pt, input_shape=1x3x32x32"));
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
 }
 
@@ -377,7 +378,7 @@ TEST_CASE("validate asks every cell's worker program about the GPU (fake GPU wor
   text.replace(text.find("worker:\n"), 8, "worker:\n  device: cuda\n  program: " + fake_gpu_worker(dir) + "\n");
   auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
   CHECK(outcome.exit_code == 1);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:5:11: worker.device: device 'cuda' requested but cuda not "
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:5:11: device: device 'cuda' requested but cuda not "
                                                   "available in this PyTorch build") &&
                                       Catch::Contains("(said " + python_worker + ")"));
   CHECK_FALSE(std::filesystem::exists(dir.file("r.db")));

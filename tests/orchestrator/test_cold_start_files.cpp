@@ -74,14 +74,16 @@ TEST_CASE("a program that does not answer, or names nothing real, gets its ldd c
 TEST_CASE("the catalog asks a worker only before a run that evicts, and only once", "[cold-files]") {
   test::TempDir dir;
   const orch::WorkerProgram program{counting_worker(dir, "/bin/sh")};
-  orch::ColdStartCatalog catalog("/models/m.pt", {});
-  CHECK(catalog.files(program, false).source == "ldd");
+  orch::ColdStartCatalog catalog({});
+  CHECK(catalog.files(program, "/models/m.pt", false).source == "ldd");
   CHECK(times_asked(dir) == 0);
-  CHECK(catalog.files(program, true).source == "its --list-cold-files");
-  CHECK(catalog.files(program, true).libraries.size() == 2);  // the script and /bin/sh's target
+  CHECK(catalog.files(program, "/models/m.pt", true).source == "its --list-cold-files");
+  CHECK(catalog.files(program, "/models/m.pt", true).libraries.size() == 2);  // the script and /bin/sh's target
   CHECK(times_asked(dir) == 1);
   orch::WorkerProgram other_env = program;
   other_env.env = {{"LD_LIBRARY_PATH", "/opt/torch/lib"}};
-  catalog.files(other_env, true);
+  catalog.files(other_env, "/models/m.pt", true);
+  CHECK(catalog.files(program, "/models/other.pt", true).model == "/models/other.pt");
+  CHECK(times_asked(dir) == 2);  // the model is the cell's: the program is not asked again
   CHECK(times_asked(dir) == 2);  // another environment may load other files: asked again
 }

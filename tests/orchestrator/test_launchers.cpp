@@ -14,15 +14,15 @@ namespace {
 orch::Experiment experiment_with(orch::CellSettings settings) {
   orch::Experiment experiment;
   experiment.matrix_path = "/tmp/m.yaml";
-  experiment.worker.program = "/opt/bench_worker";
-  experiment.worker.model_path = "/models/m.pt";
-  experiment.worker.input_shape = {2, 3, 64, 64};
-  experiment.worker.iterations = 50;
-  experiment.worker.warmup_iterations = 5;
+  settings.program = "/opt/bench_worker";
+  settings.model_path = "/models/m.pt";
+  settings.input_shape = {2, 3, 64, 64};
+  settings.iterations = 50;
+  settings.warmup_iterations = 5;
   orch::Cell cell;
   cell.label = "c";
   cell.settings = std::move(settings);
-  cell.origins["launcher"] = {"/tmp/m.yaml", 7, 15};
+  cell.origins[orch::Setting::kLauncher] = {"/tmp/m.yaml", 7, 15};
   experiment.cells.push_back(cell);
   return experiment;
 }
@@ -34,10 +34,10 @@ TEST_CASE("the worker argv carries every worker setting and the per-run values",
   const std::vector<std::string> expected = {
       "/opt/bench_worker", "--model", "/models/m.pt", "--input-shape", "2,3,64,64", "--device", "cpu",
       "--warmup-iterations", "5", "--iterations", "50", "--spawn-ns", "123", "--result", "/tmp/r.json"};
-  CHECK(orch::worker_argv(experiment.worker, {}, {"123", "/tmp/r.json"}) == expected);
-  orch::CellSettings api_threads;
+  CHECK(orch::worker_argv(experiment.cells[0].settings, {"123", "/tmp/r.json"}) == expected);
+  orch::CellSettings api_threads = experiment.cells[0].settings;
   api_threads.threads = {4, 2};
-  auto with_threads = orch::worker_argv(experiment.worker, api_threads, {"123", "/tmp/r.json"});
+  auto with_threads = orch::worker_argv(api_threads, {"123", "/tmp/r.json"});
   CHECK(std::vector<std::string>(with_threads.end() - 4, with_threads.end()) ==
         std::vector<std::string>{"--intra-op-threads", "4", "--inter-op-threads", "2"});
 }
@@ -180,7 +180,7 @@ TEST_CASE("docker gets limits, env, read-only model and result mounts (golden)",
 TEST_CASE("docker cells are refused on a GPU: the container gets no GPU", "[argv][gpu]") {
   orch::Launchers launchers;
   auto experiment = experiment_with(limited(orch::LauncherKind::kDocker));
-  experiment.worker.device = "cuda:1";
+  experiment.cells[0].settings.device = "cuda:1";
   CHECK_THROWS_WITH(launchers.validate(experiment),
                     Catch::StartsWith("/tmp/m.yaml:7:15: cell 1 (c): launcher docker gives its worker no GPU, "
                                       "so device 'cuda:1' cannot run in it"));
@@ -229,12 +229,12 @@ TEST_CASE("a worker program whose path env(1) would take for a variable is refus
   orch::Launchers launchers;
   auto settings = limited(orch::LauncherKind::kUnshare);  // with a cell env: through env(1)
   auto experiment = experiment_with(settings);
-  experiment.worker.program = "/opt/lr=0.1/worker";
+  experiment.cells[0].settings.program = "/opt/lr=0.1/worker";
   if (geteuid() != 0) test::skip("unshare is refused for other reasons without root");
   if (launchers.cgroups().unusable_reason()) test::skip("unshare with limits needs cgroups here");
   CHECK_THROWS_WITH(launchers.validate(experiment),
                     Catch::Contains("starts the worker through env(1), which would take a program path with '='"));
   auto host = experiment_with({});
-  host.worker.program = "/opt/lr=0.1/worker";
+  host.cells[0].settings.program = "/opt/lr=0.1/worker";
   CHECK_NOTHROW(launchers.validate(host));  // no env(1) there
 }

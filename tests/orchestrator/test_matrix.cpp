@@ -69,18 +69,18 @@ matrix:
 
 TEST_CASE("settings remember where they were written", "[matrix]") {
   auto experiment = parse(std::string(kHeader) + "matrix:\n  launcher: [host, taskset]\n");
-  const auto& origin = experiment.cells[1].origins.at("launcher");
+  const auto& origin = experiment.cells[1].origins.at(orch::Setting::kLauncher);
   CHECK(origin.line == 4);
   CHECK(origin.column == 20);
 }
 
 TEST_CASE("worker settings and defaults", "[matrix]") {
   auto defaults = parse(std::string(kHeader) + "matrix: {launcher: [host]}\n");
-  CHECK(defaults.worker.program == "/bin/true");
-  CHECK(defaults.worker.model_path == test::model("tiny_cnn.pt"));
-  CHECK(defaults.worker.input_shape == std::vector<int64_t>{1, 3, 224, 224});
-  CHECK(defaults.worker.iterations == 100);
-  CHECK(defaults.worker.warmup_iterations == 10);
+  CHECK(defaults.cells[0].settings.program == "/bin/true");
+  CHECK(defaults.cells[0].settings.model_path == test::model("tiny_cnn.pt"));
+  CHECK(defaults.cells[0].settings.input_shape == std::vector<int64_t>{1, 3, 224, 224});
+  CHECK(defaults.cells[0].settings.iterations == 100);
+  CHECK(defaults.cells[0].settings.warmup_iterations == 10);
   CHECK(defaults.runs == 3);
   CHECK(defaults.warmup_runs == 1);
 
@@ -94,9 +94,9 @@ worker:
   warmup_iterations: 0
 matrix: {launcher: [host]}
 )");
-  CHECK(custom.worker.input_shape == std::vector<int64_t>{4, 3, 32, 32});
-  CHECK(custom.worker.iterations == 7);
-  CHECK(custom.worker.warmup_iterations == 0);
+  CHECK(custom.cells[0].settings.input_shape == std::vector<int64_t>{4, 3, 32, 32});
+  CHECK(custom.cells[0].settings.iterations == 7);
+  CHECK(custom.cells[0].settings.warmup_iterations == 0);
   CHECK(custom.timeout_s == 2.5);
 }
 
@@ -106,7 +106,7 @@ TEST_CASE("relative model paths are anchored at the matrix file", "[matrix]") {
   std::filesystem::copy_file(test::model("tiny_cnn.pt"), dir.path() / "models" / "m.pt");
   const std::string path = dir.write("matrix.yaml", "name: t\nworker: {model: models/m.pt}\nmatrix: {launcher: [host]}\n");
   auto experiment = orch::load_experiment(path, test::four_cpu_machine(), "/bin/true");
-  CHECK(experiment.worker.model_path == (dir.path() / "models" / "m.pt").string());
+  CHECK(experiment.cells[0].settings.model_path == (dir.path() / "models" / "m.pt").string());
   CHECK(experiment.matrix_text.find("models/m.pt") != std::string::npos);
 }
 

@@ -18,11 +18,12 @@ orch::Experiment two_cell_experiment() {
   experiment.name = "store-test";
   experiment.matrix_path = "/tmp/m.yaml";
   experiment.matrix_text = "name: store-test\n";
-  experiment.worker.model_path = "/models/m.pt";
   for (int i = 0; i < 2; ++i) {
     orch::Cell cell;
     cell.index = i;
     cell.label = "cell " + std::to_string(i);
+    cell.settings.program = "/opt/bench_worker";
+    cell.settings.model_path = "/models/m.pt";
     if (i == 1) {
       cell.settings.launcher = orch::LauncherKind::kTaskset;
       cell.settings.cpuset = {0};
@@ -146,7 +147,7 @@ TEST_CASE("CUDA event times are stored per iteration and summarised per run and 
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
   auto experiment = two_cell_experiment();
-  experiment.worker.device = "cuda";
+  for (auto& cell : experiment.cells) cell.settings.device = "cuda";
   auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
   for (int i = 0; i < 3; ++i) {
     auto run = ok_run(i, false, 10, {2.0 + i, 3.0 + i, 4.0 + i});

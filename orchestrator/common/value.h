@@ -1,0 +1,24 @@
+// A value as a column holds it, and a row of them: what the settings table says a
+// cell stores (matrix/settings.h) and what the store writes (store/result_store.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace orch {
+
+using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
+using Columns = std::vector<std::pair<std::string, Value>>;
+
+// NULL for an absent value, and for empty text.
+template <typename T>
+Value optional_value(const std::optional<T>& value) {
+  return value ? Value(*value) : Value();
+}
+inline Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+
+}  // namespace orch

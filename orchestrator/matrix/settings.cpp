@@ -1,0 +1,191 @@
+// The settings table (see settings.h): one entry per setting, and nothing about a
+// setting anywhere else.
+#include "matrix/settings.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "common/cpu_list.h"
+#include "common/text.h"
+
+namespace orch {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SettingDef {
+  SettingInfo info;
+  void (*read)(const YamlReader&, const YAML::Node&, CellSettings&);
+  std::string (*label)(const CellSettings&);
+  Columns (*columns)(const CellSettings&);
+  void (*copy)(const CellSettings&, CellSettings&);
+  bool (*given)(const CellSettings&);
+};
+
+// Copying and comparing with a cell that says nothing, for the member a setting is.
+template <auto Member>
+void copy_member(const CellSettings& from, CellSettings& to) {
+  to.*Member = from.*Member;
+}
+template <auto Member>
+bool member_given(const CellSettings& settings) {
+  return !(settings.*Member == CellSettings{}.*Member);
+}
+
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// 2G, 512M, 1536K, or bytes: as a matrix would write it.
+std::string size_text(int64_t bytes) {
+  for (const auto& [unit, shift] : std::vector<std::pair<const char*, int>>{{"T", 40}, {"G", 30}, {"M", 20}, {"K", 10}})
+    if (bytes % (int64_t(1) << shift) == 0) return std::to_string(bytes >> shift) + unit;
+  return std::to_string(bytes);
+}
+
+std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
+
+#define MEMBER(name) copy_member<&CellSettings::name>, member_given<&CellSettings::name>
+
+const std::vector<SettingDef>& table() {
+  static const std::vector<SettingDef> settings = {
+      {{Setting::kLauncher, "launcher", false, false, "cgroup"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.launcher = r.launcher(n); },
+       [](const CellSettings& s) { return launcher_name(s.launcher); },
+       [](const CellSettings& s) { return Columns{{"launcher", launcher_name(s.launcher)}}; },
+       MEMBER(launcher)},
+      {{Setting::kCpuset, "cpuset", false, true, "\"0\""},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cpuset = r.cpu_list(n, "cpuset"); },
+       [](const CellSettings& s) { return "cpuset=" + format_cpu_list(s.cpuset); },
+       [](const CellSettings& s) { return Columns{{"cpuset", optional_text(format_cpu_list(s.cpuset))}}; },
+       MEMBER(cpuset)},
+      {{Setting::kCpuQuota, "cpu_quota", false, true, "100%"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cpu_quota_percent = r.cpu_quota_percent(n); },
+       [](const CellSettings& s) { return "quota=" + number_text(s.cpu_quota_percent.value_or(0)) + "%"; },
+       [](const CellSettings& s) { return Columns{{"cpu_quota_percent", optional_value(s.cpu_quota_percent)}}; },
+       MEMBER(cpu_quota_percent)},
+      {{Setting::kMemory, "memory", false, true, "1G"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.memory_bytes = r.memory_bytes(n); },
+       [](const CellSettings& s) { return "memory=" + size_text(s.memory_bytes.value_or(0)); },
+       [](const CellSettings& s) { return Columns{{"memory_bytes", optional_value(s.memory_bytes)}}; },
+       MEMBER(memory_bytes)},
+      {{Setting::kEnv, "env", false, false, "{OMP_NUM_THREADS: \"1\"}"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.env = r.env(n); },
+       [](const CellSettings& s) {
+         std::vector<std::string> vars;
+         for (const auto& [name, value] : s.env) vars.push_back(name + "=" + first_line(printable(value), 200));
+         return vars.empty() ? std::string("env unset") : join(vars, " ");
+       },
+       [](const CellSettings& s) { return Columns{{"env_json", ascii_json(s.env)}}; },
+       MEMBER(env)},
+      {{Setting::kNamespaces, "namespaces", false, true, "[net]"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.namespaces = r.namespaces(n); },
+       [](const CellSettings& s) { return "ns=" + join(s.namespaces, "+"); },
+       [](const CellSettings& s) { return Columns{{"namespaces", optional_text(join(s.namespaces, ","))}}; },
+       MEMBER(namespaces)},
+      {{Setting::kCache, "cache", false, false, "evict"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cache = r.cache(n); },
+       [](const CellSettings& s) { return "cache=" + s.cache.text(); },
+       [](const CellSettings& s) { return Columns{{"cache_policy", s.cache.text()}}; },
+       MEMBER(cache)},
+      {{Setting::kTorchThreads, "torch_threads", false, false, "{intra_op: 1}"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.threads = r.threads(n); },
+       [](const CellSettings& s) {
+         std::vector<std::string> parts;
+         if (s.threads.intra_op) parts.push_back("intra_op=" + std::to_string(s.threads.intra_op));
+         if (s.threads.inter_op) parts.push_back("inter_op=" + std::to_string(s.threads.inter_op));
+         return join(parts, " ");
+       },
+       [](const CellSettings& s) {
+         auto count = [](int threads) { return threads > 0 ? Value(int64_t{threads}) : Value(); };
+         return Columns{{"torch_intra_op_threads", count(s.threads.intra_op)},
+                        {"torch_inter_op_threads", count(s.threads.inter_op)}};
+       },
+       MEMBER(threads)},
+      {{Setting::kProgram, "program", true, false, ""},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.program = r.executable(n, "program"); },
+       [](const CellSettings& s) { return "program=" + file_name(s.program); },
+       [](const CellSettings& s) { return Columns{{"program", s.program}}; },
+       MEMBER(program)},
+      {{Setting::kModel, "model", true, false, ""},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.model_path = r.existing_file(n, "model"); },
+       [](const CellSettings& s) { return "model=" + file_name(s.model_path); },
+       [](const CellSettings& s) { return Columns{{"model_path", s.model_path}}; },
+       MEMBER(model_path)},
+      {{Setting::kInputShape, "input_shape", true, false, "[1, 3, 224, 224]"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.input_shape = r.input_shape(n); },
+       [](const CellSettings& s) { return "input_shape=" + join_numbers(s.input_shape, "x"); },
+       [](const CellSettings& s) { return Columns{{"input_shape", join_numbers(s.input_shape)}}; },
+       MEMBER(input_shape)},
+      {{Setting::kDevice, "device", true, false, "cpu"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.device = r.device(n); },
+       [](const CellSettings& s) { return "device=" + s.device; },
+       [](const CellSettings& s) { return Columns{{"device", s.device}}; },
+       MEMBER(device)},
+      {{Setting::kWarmupIterations, "warmup_iterations", true, false, "10"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) {
+         s.warmup_iterations = static_cast<int>(r.integer(n, "warmup_iterations", 0, 1000000));
+       },
+       [](const CellSettings& s) { return "warmup_iterations=" + std::to_string(s.warmup_iterations); },
+       [](const CellSettings& s) { return Columns{{"warmup_iterations", int64_t{s.warmup_iterations}}}; },
+       MEMBER(warmup_iterations)},
+      {{Setting::kIterations, "iterations", true, false, "100"},
+       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) {
+         s.iterations = static_cast<int>(r.integer(n, "iterations", 1, 10000000));
+       },
+       [](const CellSettings& s) { return "iterations=" + std::to_string(s.iterations); },
+       [](const CellSettings& s) { return Columns{{"iterations", int64_t{s.iterations}}}; },
+       MEMBER(iterations)},
+  };
+  return settings;
+}
+
+#undef MEMBER
+
+// The table is in the enum's order: a setting is found by its number.
+const SettingDef& def(Setting id) {
+  const SettingDef& found = table().at(static_cast<size_t>(id));
+  if (found.info.id != id) throw std::logic_error("settings table out of order at " + found.info.key);
+  return found;
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& settings_table() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> all;
+    for (const auto& setting : table()) all.push_back(setting.info);
+    return all;
+  }();
+  return infos;
+}
+
+const SettingInfo& setting_info(Setting id) { return def(id).info; }
+
+std::optional<Setting> find_setting(const std::string& key) {
+  for (const auto& setting : table())
+    if (setting.info.key == key) return setting.info.id;
+  return std::nullopt;
+}
+
+std::vector<std::string> setting_keys() {
+  std::vector<std::string> keys;
+  for (const auto& setting : table()) keys.push_back(setting.info.key);
+  return keys;
+}
+
+void read_setting(Setting id, const YamlReader& reader, const YAML::Node& value, CellSettings& settings) {
+  def(id).read(reader, value, settings);
+}
+
+void copy_setting(Setting id, const CellSettings& from, CellSettings& to) { def(id).copy(from, to); }
+
+std::string label_of(Setting id, const CellSettings& settings) { return def(id).label(settings); }
+
+bool is_given(Setting id, const CellSettings& settings) { return def(id).given(settings); }
+
+Columns stored_columns(Setting id, const CellSettings& settings) { return def(id).columns(settings); }
+
+}  // namespace orch
