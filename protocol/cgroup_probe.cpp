@@ -69,19 +69,14 @@ std::optional<int64_t> v2_memory(const std::string& dir) {
 }  // namespace
 
 LimitsInEffect probe_own_limits() {
+  return probe_limits(files::read("/proc/self/cgroup").value_or(""), files::read("/proc/self/mounts").value_or(""));
+}
+
+LimitsInEffect probe_limits(const std::string& self, const std::string& mounts_text) {
   LimitsInEffect limits;
-  const std::string self = files::read("/proc/self/cgroup").value_or("");
-  std::istringstream mounts(files::read("/proc/self/mounts").value_or(""));
-  std::map<std::string, std::string> v1_mount;  // controller -> mount point
-  std::string v2_mount, device, mount_point, type, options;
-  while (mounts >> device >> mount_point >> type >> options) {
-    mounts.ignore(1024, '\n');
-    if (type == "cgroup2") v2_mount = mount_point;
-    if (type != "cgroup") continue;
-    std::stringstream list(options);
-    std::string option;
-    while (std::getline(list, option, ',')) v1_mount[option] = mount_point;
-  }
+  const files::CgroupMounts mounts = files::cgroup_mounts(mounts_text);
+  std::map<std::string, std::string> v1_mount = mounts.v1;
+  const std::string v2_mount = mounts.v2.empty() ? "" : mounts.v2.back();
   auto memory_path = files::own_path(self, "memory");
   if (v1_mount.count("memory") && memory_path) {
     limits.version = 1;
@@ -89,12 +84,11 @@ LimitsInEffect probe_own_limits() {
     const std::string memory_dir = group_dir(v1_mount["memory"], *memory_path);
     limits.memory_limit_bytes = tightest<int64_t>(memory_dir, v1_mount["memory"], v1_memory);
     if (auto cpu_path = files::own_path(self, "cpu"); cpu_path && v1_mount.count("cpu"))
-      limits.cpu_quota_percent =
-          tightest<double>(group_dir(v1_mount["cpu"], *cpu_path), v1_mount["cpu"], v1_quota);
+      limits.cpu_quota_percent = tightest<double>(group_dir(v1_mount["cpu"], *cpu_path), v1_mount["cpu"], v1_quota);
     if (auto cpuset_path = files::own_path(self, "cpuset"); cpuset_path && v1_mount.count("cpuset"))
       limits.cpus =
-          files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.effective_cpus").value_or(
-              files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.cpus").value_or(""));
+          files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.effective_cpus")
+              .value_or(files::read(group_dir(v1_mount["cpuset"], *cpuset_path) + "/cpuset.cpus").value_or(""));
     return limits;
   }
   auto unified_path = files::own_path(self, "");

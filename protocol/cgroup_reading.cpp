@@ -35,6 +35,21 @@ std::optional<int64_t> read_key(const std::string& path, const std::string& key)
   return std::nullopt;
 }
 
+CgroupMounts cgroup_mounts(const std::string& mounts_text) {
+  CgroupMounts found;
+  std::istringstream mounts(mounts_text);
+  std::string device, mount_point, type, options;
+  while (mounts >> device >> mount_point >> type >> options) {
+    mounts.ignore(1024, '\n');
+    if (type == "cgroup2") found.v2.push_back(mount_point);
+    if (type != "cgroup") continue;
+    std::stringstream list(options);
+    std::string option;
+    while (std::getline(list, option, ',')) found.v1[option] = mount_point;
+  }
+  return found;
+}
+
 std::optional<std::string> own_path(const std::string& self_cgroup_text, const std::string& controller) {
   std::istringstream lines(self_cgroup_text);
   std::string line;

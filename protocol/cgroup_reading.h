@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace protocol::cgroupfs {
 
@@ -12,6 +14,14 @@ std::optional<std::string> read(const std::string& path);  // trimmed; nullopt i
 std::optional<int64_t> read_int(const std::string& path);
 // "key value" lines (cpu.stat, memory.events, memory.oom_control).
 std::optional<int64_t> read_key(const std::string& path, const std::string& key);
+// The cgroup hierarchies in /proc/<pid>/mounts text: each v1 controller's mount
+// point (co-mounted controllers share one), and the unified (v2) mount point.
+struct CgroupMounts {
+  std::map<std::string, std::string> v1;  // controller -> mount point
+  std::vector<std::string> v2;            // cgroup2 mount points, in mount order
+};
+CgroupMounts cgroup_mounts(const std::string& mounts_text);
+
 // The path a process is in for a controller ("" for v2's unified line), from /proc/<pid>/cgroup text.
 std::optional<std::string> own_path(const std::string& self_cgroup_text, const std::string& controller);
 

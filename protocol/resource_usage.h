@@ -20,8 +20,8 @@ struct ResourceUsage {
 
 inline ResourceUsage to_resource_usage(const rusage& ru) {
   auto ms = [](const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; };
-  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt,
-          ru.ru_nvcsw,     ru.ru_nivcsw,    ru.ru_inblock / 2};
+  return {ms(ru.ru_utime), ms(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt,
+          ru.ru_majflt,    ru.ru_nvcsw,     ru.ru_nivcsw, ru.ru_inblock / 2};
 }
 
 }  // namespace protocol

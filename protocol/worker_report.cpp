@@ -17,7 +17,7 @@ constexpr size_t kMaxListEntries = 4096;     // CPUs, libraries, variables, phas
 constexpr int64_t kMaxPid = 1 << 22;         // PID_MAX_LIMIT
 constexpr int64_t kMaxCpus = 1 << 16;
 constexpr int64_t kMaxThreads = 1 << 22;
-constexpr double kSlackMs = 1.0;             // rounding between two readings of one clock
+constexpr double kSlackMs = 1.0;  // rounding between two readings of one clock
 
 const json& member(const json& object, const char* key) {
   if (!object.is_object() || !object.contains(key)) throw ProtocolError(std::string("'") + key + "' is missing");
@@ -88,8 +88,9 @@ std::vector<Phase> phases(const json& value, double max_ms) {
   std::vector<Phase> result;
   std::set<std::string> seen;
   for (const auto& phase : list(value, "phases")) {
-    Phase parsed{text(member(phase, "name"), "phases.name"), number(member(phase, "start_ms"), "phases.start_ms", 0, max_ms),
-                       number(member(phase, "duration_ms"), "phases.duration_ms", 0, max_ms)};
+    Phase parsed{text(member(phase, "name"), "phases.name"),
+                 number(member(phase, "start_ms"), "phases.start_ms", 0, max_ms),
+                 number(member(phase, "duration_ms"), "phases.duration_ms", 0, max_ms)};
     if (parsed.name.empty() || parsed.name.size() > 64 ||
         parsed.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
       throw ProtocolError("a phase name is not a lower-case word of at most 64 characters");
@@ -117,8 +118,13 @@ ResourceUsage usage(const json& value) {
   constexpr int64_t kMaxCount = int64_t(1) << 50;
   auto count = [&](const char* key) { return static_cast<long>(integer(member(value, key), key, 0, kMaxCount)); };
   auto ms = [&](const char* key) { return number(member(value, key), key, 0, 1e12); };
-  return {ms("user_cpu_ms"), ms("sys_cpu_ms"), count("max_rss_kib"), count("minor_faults"), count("major_faults"),
-          count("voluntary_ctx_switches"), count("involuntary_ctx_switches"),
+  return {ms("user_cpu_ms"),
+          ms("sys_cpu_ms"),
+          count("max_rss_kib"),
+          count("minor_faults"),
+          count("major_faults"),
+          count("voluntary_ctx_switches"),
+          count("involuntary_ctx_switches"),
           static_cast<long>(integer_or(value, "fs_read_kib", -1, -1, kMaxCount))};
 }
 
@@ -158,10 +164,12 @@ void check_counts(const WorkerReport& report, const ReportExpectations& expected
     throw ProtocolError("device_samples_ms has " + std::to_string(report.device_samples_ms.size()) +
                         " entries but samples_ms has " + std::to_string(report.samples_ms.size()));
   if (!report.ok) return;
+  if (!expected.input_shape.empty() && !report.input.shape.empty() && report.input.shape != expected.input_shape)
+    throw ProtocolError("the report's input shape is not the one the run asked for");
   if (report.samples_ms.empty()) throw ProtocolError("status ok but no samples_ms");
   if (expected.iterations > 0 && report.samples_ms.size() != static_cast<size_t>(expected.iterations))
-    throw ProtocolError("reported " + std::to_string(report.samples_ms.size()) + " samples for iterations: " +
-                        std::to_string(expected.iterations));
+    throw ProtocolError("reported " + std::to_string(report.samples_ms.size()) +
+                        " samples for iterations: " + std::to_string(expected.iterations));
   double total_ms = 0;
   for (double sample : report.samples_ms) total_ms += sample;
   if (total_ms > expected.elapsed_ms + kSlackMs) throw ProtocolError("its samples add up to more than the run lasted");
@@ -189,9 +197,12 @@ std::string to_json(const WorkerReport& report) {
                 {"batch_size", input.shape.empty() ? 0 : input.shape.front()},
                 {"device", input.device}};
   const WorkerRuntime& rt = report.runtime;
-  json runtime = {{"allowed_cpus", rt.allowed_cpus}, {"online_cpus", rt.online_cpus},
-                  {"thread_env", rt.thread_env},     {"blas_libraries", rt.blas_libraries},
-                  {"threads_observed", rt.threads_observed}, {"pid", rt.pid},
+  json runtime = {{"allowed_cpus", rt.allowed_cpus},
+                  {"online_cpus", rt.online_cpus},
+                  {"thread_env", rt.thread_env},
+                  {"blas_libraries", rt.blas_libraries},
+                  {"threads_observed", rt.threads_observed},
+                  {"pid", rt.pid},
                   {"uid", rt.uid}};
   json cgroup = {{"version", rt.cgroup.version}, {"path", rt.cgroup.path}, {"cpus", rt.cgroup.cpus}};
   if (rt.cgroup.cpu_quota_percent) cgroup["cpu_quota_percent"] = *rt.cgroup.cpu_quota_percent;
@@ -250,7 +261,7 @@ WorkerReport parse_worker_report(const std::string& json_text, const ReportExpec
       // Only its first line is kept (run_record.h), but it is read whole: a report's
       // size is capped before it is parsed.
       report.error = doc.contains("error") && doc.at("error").is_string() ? doc.at("error").get<std::string>()
-                                                                           : "unspecified error";
+                                                                          : "unspecified error";
       report.failed_phase = text_or(doc, "failed_phase");
     }
     report.clock_origin = text_or(doc, "clock_origin", "spawn");
@@ -259,6 +270,14 @@ WorkerReport parse_worker_report(const std::string& json_text, const ReportExpec
     if (doc.contains("device_samples_ms"))
       report.device_samples_ms = times(doc.at("device_samples_ms"), "device_samples_ms", expected.elapsed_ms);
     report.runtime = runtime(member(doc, "runtime"));
+    if (doc.contains("input") && doc.at("input").is_object()) {  // what the worker understood it was asked
+      const json& input = doc.at("input");
+      report.input.model = text_or(input, "model");
+      report.input.device = text_or(input, "device");
+      if (input.contains("shape") && input.at("shape").is_array() && input.at("shape").size() <= 16)
+        for (const auto& size : input.at("shape"))
+          report.input.shape.push_back(integer(size, "input.shape", 0, INT32_MAX));
+    }
     check_counts(report, expected);
     return report;
   } catch (const json::exception& e) {

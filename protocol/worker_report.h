@@ -7,6 +7,7 @@
 // capped, and no error message quotes the document's bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -31,6 +32,9 @@ inline constexpr const char* kModelLoad = "model_load";        // torch::jit::lo
 inline constexpr const char* kFirstInference = "first_inference";
 inline constexpr const char* kWarmup = "warmup";
 inline constexpr const char* kTimedLoop = "timed_loop";
+// All of them in that order: each is also a column <name>_ms of the results DB's runs.
+inline constexpr std::array<const char*, 7> kAll = {kProcessStart,   kLibraryLoad, kRuntimeInit, kModelLoad,
+                                                    kFirstInference, kWarmup,      kTimedLoop};
 }  // namespace phase
 
 // A phase's start is an offset from the clock origin: the orchestrator's spawn
@@ -62,9 +66,9 @@ struct WorkerRuntime {
   std::map<std::string, std::string> thread_env;
   std::vector<std::string> blas_libraries;
   int threads_observed = 0;
-  int pid = 0;   // as the worker saw itself (1 or 2 in a fresh PID namespace)
-  int uid = -1;  // the user it ran as; -1 when it did not say
-  LimitsInEffect cgroup;  // its own cgroup and the tightest limits above it
+  int pid = 0;                              // as the worker saw itself (1 or 2 in a fresh PID namespace)
+  int uid = -1;                             // the user it ran as; -1 when it did not say
+  LimitsInEffect cgroup;                    // its own cgroup and the tightest limits above it
   std::optional<ResourceUsage> self_usage;  // getrusage(RUSAGE_SELF) at the end of the run
 };
 
@@ -77,8 +81,8 @@ struct ReportInput {
 
 struct WorkerReport {
   bool ok = false;
-  std::string error;          // when !ok
-  std::string failed_phase;   // when !ok
+  std::string error;                   // when !ok
+  std::string failed_phase;            // when !ok
   std::string clock_origin = "spawn";  // or "worker_main" when no --spawn-ns was given
   std::vector<Phase> phases;
   std::vector<double> samples_ms;         // host monotonic clock, one per timed iteration
@@ -100,6 +104,7 @@ struct ReportExpectations {
   // From the spawn timestamp handed to the worker to its reap, on the same clock: no
   // phase can end later, and no iteration can take longer.
   double elapsed_ms = std::numeric_limits<double>::infinity();
+  std::vector<int64_t> input_shape;  // the shape a report that gives one must have run; empty: not checked
 };
 
 // The largest report worth reading for a run of `iterations` timed iterations.

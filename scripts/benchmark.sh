@@ -5,7 +5,9 @@
 #      file, 1 intra-op and 1 inter-op thread set through the API);
 #   3. cold start to first inference (spawn to the end of the first forward pass),
 #      C++ against Python;
-#   4. the time to drop the page cache (sync + drop_caches; needs root).
+#   4. the time to drop the page cache (sync + drop_caches; needs root);
+#   5. the results DB as its history grows: one experiment's views at 100,000 runs
+#      against a one-experiment DB, and the time to store a run (build/bin/store_benchmark).
 # A benchmark, not a test: it asserts nothing and prints figures.
 # Usage: scripts/benchmark.sh [RUNS]   (after scripts/build.sh)
 set -eu
@@ -74,3 +76,9 @@ if [ -w /proc/sys/vm/drop_caches ]; then
 else
   echo "4. sync + drop_caches: not measured (needs root)"
 fi
+
+# 5. The results DB as its history grows (in a folder on the same disk as the DB would be).
+echo
+echo "5. results DB:"
+mkdir -m 700 "$work/store"
+build/bin/store_benchmark "${STORE_RUNS:-100000}" "$work/store" | sed 's/^/   /'

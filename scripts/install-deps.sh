@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-  g++ cmake make git clang libclang-rt-14-dev
+  g++ cmake make git clang libclang-rt-14-dev clang-format
   libtorch-dev libopenblas0-openmp
   python3-torch python3-torchvision python3-jsonschema python3-yaml
   libboost-dev libboost-filesystem-dev libboost-system-dev

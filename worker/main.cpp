@@ -28,8 +28,7 @@ using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux
 namespace phase = protocol::phase;
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
 double ms_between(int64_t from_ns, int64_t to_ns) { return (to_ns - from_ns) / 1e6; }
@@ -53,9 +52,7 @@ class PhaseRecorder {
   int64_t origin_ns_;
 };
 
-std::filesystem::path own_directory() {
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
-}
+std::filesystem::path own_directory() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
 std::unique_ptr<worker::InferenceSession> load_plugin() {
   const auto path = own_directory() / protocol::kPluginFileName;
@@ -139,7 +136,8 @@ int main(int argc, char** argv) {
   bool cold_files = false;
   CLI::App app{"bench_worker: one timed LibTorch inference run (normally started by orchestrator)"};
   app.add_option(flag::kModel, run.model, "TorchScript file (required for a run)");
-  app.add_option(flag::kProbeDevice, probe_device, "only check that LibTorch can use this device: prints why not, exits 1");
+  app.add_option(flag::kProbeDevice, probe_device,
+                 "only check that LibTorch can use this device: prints why not, exits 1");
   app.add_flag(flag::kListColdFiles, cold_files,
                "only print the files whose caching decides a cold start (for cache: evict), one per line");
   app.add_option(flag::kInputShape, run.input_shape, "e.g. 1,3,224,224")->delimiter(',');

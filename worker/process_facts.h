@@ -10,11 +10,11 @@
 
 namespace worker {
 
-int online_cpu_count();                       // sysconf(_SC_NPROCESSORS_ONLN)
-std::map<std::string, std::string> thread_env();  // see thread_env.h
+int online_cpu_count();                            // sysconf(_SC_NPROCESSORS_ONLN)
+std::map<std::string, std::string> thread_env();   // see thread_env.h
 std::vector<std::string> mapped_files();           // file-backed mappings in /proc/self/maps, resolved
 std::vector<std::string> mapped_blas_libraries();  // those of mapped_files() that are a BLAS
-int thread_count();                           // entries of /proc/self/task
+int thread_count();                                // entries of /proc/self/task
 
 // getrusage(RUSAGE_SELF), for launchers whose child is not the worker (docker).
 protocol::ResourceUsage self_usage();

@@ -73,11 +73,12 @@ class TorchSession final : public worker::InferenceSession {
       return requested + "cuda not available in this LibTorch build (" + TORCH_VERSION + ", CPU only)";
     const auto count = static_cast<int64_t>(torch::cuda::device_count());
     if (count == 0)
-      return requested + "cuda not available: this LibTorch has CUDA but sees no GPU "
-                         "(no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them)";
+      return requested +
+             "cuda not available: this LibTorch has CUDA but sees no GPU "
+             "(no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them)";
     if (torch::Device(device).index() >= count)
-      return requested + "this machine has " + std::to_string(count) + " CUDA device(s), cuda:0 to cuda:" +
-             std::to_string(count - 1);
+      return requested + "this machine has " + std::to_string(count) +
+             " CUDA device(s), cuda:0 to cuda:" + std::to_string(count - 1);
     return "";
   }
 

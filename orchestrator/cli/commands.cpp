@@ -5,25 +5,25 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <sstream>
-#include <iostream>
 
-#include "launch/cache_policy.h"
 #include "common/cpu_list.h"
-#include "run/experiment_runner.h"
-#include "run/interrupt.h"
+#include "common/system_info.h"
+#include "common/text.h"
 #include "launch/launcher.h"
+#include "matrix/cache_setting.h"
 #include "matrix/matrix.h"
 #include "matrix/settings.h"
-#include "report/report_table.h"
-#include "store/result_store.h"
+#include "report/table_exporter.h"
+#include "run/experiment_runner.h"
+#include "run/interrupt.h"
 #include "run/run_lock.h"
 #include "run/scratch_dir.h"
 #include "run/supervisor.h"
-#include "common/system_info.h"
-#include "common/text.h"
+#include "store/result_store.h"
 
 namespace orch {
 namespace {
@@ -31,9 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The bundled C++ worker, built next to this executable.
-std::string default_worker() {
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string();
-}
+std::string default_worker() { return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_worker").string(); }
 
 // Why worker `program` cannot run on `device` (its first line of `--probe-device`);
 // nullopt when it can. Asked as the user the workers run as.
@@ -99,8 +97,8 @@ std::string describe_settings(const CellSettings& settings) {
 // identities they recorded (their cgroup sessions, scratch folders, containers,
 // scopes), and their runs left 'running' in this DB. A live orchestrator's are never
 // touched. Then this orchestrator's cgroup session is made.
-void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launchers& launchers,
-                                       ResultStore& store, const SystemInfo& system) {
+void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+                                       const SystemInfo& system) {
   if (const int killed = recover_dead_scratch_dirs())
     spdlog::warn("killed {} process(es) that runs of an orchestrator that died had left running", killed);
   int removed = 0;
@@ -110,8 +108,7 @@ void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launc
     throw UserError(std::string("cannot set up this orchestrator's cgroup session: ") + e.what(),
                     "`orchestrator doctor` says what the cgroup launchers need here");
   }
-  if (removed)
-    spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
+  if (removed) spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
   if (const int aborted = store.repair(system.hostname, boot_id()))
     spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
 }
@@ -139,8 +136,8 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   std::cout << "experiment '" << printable(experiment.name) << "': " << count(experiment.cells.size(), "cell") << " x ("
             << experiment.warmup_runs << " warm-up + " << experiment.runs
-            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = "
-            << total_runs(experiment) << " runs, timeout " << experiment.timeout_s << " s each\n"
+            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = " << total_runs(experiment)
+            << " runs, timeout " << experiment.timeout_s << " s each\n"
             << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
   for (const auto& cell : experiment.cells) {
     const LaunchCommand launch = launchers.command(experiment, cell);
@@ -169,7 +166,7 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
 
   std::cout << "\nexperiment '" << printable(experiment.name) << "' (id " << outcome.experiment_id << ") in "
             << printable(db_path) << ": medians over measured runs\n";
-  print_table(std::cout, store.cell_summary(outcome.experiment_id));
+  write_table(std::cout, cell_summary_report(store.cell_summary(outcome.experiment_id)));
   if (outcome.interrupted) return kExitInterrupted;
   if (outcome.runs_ok < outcome.runs_total) {
     spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases",

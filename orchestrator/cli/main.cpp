@@ -8,12 +8,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "common/error.h"
 #include "cli/logging.h"
-#include "run/run_lock.h"
-#include "run/supervisor.h"
+#include "common/error.h"
 #include "common/text.h"
 #include "common/version.h"
+#include "run/run_lock.h"
+#include "run/supervisor.h"
 
 namespace {
 
@@ -80,8 +80,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
   }
-  run->add_option("--db", run_options.db_path, "results database (SQLite), created if missing")
-      ->capture_default_str();
+  run->add_option("--db", run_options.db_path, "results database (SQLite), created if missing")->capture_default_str();
   run->add_flag("--resume", run_options.resume,
                 "go on with the latest interrupted experiment of this matrix, skipping stored runs");
   run->add_option("--lock", run_options.lock_path, "this machine's measurement lock file")->capture_default_str();
@@ -99,9 +98,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? orch::kExitOk : orch::kExitUsage;
   }
   orch::setup_logging(log_level);
-  ::umask(027);           // the DB and the log: readable by the group, nobody else
+  ::umask(027);                // the DB and the log: readable by the group, nobody else
   ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
-  orch::adopt_orphans();  // what a worker's or a helper's descendants leave is ours to kill
+  orch::adopt_orphans();       // what a worker's or a helper's descendants leave is ours to kill
 
   const int exit_code = run_command_line(validate->parsed(), plan->parsed(), doctor->parsed(), matrix_path,
                                          matrix_options, run_options, log_file);

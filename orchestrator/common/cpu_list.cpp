@@ -31,8 +31,7 @@ std::vector<int> parse_cpu_list(std::string_view text) {
     auto dash = part.find('-');
     int first = parse_cpu(part.substr(0, dash), text);
     int last = dash == std::string_view::npos ? first : parse_cpu(part.substr(dash + 1), text);
-    if (last < first)
-      throw std::invalid_argument("CPU range '" + std::string(part) + "' runs backwards");
+    if (last < first) throw std::invalid_argument("CPU range '" + std::string(part) + "' runs backwards");
     for (int cpu = first; cpu <= last; ++cpu) cpus.push_back(cpu);
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);

@@ -20,11 +20,11 @@ struct SourceLocation {
 // Process exit codes, documented in the README.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,        // invalid input or environment; nothing was launched
-  kExitUsage = 2,        // bad command line
-  kExitRunsFailed = 3,   // the matrix completed, but some runs did not succeed
-  kExitLocked = 4,       // another run held the measurement lock past --lock-wait
-  kExitInterrupted = 130 // SIGINT/SIGTERM: the current run was stored as aborted
+  kExitError = 1,         // invalid input or environment; nothing was launched
+  kExitUsage = 2,         // bad command line
+  kExitRunsFailed = 3,    // the matrix completed, but some runs did not succeed
+  kExitLocked = 4,        // another run held the measurement lock past --lock-wait
+  kExitInterrupted = 130  // SIGINT/SIGTERM: the current run was stored as aborted
 };
 
 class UserError : public std::runtime_error {

@@ -21,7 +21,7 @@
 namespace orch {
 namespace {
 
-constexpr int kMaxSymlinks = 40;  // as the kernel's path walk (ELOOP)
+constexpr int kMaxSymlinks = 40;     // as the kernel's path walk (ELOOP)
 constexpr int kMaxRemoveDepth = 64;  // open folders at once while removing a tree
 
 std::deque<std::string> components(const std::string& path) {
@@ -88,7 +88,8 @@ PathInFolder walk(const std::string& path, const std::string& what) {
                    "another user can point that link anywhere; give a path without it");
       char target[PATH_MAX];
       const ssize_t length = ::readlinkat(fd.get(), "", target, sizeof(target) - 1);
-      if (length <= 0 || ++links > kMaxSymlinks) throw fail("cannot follow the symbolic link " + printable(joined(here)));
+      if (length <= 0 || ++links > kMaxSymlinks)
+        throw fail("cannot follow the symbolic link " + printable(joined(here)));
       const std::string destination(target, static_cast<size_t>(length));
       if (destination[0] == '/') folders.resize(1), resolved.clear();
       auto parts = components(destination);

@@ -65,7 +65,7 @@ Fd open_own_file(const PathInFolder& file, int flags, mode_t mode, bool own_only
 // a FIFO, a device, too large), in words that never quote the file's bytes.
 struct FileText {
   std::optional<std::string> text;
-  std::string problem;  // set when text is not
+  std::string problem;   // set when text is not
   bool missing = false;  // no such file
 };
 FileText read_regular_file(int folder_fd, const std::string& name, size_t max_bytes);

@@ -8,7 +8,6 @@
 namespace orch {
 
 // The candidate closest to `word` by edit distance, if it is close enough to be a typo.
-std::optional<std::string> closest_match(const std::string& word,
-                                         const std::vector<std::string>& candidates);
+std::optional<std::string> closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace orch

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "protocol/cpu_affinity.h"
 #include "common/cpu_list.h"
+#include "protocol/cpu_affinity.h"
 
 namespace orch {
 namespace {
@@ -32,7 +32,6 @@ std::string cpu_model() {
   return "";
 }
 
-
 }  // namespace
 
 SystemInfo collect_system_info() {
@@ -55,8 +54,10 @@ SystemInfo collect_system_info() {
   }
   const std::string boost = first_line("/sys/devices/system/cpu/cpufreq/boost");
   const std::string no_turbo = first_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
-  if (!boost.empty()) info.boost = boost == "1" ? "on" : "off";
-  else if (!no_turbo.empty()) info.boost = no_turbo == "1" ? "off" : "on";
+  if (!boost.empty())
+    info.boost = boost == "1" ? "on" : "off";
+  else if (!no_turbo.empty())
+    info.boost = no_turbo == "1" ? "off" : "on";
   return info;
 }
 

@@ -9,8 +9,8 @@ namespace orch {
 
 struct SystemInfo {
   std::string hostname;
-  std::string kernel;     // uname -r
-  std::string cpu_model;  // /proc/cpuinfo "model name"
+  std::string kernel;             // uname -r
+  std::string cpu_model;          // /proc/cpuinfo "model name"
   std::vector<int> online_cpus;   // /sys/devices/system/cpu/online
   std::vector<int> allowed_cpus;  // this process's affinity: the most a child can get
   int threads_per_core = 0;       // SMT: CPUs in cpu0's thread_siblings_list; 0 if unknown

@@ -1,6 +1,7 @@
 // Escaping of untrusted text (see text.h).
 #include "common/text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,11 @@ namespace {
 size_t utf8_length(const std::string& text, size_t i, uint32_t& code) {
   const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
   const uint8_t lead = byte(i);
-  size_t length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+  size_t length = lead < 0x80             ? 1
+                  : (lead & 0xE0) == 0xC0 ? 2
+                  : (lead & 0xF0) == 0xE0 ? 3
+                  : (lead & 0xF8) == 0xF0 ? 4
+                                          : 0;
   if (length == 0 || i + length > text.size()) return 0;
   code = length == 1 ? lead : length == 2 ? lead & 0x1Fu : length == 3 ? lead & 0x0Fu : lead & 0x07u;
   for (size_t k = 1; k < length; ++k) {
@@ -37,9 +42,12 @@ bool is_control(uint32_t code) {
 
 std::string escape_byte(uint8_t byte) {
   switch (byte) {
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
     default: {
       char hex[5];
       std::snprintf(hex, sizeof(hex), "\\x%02x", byte);
@@ -106,6 +114,17 @@ bool has_control_character(const std::string& text) {
     i += length == 0 ? 1 : length;
   }
   return false;
+}
+
+std::string format_number(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", std::max(decimals, 0), value);
+  std::string text = buffer;
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
 }
 
 }  // namespace orch

@@ -28,6 +28,10 @@ inline std::string count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
+// `value` with `decimals` decimals, trailing zeros (and a trailing '.') dropped:
+// 12.5, 3, 0.125.
+std::string format_number(double value, int decimals);
+
 // `text` with every control character (C0, DEL, C1), every character that reorders
 // or breaks a line (bidirectional overrides and isolates, U+2028, U+2029) and every
 // byte that is not valid UTF-8 written as an escape (\n, \r, \t, \xNN), so that it

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -20,5 +21,13 @@ Value optional_value(const std::optional<T>& value) {
   return value ? Value(*value) : Value();
 }
 inline Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+
+// The value of column `name` in `row`; NULL when the row has no such column.
+const Value& value_of(const Columns& row, std::string_view name);
+// A number as a double; nullopt for NULL and for text.
+std::optional<double> number_of(const Value& value);
+// The value as SQLite would write it as text (a real always with a '.' or exponent);
+// "" for NULL.
+std::string text_of(const Value& value);
 
 }  // namespace orch

@@ -24,8 +24,7 @@ class CgroupLauncher final : public Launcher {
 
   std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
                                       const RunArguments& run) const override {
-    return std::make_unique<CgroupRun>(command(settings, worker, run),
-                                       cgroups_.create(run.run_name, cgroup_limits(settings)));
+    return std::make_unique<CgroupRun>(command(settings, worker, run), cgroups_, run.run_name, cgroup_limits(settings));
   }
 
  private:

@@ -3,17 +3,19 @@
 
 namespace orch {
 
-CgroupRun::CgroupRun(LaunchCommand command, std::unique_ptr<RunCgroup> group)
-    : LaunchedRun(std::move(command)), group_(std::move(group)) {}
+CgroupRun::CgroupRun(LaunchCommand command, CgroupSystem& cgroups, const std::string& run_name,
+                     const CgroupLimits& limits)
+    : LaunchedRun(std::move(command)), limits_(limits), group_(cgroups.create(run_name, limits)) {}
 
 std::vector<std::string> CgroupRun::join_files() const { return group_->procs_files(); }
 
 void CgroupRun::kill_all() { group_->kill_all(); }
 
-RunEvidence CgroupRun::collect(const ProcessOutcome&) {
+RunEvidence CgroupRun::collect() {
   RunEvidence evidence;
   evidence.cgroup_path = group_->path();
   evidence.cgroup = group_->read();
+  evidence.cgroup_limits = limits_;
   evidence.oom_killed = evidence.cgroup->oom_kills.value_or(0) > 0;
   return evidence;
 }
@@ -26,10 +28,10 @@ bool has_limits(const CgroupLimits& limits) {
   return limits.cpu_quota_percent || !limits.cpuset.empty() || limits.memory_bytes;
 }
 
-std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command,
-                                            const CgroupLimits& limits, const std::string& run_name) {
+std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command, const CgroupLimits& limits,
+                                            const std::string& run_name) {
   if (cgroups.unusable_reason() && !has_limits(limits)) return std::make_unique<LaunchedRun>(std::move(command));
-  return std::make_unique<CgroupRun>(std::move(command), cgroups.create(run_name, limits));
+  return std::make_unique<CgroupRun>(std::move(command), cgroups, run_name, limits);
 }
 
 std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher) {

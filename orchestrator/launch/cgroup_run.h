@@ -10,12 +10,14 @@ namespace orch {
 
 class CgroupRun final : public LaunchedRun {
  public:
-  CgroupRun(LaunchCommand command, std::unique_ptr<RunCgroup> group);
+  // Makes the run's group, with `limits`, in `cgroups`. Throws CgroupError.
+  CgroupRun(LaunchCommand command, CgroupSystem& cgroups, const std::string& run_name, const CgroupLimits& limits);
   std::vector<std::string> join_files() const override;
   void kill_all() override;
-  RunEvidence collect(const ProcessOutcome& outcome) override;
+  RunEvidence collect() override;
 
  private:
+  CgroupLimits limits_;
   std::unique_ptr<RunCgroup> group_;
 };
 
@@ -28,8 +30,8 @@ CgroupLimits cgroup_limits(const CellSettings& settings);
 // Where cgroups are unusable and there are no limits: a plain run, which the
 // supervisor's own means cover (process group, parent-death signal, subreaper).
 // Throws CgroupError.
-std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command,
-                                            const CgroupLimits& limits, const std::string& run_name);
+std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand command, const CgroupLimits& limits,
+                                            const std::string& run_name);
 
 // Whether `limits` limits anything.
 bool has_limits(const CgroupLimits& limits);

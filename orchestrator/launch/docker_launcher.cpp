@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "common/cpu_list.h"
+#include "common/session.h"
 #include "launch/launcher.h"
-#include "run/session.h"
 
 namespace orch {
 namespace {
@@ -37,7 +37,7 @@ class DockerRun final : public LaunchedRun {
 
   void kill_all() override { capture_output({docker_, "kill", name_}); }
 
-  RunEvidence collect(const ProcessOutcome&) override {
+  RunEvidence collect() override {
     RunEvidence evidence;
     evidence.child_is_worker = false;
     auto state = capture_output({docker_, "inspect", "--format", "{{.State.OOMKilled}}", name_});
@@ -60,16 +60,17 @@ class DockerLauncher final : public Launcher {
   bool reaches_gpus() const override { return false; }
   bool runs_host_programs() const override { return false; }
 
-  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings& worker) const override {
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings&) const override {
     if (settings.cache.mode == CachePolicy::Mode::kEvict)
       return Refusal{Setting::kCache, "cache: evict cannot reach the copies of the files inside a docker image",
                      "use cache: drop"};
     // -v SOURCE:TARGET:ro: a ':' or ',' in the model's folder would be read as a separator.
     const std::string folder = fs::path(settings.model_path).parent_path().string();
     if (folder.find_first_of(":,") != std::string::npos)
-      return Refusal{Setting::kModel, "launcher docker mounts the model's folder " + folder +
-                                     ", whose ':' or ',' docker would read as a separator",
-                     "move the model to a folder without ':' or ','"};
+      return Refusal{
+          Setting::kModel,
+          "launcher docker mounts the model's folder " + folder + ", whose ':' or ',' docker would read as a separator",
+          "move the model to a folder without ':' or ','"};
     if (docker_.empty())
       return Refusal{Setting::kLauncher, "docker is not installed (not found in PATH)", "apt-get install docker.io"};
     if (!engine_checked_) {
@@ -77,8 +78,9 @@ class DockerLauncher final : public Launcher {
       engine_checked_ = true;
     }
     if (!engine_running_)
-      return Refusal{Setting::kLauncher, "the docker engine is not running (docker version cannot reach it)",
-                     "start the engine (systemctl start docker where systemd is PID 1; otherwise see README: Launchers > docker)"};
+      return Refusal{
+          Setting::kLauncher, "the docker engine is not running (docker version cannot reach it)",
+          "start the engine (systemctl start docker where systemd is PID 1; otherwise see README: Launchers > docker)"};
     return std::nullopt;
   }
 
@@ -86,9 +88,9 @@ class DockerLauncher final : public Launcher {
                         const RunArguments& run) const override {
     const auto [model_dir, model_inside] = mapped(settings.model_path, kModelDir);
     const auto [result_dir, result_inside] = mapped(run.result_path, kResultDir);
-    LaunchCommand launch{{docker_.empty() ? "docker" : docker_, "run", "--name", run.run_name,
-                          "--network", "none", "--pull", "never"},
-                         {}};
+    LaunchCommand launch{
+        {docker_.empty() ? "docker" : docker_, "run", "--name", run.run_name, "--network", "none", "--pull", "never"},
+        {}};
     auto& argv = launch.argv;
     if (worker.user)
       argv.push_back("--user=" + std::to_string(worker.user->uid) + ":" + std::to_string(worker.user->gid));
@@ -103,8 +105,8 @@ class DockerLauncher final : public Launcher {
       argv.insert(argv.end(), {"--memory=" + bytes, "--memory-swap=" + bytes});  // equal: no swap
     }
     for (const auto& [name, value] : settings.env) argv.insert(argv.end(), {"-e", name + "=" + value});
-    argv.insert(argv.end(), {"-v", model_dir + ":" + kModelDir + ":ro", "-v", result_dir + ":" + kResultDir,
-                             worker.docker_image});
+    argv.insert(argv.end(),
+                {"-v", model_dir + ":" + kModelDir + ":ro", "-v", result_dir + ":" + kResultDir, worker.docker_image});
     CellSettings inside = settings;  // the image's bundled worker, with the mounted paths
     inside.program = kWorker;
     inside.model_path = model_inside;

@@ -12,11 +12,10 @@
 #include <vector>
 
 #include "launch/cgroups/cgroup.h"
+#include "launch/worker_command.h"
 #include "matrix/experiment.h"
 #include "matrix/settings.h"
-#include "measure/run_record.h"
 #include "run/supervisor.h"
-#include "launch/worker_command.h"
 
 namespace orch {
 
@@ -43,6 +42,17 @@ struct Refusal {
   std::string hint;
 };
 
+// What the launcher saw from outside once the run was over.
+struct RunEvidence {
+  std::string cgroup_path;  // a cgroup the orchestrator made for the run
+  std::optional<CgroupReadings> cgroup;
+  CgroupLimits cgroup_limits;  // what that cgroup was made to enforce
+  bool oom_killed = false;     // the kernel's OOM killer ended the run
+  // False when the process the supervisor waited for is not the worker (docker's
+  // client): its rusage then comes from the worker's own report.
+  bool child_is_worker = true;
+};
+
 class LaunchedRun {
  public:
   explicit LaunchedRun(LaunchCommand command) : command_(std::move(command)) {}
@@ -53,7 +63,7 @@ class LaunchedRun {
   // On timeout or interrupt, beyond the worker's process group (cgroup, container).
   virtual void kill_all() {}
   // After the child was reaped.
-  virtual RunEvidence collect(const ProcessOutcome&) { return {}; }
+  virtual RunEvidence collect() { return {}; }
 
  private:
   LaunchCommand command_;
@@ -71,8 +81,7 @@ class Launcher {
   virtual LaunchCommand command(const CellSettings& settings, const WorkerSettings& worker,
                                 const RunArguments& run) const = 0;
   // Prepares one run. Throws CgroupError when its cgroup cannot be made.
-  virtual std::unique_ptr<LaunchedRun> launch(const CellSettings& settings,
-                                              const WorkerSettings& worker,
+  virtual std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
                                               const RunArguments& run) const {
     return std::make_unique<LaunchedRun>(command(settings, worker, run));
   }
@@ -85,7 +94,6 @@ class Launcher {
   virtual bool reaches_gpus() const { return true; }
   // Whether it runs the cell's program (docker runs its image's bundled worker).
   virtual bool runs_host_programs() const { return true; }
-
 };
 
 std::unique_ptr<Launcher> make_host_launcher(CgroupSystem& cgroups);
@@ -103,8 +111,7 @@ class Launchers {
   const Launcher& get(LauncherKind kind) const;
   const CgroupSystem& cgroups() const { return *cgroups_; }
   // The whole command for one run of a cell: its launcher wrapped around the worker.
-  LaunchCommand command(const Experiment& experiment, const Cell& cell,
-                        const RunArguments& run = {}) const;
+  LaunchCommand command(const Experiment& experiment, const Cell& cell, const RunArguments& run = {}) const;
   // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
   // Before the first run: removes what orchestrators that died left behind (cgroup

@@ -34,8 +34,9 @@ std::vector<std::string> worker_environment_argv(const std::string& env_program,
 std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const CellSettings& settings) {
   if (settings.program.find('=') == std::string::npos) return std::nullopt;
   return Refusal{Setting::kProgram,
-                 "launcher " + launcher + " starts the worker through env(1), which would take a program path with '=' "
-                                          "in it for a variable",
+                 "launcher " + launcher +
+                     " starts the worker through env(1), which would take a program path with '=' "
+                     "in it for a variable",
                  "move or link the worker program to a path without '='"};
 }
 
@@ -52,8 +53,7 @@ Launchers::~Launchers() = default;
 
 const Launcher& Launchers::get(LauncherKind kind) const { return *launchers_.at(kind); }
 
-LaunchCommand Launchers::command(const Experiment& experiment, const Cell& cell,
-                                 const RunArguments& run) const {
+LaunchCommand Launchers::command(const Experiment& experiment, const Cell& cell, const RunArguments& run) const {
   return get(cell.settings.launcher).command(cell.settings, experiment.worker, run);
 }
 
@@ -85,13 +85,14 @@ std::optional<Refusal> too_large_for_exec(const LaunchCommand& launch) {
   const ExecSize size = exec_size(launch.argv, launch.env, launch.run_as);
   const auto limit = static_cast<size_t>(::sysconf(_SC_ARG_MAX));
   if (size.longest_string_bytes > kMaxArgumentBytes)
-    return Refusal{Setting::kEnv, "one of its arguments or variables takes " + std::to_string(size.longest_string_bytes) +
-                              " bytes, more than the kernel passes in one (MAX_ARG_STRLEN " +
-                              std::to_string(kMaxArgumentBytes) + ")"};
+    return Refusal{Setting::kEnv, "one of its arguments or variables takes " +
+                                      std::to_string(size.longest_string_bytes) +
+                                      " bytes, more than the kernel passes in one (MAX_ARG_STRLEN " +
+                                      std::to_string(kMaxArgumentBytes) + ")"};
   if (size.total_bytes + kPerRunBytes > limit)
-    return Refusal{Setting::kEnv, "its command and environment take " + std::to_string(size.total_bytes) +
-                              " bytes, more than this system lets a program be given (ARG_MAX " +
-                              std::to_string(limit) + ")",
+    return Refusal{Setting::kEnv,
+                   "its command and environment take " + std::to_string(size.total_bytes) +
+                       " bytes, more than this system lets a program be given (ARG_MAX " + std::to_string(limit) + ")",
                    "shorten the cell's env, or unset large variables in the orchestrator's own environment"};
   return std::nullopt;
 }
@@ -125,8 +126,8 @@ void Launchers::validate(const Experiment& experiment) const {
     if (!refusal) refusal = launcher.refuse(cell.settings, experiment.worker);
     if (!refusal) refusal = too_large_for_exec(command(experiment, cell));
     if (!refusal) continue;
-    throw UserError(origin_of(experiment, cell, refusal->setting), "cell " + std::to_string(cell.index + 1) + " (" + cell.label +
-                               "): " + refusal->reason,
+    throw UserError(origin_of(experiment, cell, refusal->setting),
+                    "cell " + std::to_string(cell.index + 1) + " (" + cell.label + "): " + refusal->reason,
                     refusal->hint);
   }
 }

@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "common/cpu_list.h"
+#include "common/session.h"
 #include "launch/launcher.h"
-#include "run/session.h"
 
 namespace orch {
 namespace {
@@ -43,7 +43,8 @@ class SystemdRunLauncher final : public Launcher {
       std::getline(std::ifstream("/proc/1/comm"), init);
       return Refusal{Setting::kLauncher,
                      "launcher systemd-run needs systemd as init, but this system was not booted with "
-                     "systemd (PID 1 is '" + init + "')",
+                     "systemd (PID 1 is '" +
+                         init + "')",
                      "use launcher: cgroup for the same limits, or a host whose PID 1 is systemd"};
     }
     if (systemd_run_.empty())
@@ -58,8 +59,10 @@ class SystemdRunLauncher final : public Launcher {
     if (geteuid() != 0) argv.push_back("--user");
     argv.push_back("--unit=" + run.run_name);
     if (worker.user)
-      argv.insert(argv.end(), {"--uid=" + std::to_string(worker.user->uid), "--gid=" + std::to_string(worker.user->gid)});
-    if (settings.cpu_quota_percent) argv.insert(argv.end(), {"-p", "CPUQuota=" + percent_text(*settings.cpu_quota_percent)});
+      argv.insert(argv.end(),
+                  {"--uid=" + std::to_string(worker.user->uid), "--gid=" + std::to_string(worker.user->gid)});
+    if (settings.cpu_quota_percent)
+      argv.insert(argv.end(), {"-p", "CPUQuota=" + percent_text(*settings.cpu_quota_percent)});
     if (!settings.cpuset.empty()) argv.insert(argv.end(), {"-p", "AllowedCPUs=" + format_cpu_list(settings.cpuset)});
     if (settings.memory_bytes)
       argv.insert(argv.end(), {"-p", "MemoryMax=" + std::to_string(*settings.memory_bytes), "-p", "MemorySwapMax=0"});

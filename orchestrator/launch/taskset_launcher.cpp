@@ -18,8 +18,7 @@ class TasksetLauncher final : public Launcher {
 
   std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings&) const override {
     if (taskset_.empty())
-      return Refusal{Setting::kLauncher, "taskset is not installed (not found in PATH)",
-                     "apt-get install util-linux"};
+      return Refusal{Setting::kLauncher, "taskset is not installed (not found in PATH)", "apt-get install util-linux"};
     if (settings.cpuset.empty())
       return Refusal{Setting::kLauncher, "launcher taskset needs a cpuset", "add cpuset: \"0-1\" to the cell"};
     return std::nullopt;

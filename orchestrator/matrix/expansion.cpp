@@ -41,15 +41,18 @@ Axis read_axis(const YamlReader& reader, const std::string& name, const YAML::No
     } else {
       reader.for_each_entry(node, "matrix." + name + " value", axis_value_keys(),
                             [&](const std::string& key_name, const YAML::Node& at) {
-                              if (key_name == "label") value.label = reader.label_text(at, "label");
-                              else give(*find_setting(key_name), at);
+                              if (key_name == "label")
+                                value.label = reader.label_text(at, "label");
+                              else
+                                give(*find_setting(key_name), at);
                             });
     }
     if (value.label.empty()) value.label = generated_label(value);
     if (has_control_character(value.label))  // a program's file name, say
-      reader.fail(node, "matrix." + name + ": the label made of this value holds a control character: " +
-                            printable(value.label),
-                  "give the value a label of its own");
+      reader.fail(
+          node,
+          "matrix." + name + ": the label made of this value holds a control character: " + printable(value.label),
+          "give the value a label of its own");
     for (const auto& other : axis.values)
       if (other.label == value.label)
         reader.fail(node, "matrix." + name + ": two values have the label '" + value.label + "'",
@@ -74,17 +77,20 @@ std::vector<Axis> read_axes(const YamlReader& reader, const YAML::Node& matrix) 
   if (!matrix.IsMap())
     reader.fail(matrix, "matrix: expected a mapping of axes (like launcher: [host, taskset]), got " +
                             YamlReader::describe(matrix));
-  if (matrix.size() == 0) reader.fail(matrix, "matrix is empty: give at least one axis, like launcher: [host, taskset]");
-  reader.for_each_entry(matrix, "matrix", {}, [&](const std::string& name, const YAML::Node& values, const YAML::Node& key) {
-    Axis axis = read_axis(reader, name, key, values);
-    for (const auto& other : axes)
-      for (const auto& id : axis.settings)
-        if (other.settings.count(id))
-          reader.fail(key, "matrix." + name + " sets '" + setting_info(id).key + "', which axis '" + other.name + "' (" +
-                               other.where.to_string() + ") sets too",
-                      "give each setting to one axis; an axis of mappings can set several at once");
-    axes.push_back(std::move(axis));
-  });
+  if (matrix.size() == 0)
+    reader.fail(matrix, "matrix is empty: give at least one axis, like launcher: [host, taskset]");
+  reader.for_each_entry(
+      matrix, "matrix", {}, [&](const std::string& name, const YAML::Node& values, const YAML::Node& key) {
+        Axis axis = read_axis(reader, name, key, values);
+        for (const auto& other : axes)
+          for (const auto& id : axis.settings)
+            if (other.settings.count(id))
+              reader.fail(key,
+                          "matrix." + name + " sets '" + setting_info(id).key + "', which axis '" + other.name + "' (" +
+                              other.where.to_string() + ") sets too",
+                          "give each setting to one axis; an axis of mappings can set several at once");
+        axes.push_back(std::move(axis));
+      });
   return axes;
 }
 
@@ -130,8 +136,9 @@ std::vector<Cell> expand(const Cell& base, const std::vector<Axis>& axes) {
                                      std::to_string(arg_max) + ")");
         total_bytes += bytes;
         if (total_bytes > kMaxExpandedBytes)
-          throw UserError(where, "the matrix's cells take more than " + std::to_string(kMaxExpandedBytes >> 20) +
-                                     " MiB of labels and variables",
+          throw UserError(where,
+                          "the matrix's cells take more than " + std::to_string(kMaxExpandedBytes >> 20) +
+                              " MiB of labels and variables",
                           "YAML aliases repeat a value in every cell that uses them; shorten the values");
         next.push_back(std::move(cell));
       }

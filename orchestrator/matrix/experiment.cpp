@@ -12,11 +12,12 @@ const std::vector<std::string>& launcher_names() {
 }
 
 int warmup_runs_of(const Experiment& experiment, const Cell& cell) {
-  return cell.settings.cache.mode == CachePolicy::Mode::kWarm ? cell.settings.cache.warm_runs
-                                                              : experiment.warmup_runs;
+  return cell.settings.cache.mode == CachePolicy::Mode::kWarm ? cell.settings.cache.warm_runs : experiment.warmup_runs;
 }
 
-int runs_of(const Experiment& experiment, const Cell& cell) { return warmup_runs_of(experiment, cell) + experiment.runs; }
+int runs_of(const Experiment& experiment, const Cell& cell) {
+  return warmup_runs_of(experiment, cell) + experiment.runs;
+}
 
 SourceLocation origin_of(const Experiment& experiment, const Cell& cell, Setting setting) {
   for (const Setting which : {setting, Setting::kLauncher})

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "launch/cache_policy.h"
+#include "matrix/cache_setting.h"
 #include "protocol/worker_flags.h"
 
 namespace orch {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "common/cpu_list.h"
-#include "launch/cache_policy.h"
+#include "matrix/cache_setting.h"
 #include "matrix/settings.h"
 
 namespace orch {

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name", "description", "runs", "warmup_runs", "timeout_s", "worker",
-                                                "matrix"};
+const std::vector<std::string> kTopLevelKeys = {"name",      "description", "runs",  "warmup_runs",
+                                                "timeout_s", "worker",      "matrix"};
 // The worker block's own keys, beside the settings it may give for every cell.
 const std::vector<std::string> kWorkerOnlyKeys = {"docker_image", "user"};
 
@@ -41,8 +41,8 @@ void read_worker(const YamlReader& reader, const YAML::Node& map, WorkerSettings
     } else if (key == "docker_image") {
       worker.docker_image = reader.string(value, "docker_image");
       if (worker.docker_image[0] == '-' || has_control_character(worker.docker_image))
-        reader.fail(value, reader.named("docker_image") + ": '" + printable(worker.docker_image) +
-                               "' is not an image name");
+        reader.fail(value,
+                    reader.named("docker_image") + ": '" + printable(worker.docker_image) + "' is not an image name");
     } else {
       const Setting id = *find_setting(key);
       read_setting(id, reader, value, base.settings);
@@ -88,11 +88,16 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   bool has_worker = false, has_matrix = false;
   std::vector<Axis> axes;
   reader.for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
-    if (key == "name") experiment.name = reader.label_text(value, key);
-    else if (key == "description") reader.string(value, key);
-    else if (key == "runs") experiment.runs = static_cast<int>(reader.integer(value, key, 1, 100000));
-    else if (key == "warmup_runs") experiment.warmup_runs = static_cast<int>(reader.integer(value, key, 0, 100000));
-    else if (key == "timeout_s") experiment.timeout_s = reader.number(value, key, 0.001, 7 * 24 * 3600.0);
+    if (key == "name")
+      experiment.name = reader.label_text(value, key);
+    else if (key == "description")
+      reader.string(value, key);
+    else if (key == "runs")
+      experiment.runs = static_cast<int>(reader.integer(value, key, 1, 100000));
+    else if (key == "warmup_runs")
+      experiment.warmup_runs = static_cast<int>(reader.integer(value, key, 0, 100000));
+    else if (key == "timeout_s")
+      experiment.timeout_s = reader.number(value, key, 0.001, 7 * 24 * 3600.0);
     else if (key == "worker") {
       has_worker = true;
       read_worker(reader.within("worker"), worker_node = value, experiment.worker, base);
@@ -107,8 +112,8 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   experiment.cells = expand(base, axes);
   for (const auto& cell : experiment.cells)
     if (cell.settings.model_path.empty())
-      reader.fail(has_worker ? worker_node : root, has_worker ? "missing required key 'model' in worker"
-                                                              : "missing required key 'worker'",
+      reader.fail(has_worker ? worker_node : root,
+                  has_worker ? "missing required key 'model' in worker" : "missing required key 'worker'",
                   "give the model once in the worker block (model: path.pt), or an axis of models");
   experiment.matrix_path = fs::absolute(path).lexically_normal().string();
   experiment.matrix_text = text;
@@ -128,7 +133,8 @@ Experiment load_experiment(const std::string& path, const SystemInfo& system, co
                     "not a text file: it holds a NUL byte (at byte " + std::to_string(nul) + ")",
                     "a matrix is a YAML text file");
   if (const auto bad = invalid_utf8_at(text))
-    throw UserError(SourceLocation{path, line_of(*bad)}, "not a UTF-8 text file (byte " + std::to_string(*bad) + " is not UTF-8)",
+    throw UserError(SourceLocation{path, line_of(*bad)},
+                    "not a UTF-8 text file (byte " + std::to_string(*bad) + " is not UTF-8)",
                     "a matrix is a YAML text file in UTF-8");
   return parse_experiment(text, path, system, default_worker, options);
 }

@@ -15,8 +15,8 @@ namespace orch {
 // Reads, expands and validates a matrix file: a regular UTF-8 text file of at most
 // kMaxMatrixBytes, read as safe_files.h says. `default_worker` is every cell's
 // program unless the matrix names one. Throws UserError naming file:line:column.
-Experiment load_experiment(const std::string& path, const SystemInfo& system,
-                           const std::string& default_worker, const MatrixOptions& options = {});
+Experiment load_experiment(const std::string& path, const SystemInfo& system, const std::string& default_worker,
+                           const MatrixOptions& options = {});
 
 // The same for text already in memory; `path` names it in messages and anchors
 // relative paths.

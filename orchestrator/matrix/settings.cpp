@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 struct SettingDef {
   SettingInfo info;
-  void (*read)(const YamlReader&, const YAML::Node&, CellSettings&);
+  void (*read)(const YamlReader&, const YAML::Node&, const std::string& key, CellSettings&);
   std::string (*label)(const CellSettings&);
   Columns (*columns)(const CellSettings&);
   void (*copy)(const CellSettings&, CellSettings&);
@@ -52,46 +52,72 @@ std::string file_name(const std::string& path) { return fs::path(path).filename(
 const std::vector<SettingDef>& table() {
   static const std::vector<SettingDef> settings = {
       {{Setting::kLauncher, "launcher", false, false, "cgroup"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.launcher = r.launcher(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.launcher = r.launcher(n, k);
+       },
        [](const CellSettings& s) { return launcher_name(s.launcher); },
-       [](const CellSettings& s) { return Columns{{"launcher", launcher_name(s.launcher)}}; },
+       [](const CellSettings& s) {
+         return Columns{{"launcher", launcher_name(s.launcher)}};
+       },
        MEMBER(launcher)},
       {{Setting::kCpuset, "cpuset", false, true, "\"0\""},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cpuset = r.cpu_list(n, "cpuset"); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.cpuset = r.cpu_list(n, k);
+       },
        [](const CellSettings& s) { return "cpuset=" + format_cpu_list(s.cpuset); },
-       [](const CellSettings& s) { return Columns{{"cpuset", optional_text(format_cpu_list(s.cpuset))}}; },
+       [](const CellSettings& s) {
+         return Columns{{"cpuset", optional_text(format_cpu_list(s.cpuset))}};
+       },
        MEMBER(cpuset)},
       {{Setting::kCpuQuota, "cpu_quota", false, true, "100%"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cpu_quota_percent = r.cpu_quota_percent(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.cpu_quota_percent = r.cpu_quota_percent(n, k);
+       },
        [](const CellSettings& s) { return "quota=" + number_text(s.cpu_quota_percent.value_or(0)) + "%"; },
-       [](const CellSettings& s) { return Columns{{"cpu_quota_percent", optional_value(s.cpu_quota_percent)}}; },
+       [](const CellSettings& s) {
+         return Columns{{"cpu_quota_percent", optional_value(s.cpu_quota_percent)}};
+       },
        MEMBER(cpu_quota_percent)},
       {{Setting::kMemory, "memory", false, true, "1G"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.memory_bytes = r.memory_bytes(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.memory_bytes = r.memory_bytes(n, k);
+       },
        [](const CellSettings& s) { return "memory=" + size_text(s.memory_bytes.value_or(0)); },
-       [](const CellSettings& s) { return Columns{{"memory_bytes", optional_value(s.memory_bytes)}}; },
+       [](const CellSettings& s) {
+         return Columns{{"memory_bytes", optional_value(s.memory_bytes)}};
+       },
        MEMBER(memory_bytes)},
       {{Setting::kEnv, "env", false, false, "{OMP_NUM_THREADS: \"1\"}"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.env = r.env(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) { s.env = r.env(n, k); },
        [](const CellSettings& s) {
          std::vector<std::string> vars;
          for (const auto& [name, value] : s.env) vars.push_back(name + "=" + first_line(printable(value), 200));
          return vars.empty() ? std::string("env unset") : join(vars, " ");
        },
-       [](const CellSettings& s) { return Columns{{"env_json", ascii_json(s.env)}}; },
+       [](const CellSettings& s) {
+         return Columns{{"env_json", ascii_json(s.env)}};
+       },
        MEMBER(env)},
       {{Setting::kNamespaces, "namespaces", false, true, "[net]"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.namespaces = r.namespaces(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.namespaces = r.namespaces(n, k);
+       },
        [](const CellSettings& s) { return "ns=" + join(s.namespaces, "+"); },
-       [](const CellSettings& s) { return Columns{{"namespaces", optional_text(join(s.namespaces, ","))}}; },
+       [](const CellSettings& s) {
+         return Columns{{"namespaces", optional_text(join(s.namespaces, ","))}};
+       },
        MEMBER(namespaces)},
       {{Setting::kCache, "cache", false, false, "evict"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.cache = r.cache(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) { s.cache = r.cache(n, k); },
        [](const CellSettings& s) { return "cache=" + s.cache.text(); },
-       [](const CellSettings& s) { return Columns{{"cache_policy", s.cache.text()}}; },
+       [](const CellSettings& s) {
+         return Columns{{"cache_policy", s.cache.text()}};
+       },
        MEMBER(cache)},
       {{Setting::kTorchThreads, "torch_threads", false, false, "{intra_op: 1}"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.threads = r.threads(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.threads = r.threads(n, k);
+       },
        [](const CellSettings& s) {
          std::vector<std::string> parts;
          if (s.threads.intra_op) parts.push_back("intra_op=" + std::to_string(s.threads.intra_op));
@@ -105,38 +131,58 @@ const std::vector<SettingDef>& table() {
        },
        MEMBER(threads)},
       {{Setting::kProgram, "program", true, false, ""},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.program = r.executable(n, "program"); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.program = r.executable(n, k);
+       },
        [](const CellSettings& s) { return "program=" + file_name(s.program); },
-       [](const CellSettings& s) { return Columns{{"program", s.program}}; },
+       [](const CellSettings& s) {
+         return Columns{{"program", s.program}};
+       },
        MEMBER(program)},
       {{Setting::kModel, "model", true, false, ""},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.model_path = r.existing_file(n, "model"); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.model_path = r.existing_file(n, k);
+       },
        [](const CellSettings& s) { return "model=" + file_name(s.model_path); },
-       [](const CellSettings& s) { return Columns{{"model_path", s.model_path}}; },
+       [](const CellSettings& s) {
+         return Columns{{"model_path", s.model_path}};
+       },
        MEMBER(model_path)},
       {{Setting::kInputShape, "input_shape", true, false, "[1, 3, 224, 224]"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.input_shape = r.input_shape(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.input_shape = r.input_shape(n, k);
+       },
        [](const CellSettings& s) { return "input_shape=" + join_numbers(s.input_shape, "x"); },
-       [](const CellSettings& s) { return Columns{{"input_shape", join_numbers(s.input_shape)}}; },
+       [](const CellSettings& s) {
+         return Columns{{"input_shape", join_numbers(s.input_shape)}};
+       },
        MEMBER(input_shape)},
       {{Setting::kDevice, "device", true, false, "cpu"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) { s.device = r.device(n); },
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.device = r.device(n, k);
+       },
        [](const CellSettings& s) { return "device=" + s.device; },
-       [](const CellSettings& s) { return Columns{{"device", s.device}}; },
+       [](const CellSettings& s) {
+         return Columns{{"device", s.device}};
+       },
        MEMBER(device)},
       {{Setting::kWarmupIterations, "warmup_iterations", true, false, "10"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) {
-         s.warmup_iterations = static_cast<int>(r.integer(n, "warmup_iterations", 0, 1000000));
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.warmup_iterations = static_cast<int>(r.integer(n, k, 0, 1000000));
        },
        [](const CellSettings& s) { return "warmup_iterations=" + std::to_string(s.warmup_iterations); },
-       [](const CellSettings& s) { return Columns{{"warmup_iterations", int64_t{s.warmup_iterations}}}; },
+       [](const CellSettings& s) {
+         return Columns{{"warmup_iterations", int64_t{s.warmup_iterations}}};
+       },
        MEMBER(warmup_iterations)},
       {{Setting::kIterations, "iterations", true, false, "100"},
-       [](const YamlReader& r, const YAML::Node& n, CellSettings& s) {
-         s.iterations = static_cast<int>(r.integer(n, "iterations", 1, 10000000));
+       [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
+         s.iterations = static_cast<int>(r.integer(n, k, 1, 10000000));
        },
        [](const CellSettings& s) { return "iterations=" + std::to_string(s.iterations); },
-       [](const CellSettings& s) { return Columns{{"iterations", int64_t{s.iterations}}}; },
+       [](const CellSettings& s) {
+         return Columns{{"iterations", int64_t{s.iterations}}};
+       },
        MEMBER(iterations)},
   };
   return settings;
@@ -177,7 +223,7 @@ std::vector<std::string> setting_keys() {
 }
 
 void read_setting(Setting id, const YamlReader& reader, const YAML::Node& value, CellSettings& settings) {
-  def(id).read(reader, value, settings);
+  def(id).read(reader, value, def(id).info.key, settings);
 }
 
 void copy_setting(Setting id, const CellSettings& from, CellSettings& to) { def(id).copy(from, to); }

@@ -67,10 +67,14 @@ void YamlReader::fail(const YAML::Node& node, const std::string& what, const std
 
 std::string YamlReader::describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence: return node.size() == 0 ? "an empty list" : "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence:
+      return node.size() == 0 ? "an empty list" : "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "nothing";
+    default:
+      return "'" + node.Scalar() + "'";
   }
 }
 
@@ -96,7 +100,8 @@ long YamlReader::integer(const YAML::Node& value, const std::string& key, long m
   if (!value.IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size())
     fail(value, named(key) + ": expected an integer, got " + describe(value));
   if (result < min || result > max)
-    fail(value, named(key) + ": " + text + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    fail(value,
+         named(key) + ": " + text + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return result;
 }
 
@@ -128,13 +133,14 @@ std::string YamlReader::executable(const YAML::Node& value, const std::string& k
   return path;
 }
 
-LauncherKind YamlReader::launcher(const YAML::Node& value) const {
-  const std::string name = string(value, "launcher");
+LauncherKind YamlReader::launcher(const YAML::Node& value, const std::string& key) const {
+  const std::string name = string(value, key);
   const auto& names = launcher_names();
   auto it = std::find(names.begin(), names.end(), name);
   if (it == names.end()) {
     auto suggestion = closest_match(name, names);
-    fail(value, named("launcher") + ": unknown launcher '" + name + "'" + (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
+    fail(value,
+         named(key) + ": unknown launcher '" + name + "'" + (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
          "launchers: " + join(names, ", "));
   }
   return static_cast<LauncherKind>(it - names.begin());
@@ -150,85 +156,88 @@ std::vector<int> YamlReader::cpu_list(const YAML::Node& value, const std::string
 
 // "150%": a percentage of one CPU. A bare number is refused: 0.5 could mean half a
 // CPU (docker's --cpus) or 0.5%.
-double YamlReader::cpu_quota_percent(const YAML::Node& value) const {
-  std::string text = string(value, "cpu_quota");
+double YamlReader::cpu_quota_percent(const YAML::Node& value, const std::string& key) const {
+  std::string text = string(value, key);
   const bool has_percent = text.back() == '%';
   if (has_percent) text.pop_back();
   char* end = nullptr;
   const double percent = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !(percent > 0))
-    fail(value, named("cpu_quota") + ": expected a percentage of one CPU like 150%, got " + describe(value));
+    fail(value, named(key) + ": expected a percentage of one CPU like 150%, got " + describe(value));
   if (!has_percent)
-    fail(value, named("cpu_quota") + ": expected a percentage of one CPU like 150%, got the bare number " + text,
+    fail(value, named(key) + ": expected a percentage of one CPU like 150%, got the bare number " + text,
          "write " + text + "% if you mean " + text + "% of one CPU; half a CPU (docker's --cpus=0.5) is 50%");
   if (percent < kMinQuotaPercent)
-    fail(value, named("cpu_quota") + ": " + text + "% is less than the kernel's smallest quota",
+    fail(value, named(key) + ": " + text + "% is less than the kernel's smallest quota",
          "at least 1% (1 ms of CPU time per 100 ms period)");
   return percent;
 }
 
-int64_t YamlReader::memory_bytes(const YAML::Node& value) const {
-  auto bytes = parse_bytes(string(value, "memory"));
+int64_t YamlReader::memory_bytes(const YAML::Node& value, const std::string& key) const {
+  auto bytes = parse_bytes(string(value, key));
   if (!bytes || *bytes < (4 << 20))
-    fail(value, named("memory") + ": expected a size of at least 4M like 512M or 2G, got " + describe(value));
+    fail(value, named(key) + ": expected a size of at least 4M like 512M or 2G, got " + describe(value));
   return *bytes;
 }
 
-std::map<std::string, std::string> YamlReader::env(const YAML::Node& map) const {
+std::map<std::string, std::string> YamlReader::env(const YAML::Node& map, const std::string& key) const {
   static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
   std::map<std::string, std::string> vars;
-  for_each_entry(map, "env", {}, [&](const std::string& name, const YAML::Node& value, const YAML::Node& key) {
-    if (!std::regex_match(name, kName)) fail(key, named("env") + ": '" + name + "' is not a variable name");
+  for_each_entry(map, key, {}, [&](const std::string& name, const YAML::Node& value, const YAML::Node& name_node) {
+    if (!std::regex_match(name, kName)) fail(name_node, named(key) + ": '" + name + "' is not a variable name");
     if (!value.IsScalar())
-      fail(value, named("env." + name) + ": expected a value, got " + describe(value), "leave a variable out to keep it unset");
-    if (invalid_utf8_at(value.Scalar())) fail(value, named("env." + name) + ": the value is not valid UTF-8", "write the bytes as text");
+      fail(value, named(key + "." + name) + ": expected a value, got " + describe(value),
+           "leave a variable out to keep it unset");
+    if (invalid_utf8_at(value.Scalar()))
+      fail(value, named(key + "." + name) + ": the value is not valid UTF-8", "write the bytes as text");
     if (name.size() + value.Scalar().size() + 2 > kMaxArgumentBytes)
-      fail(value, named("env." + name) + ": " + std::to_string(value.Scalar().size()) + " bytes, more than the " +
+      fail(value, named(key + "." + name) + ": " + std::to_string(value.Scalar().size()) + " bytes, more than the " +
                       std::to_string(kMaxArgumentBytes) + " the kernel passes in one variable (MAX_ARG_STRLEN)");
     vars[name] = value.Scalar();
   });
   return vars;
 }
 
-std::vector<std::string> YamlReader::namespaces(const YAML::Node& value) const {
-  if (!value.IsSequence()) fail(value, named("namespaces") + ": expected a list such as [ipc, net, uts], got " + describe(value));
+std::vector<std::string> YamlReader::namespaces(const YAML::Node& value, const std::string& key) const {
+  if (!value.IsSequence())
+    fail(value, named(key) + ": expected a list such as [ipc, net, uts], got " + describe(value));
   std::vector<std::string> names;
   for (const auto& item : value) {
-    const std::string name = string(item, "namespaces");
+    const std::string name = string(item, key);
     if (std::find(kNamespaces.begin(), kNamespaces.end(), name) == kNamespaces.end())
-      fail(item, named("namespaces") + ": unknown namespace '" + name + "'", "choose from: " + join(kNamespaces, ", "));
+      fail(item, named(key) + ": unknown namespace '" + name + "'", "choose from: " + join(kNamespaces, ", "));
     names.push_back(name);
   }
   return names;
 }
 
-CellSettings::Threads YamlReader::threads(const YAML::Node& map) const {
+CellSettings::Threads YamlReader::threads(const YAML::Node& map, const std::string& key) const {
   CellSettings::Threads counts;
-  for_each_entry(map, "torch_threads", {"intra_op", "inter_op"}, [&](const std::string& key, const YAML::Node& value) {
-    (key == "intra_op" ? counts.intra_op : counts.inter_op) =
-        static_cast<int>(integer(value, "torch_threads." + key, 1, 1024));
+  for_each_entry(map, key, {"intra_op", "inter_op"}, [&](const std::string& count, const YAML::Node& value) {
+    (count == "intra_op" ? counts.intra_op : counts.inter_op) =
+        static_cast<int>(integer(value, key + "." + count, 1, 1024));
   });
   return counts;
 }
 
-CachePolicy YamlReader::cache(const YAML::Node& value) const {
-  auto policy = parse_cache_policy(string(value, "cache"));
-  if (!policy) fail(value, "cache: expected none, drop, evict or warm N, got " + describe(value));
+CachePolicy YamlReader::cache(const YAML::Node& value, const std::string& key) const {
+  auto policy = parse_cache_policy(string(value, key));
+  if (!policy) fail(value, named(key) + ": expected none, drop, evict or warm N, got " + describe(value));
   return *policy;
 }
 
-std::vector<int64_t> YamlReader::input_shape(const YAML::Node& value) const {
+std::vector<int64_t> YamlReader::input_shape(const YAML::Node& value, const std::string& key) const {
   if (!value.IsSequence() || value.size() == 0 || value.size() > 8)
-    fail(value, named("input_shape") + ": expected a list of up to 8 dimensions like [1, 3, 224, 224], got " + describe(value));
+    fail(value, named(key) + ": expected a list of up to 8 dimensions like [1, 3, 224, 224], got " + describe(value));
   std::vector<int64_t> shape;
-  for (const auto& dim : value) shape.push_back(integer(dim, "input_shape", 1, 1 << 20));
+  for (const auto& dim : value) shape.push_back(integer(dim, key, 1, 1 << 20));
   return shape;
 }
 
-std::string YamlReader::device(const YAML::Node& value) const {
-  const std::string device = string(value, "device");
+std::string YamlReader::device(const YAML::Node& value, const std::string& key) const {
+  const std::string device = string(value, key);
   if (!std::regex_match(device, std::regex("cpu|cuda(:[0-9]{1,3})?")))
-    fail(value, named("device") + ": expected cpu or cuda[:N], got '" + printable(device) + "'");
+    fail(value, named(key) + ": expected cpu or cuda[:N], got '" + printable(device) + "'");
   return device;
 }
 

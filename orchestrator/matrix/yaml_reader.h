@@ -67,17 +67,17 @@ class YamlReader {
   std::string existing_file(const YAML::Node& value, const std::string& key) const;
   std::string executable(const YAML::Node& value, const std::string& key) const;
 
-  // The value types of the settings (settings.h).
-  LauncherKind launcher(const YAML::Node& value) const;
+  // The value types of the settings (settings.h); `key` is the setting's, for messages.
+  LauncherKind launcher(const YAML::Node& value, const std::string& key) const;
   std::vector<int> cpu_list(const YAML::Node& value, const std::string& key) const;
-  double cpu_quota_percent(const YAML::Node& value) const;  // "150%"
-  int64_t memory_bytes(const YAML::Node& value) const;      // "2G", "512M"
-  std::map<std::string, std::string> env(const YAML::Node& map) const;
-  std::vector<std::string> namespaces(const YAML::Node& value) const;
-  CellSettings::Threads threads(const YAML::Node& map) const;
-  CachePolicy cache(const YAML::Node& value) const;
-  std::vector<int64_t> input_shape(const YAML::Node& value) const;
-  std::string device(const YAML::Node& value) const;  // cpu, cuda, cuda:N
+  double cpu_quota_percent(const YAML::Node& value, const std::string& key) const;  // "150%"
+  int64_t memory_bytes(const YAML::Node& value, const std::string& key) const;      // "2G", "512M"
+  std::map<std::string, std::string> env(const YAML::Node& map, const std::string& key) const;
+  std::vector<std::string> namespaces(const YAML::Node& value, const std::string& key) const;
+  CellSettings::Threads threads(const YAML::Node& map, const std::string& key) const;
+  CachePolicy cache(const YAML::Node& value, const std::string& key) const;
+  std::vector<int64_t> input_shape(const YAML::Node& value, const std::string& key) const;
+  std::string device(const YAML::Node& value, const std::string& key) const;  // cpu, cuda, cuda:N
   UserIdentity user(const YAML::Node& value) const;
 
  private:

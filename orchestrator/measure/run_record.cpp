@@ -21,8 +21,8 @@ std::string last_line(const std::string& text) {
   std::string line, last;
   while (std::getline(lines, line)) {
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    const bool help_hint = (line.rfind("See '", 0) == 0 || line.rfind("Run '", 0) == 0) &&
-                           line.find("--help") != std::string::npos;
+    const bool help_hint =
+        (line.rfind("See '", 0) == 0 || line.rfind("Run '", 0) == 0) && line.find("--help") != std::string::npos;
     if (!line.empty() && !help_hint) last = line;
   }
   return last;
@@ -44,9 +44,9 @@ std::string signal_text(int signal_number) {
 // Every text a worker wrote, made printable (common/text.h): the DB keeps nothing
 // that `sqlite3` would print as an escape sequence on a terminal.
 void make_printable(protocol::WorkerReport& report) {
-  for (std::string* text : {&report.error, &report.failed_phase, &report.runtime.torch.torch_version,
-                            &report.runtime.torch.device_name, &report.runtime.cgroup.path,
-                            &report.runtime.cgroup.cpus})
+  for (std::string* text :
+       {&report.error, &report.failed_phase, &report.runtime.torch.torch_version, &report.runtime.torch.device_name,
+        &report.runtime.cgroup.path, &report.runtime.cgroup.cpus, &report.input.model, &report.input.device})
     *text = printable(*text);
   report.runtime.torch.parallel_info = printable_lines(report.runtime.torch.parallel_info);
   for (auto& library : report.runtime.blas_libraries) library = printable(library);
@@ -59,15 +59,24 @@ void make_printable(protocol::WorkerReport& report) {
 
 std::string status_name(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk: return "ok";
-    case RunStatus::kError: return "error";
-    case RunStatus::kFailed: return "failed";
-    case RunStatus::kCrashed: return "crashed";
-    case RunStatus::kTimeout: return "timeout";
-    case RunStatus::kOom: return "oom";
-    case RunStatus::kBadResult: return "bad_result";
-    case RunStatus::kLaunchFailed: return "launch_failed";
-    case RunStatus::kAborted: return "aborted";
+    case RunStatus::kOk:
+      return "ok";
+    case RunStatus::kError:
+      return "error";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kCrashed:
+      return "crashed";
+    case RunStatus::kTimeout:
+      return "timeout";
+    case RunStatus::kOom:
+      return "oom";
+    case RunStatus::kBadResult:
+      return "bad_result";
+    case RunStatus::kLaunchFailed:
+      return "launch_failed";
+    case RunStatus::kAborted:
+      return "aborted";
   }
   return "unknown";
 }
@@ -105,46 +114,55 @@ void judge_run(RunRecord& record, const FileText& report_file) {
   }
   if (record.evidence.oom_killed && process.exit_code != 0)
     return set(RunStatus::kOom, "killed by the kernel's OOM killer: the memory limit was reached");
-  if (process.term_signal != 0)
-    return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
+  if (process.term_signal != 0) return set(RunStatus::kCrashed, "killed by " + signal_text(process.term_signal));
   if (record.report && !record.report->ok) {
     // LibTorch errors can run to a page of traceback: the reason keeps the first line,
     // the worker's stderr (stderr_tail) keeps all of it.
     const std::string& error = record.report->error;
     const bool more = error.find('\n') != std::string::npos || error.size() > kMaxReasonBytes;
-    return set(RunStatus::kError, first_line(record.report->failed_phase, 64) + ": " + first_line(error, kMaxReasonBytes - 100) +
+    return set(RunStatus::kError, first_line(record.report->failed_phase, 64) + ": " +
+                                      first_line(error, kMaxReasonBytes - 100) +
                                       (more ? " [more in stderr_tail]" : ""));
   }
   if (process.exit_code != 0) {
     std::string detail = last_line(process.stderr_tail);
-    return set(RunStatus::kFailed, "exit code " + std::to_string(process.exit_code) +
-                                       (detail.empty() ? "" : ": " + detail));
+    return set(RunStatus::kFailed,
+               "exit code " + std::to_string(process.exit_code) + (detail.empty() ? "" : ": " + detail));
   }
   if (!report_file.text) return set(RunStatus::kBadResult, "exit code 0 but no report was written");
   // Host timestamps alone do not time a GPU (seed 004).
   if (record.on_gpu && !record.device_latency)
-    return set(RunStatus::kBadResult, "ran on a GPU but reported host times only: no device_samples_ms (CUDA event times)");
+    return set(RunStatus::kBadResult,
+               "ran on a GPU but reported host times only: no device_samples_ms (CUDA event times)");
   set(RunStatus::kOk, "");
 }
 
 void verify_limits(const CellSettings& requested, RunRecord& record) {
-  if (!record.report) return;
-  const protocol::WorkerRuntime& runtime = record.report->runtime;
   auto& mismatches = record.limit_mismatches;
-  if (!requested.cpuset.empty() && runtime.allowed_cpus != requested.cpuset)
-    mismatches.push_back("cpuset: asked " + format_cpu_list(requested.cpuset) + ", worker could run on " +
-                         format_cpu_list(runtime.allowed_cpus));
-  if (requested.cpu_quota_percent) {
-    const auto& in_effect = runtime.cgroup.cpu_quota_percent;
-    if (!in_effect || std::abs(*in_effect - *requested.cpu_quota_percent) > 1.0)
+  // `where` says who read it: "" for the worker inside, " (read from outside)" for us.
+  // A limit that reading does not cover is nullptr.
+  auto compare = [&](const std::vector<int>* cpus, const std::optional<double>* quota,
+                     const std::optional<int64_t>* memory, const std::string& where) {
+    if (cpus && !requested.cpuset.empty() && *cpus != requested.cpuset)
+      mismatches.push_back("cpuset: asked " + format_cpu_list(requested.cpuset) + ", worker could run on " +
+                           format_cpu_list(*cpus) + where);
+    if (quota && requested.cpu_quota_percent && (!*quota || std::abs(**quota - *requested.cpu_quota_percent) > 1.0))
       mismatches.push_back("cpu_quota: asked " + number_text(*requested.cpu_quota_percent) + "%, in effect " +
-                           (in_effect ? number_text(*in_effect) + "%" : std::string("none")));
-  }
-  if (requested.memory_bytes) {
-    const auto& in_effect = runtime.cgroup.memory_limit_bytes;
-    if (!in_effect || std::llabs(*in_effect - *requested.memory_bytes) > kPageBytes)
+                           (*quota ? number_text(**quota) + "%" : std::string("none")) + where);
+    if (memory && requested.memory_bytes && (!*memory || std::llabs(**memory - *requested.memory_bytes) > kPageBytes))
       mismatches.push_back("memory: asked " + std::to_string(*requested.memory_bytes) + " bytes, in effect " +
-                           (in_effect ? std::to_string(*in_effect) + " bytes" : std::string("unlimited")));
+                           (*memory ? std::to_string(**memory) + " bytes" : std::string("unlimited")) + where);
+  };
+  if (record.report) {
+    const protocol::WorkerRuntime& runtime = record.report->runtime;
+    compare(&runtime.allowed_cpus, &runtime.cgroup.cpu_quota_percent, &runtime.cgroup.memory_limit_bytes, "");
+  }
+  if (const auto& outside = record.evidence.cgroup) {
+    const CgroupLimits& made = record.evidence.cgroup_limits;
+    const std::string list = outside->cpus.substr(0, outside->cpus.find_last_not_of(" \n") + 1);  // "0-1\n"
+    const std::vector<int> cpus = list.empty() ? std::vector<int>{} : parse_cpu_list(list);
+    compare(made.cpuset.empty() ? nullptr : &cpus, made.cpu_quota_percent ? &outside->cpu_quota_percent : nullptr,
+            made.memory_bytes ? &outside->memory_limit_bytes : nullptr, " (read from outside)");
   }
 }
 

@@ -3,15 +3,15 @@
 #pragma once
 
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
-#include "launch/cgroups/cgroup.h"
-#include "matrix/experiment.h"
 #include "common/safe_files.h"
+#include "launch/launcher.h"
+#include "matrix/experiment.h"
 #include "measure/statistics.h"
-#include "run/supervisor.h"
 #include "protocol/worker_report.h"
+#include "run/supervisor.h"
 
 namespace orch {
 
@@ -30,16 +30,6 @@ enum class RunStatus {
 
 std::string status_name(RunStatus status);
 
-// What the launcher saw from outside once the run was over.
-struct RunEvidence {
-  std::string cgroup_path;  // a cgroup the orchestrator made for the run
-  std::optional<CgroupReadings> cgroup;
-  bool oom_killed = false;  // the kernel's OOM killer ended the run
-  // False when the process the supervisor waited for is not the worker (docker's
-  // client): its rusage then comes from the worker's own report.
-  bool child_is_worker = true;
-};
-
 struct RunRecord {
   int cell_index = 0;
   int run_index = 0;  // 0-based within the cell; warm-up runs come first
@@ -55,7 +45,7 @@ struct RunRecord {
   std::string cache_action;                   // what the cell's cache policy did before the run
   std::optional<double> model_resident_pct;   // page-cache residency just before the spawn
   std::optional<double> libtorch_resident_pct;
-  std::vector<std::string> warnings;          // codes (warnings.h)
+  std::vector<std::string> warnings;  // codes (warnings.h)
   // The worker ran on a CUDA device, so its report must carry CUDA event times.
   bool on_gpu = false;
   protocol::ReportExpectations expected;  // what its report must agree with
@@ -74,8 +64,10 @@ inline constexpr size_t kMaxReasonBytes = 500;
 // report's texts and the worker's output are made printable (common/text.h).
 void judge_run(RunRecord& record, const FileText& report_file);
 
-// Compares what the cell asked for with what the worker found in effect (affinity,
-// cgroup quota, memory limit) and lists every difference.
+// Compares what the cell asked for with what was in effect (affinity, cgroup quota,
+// memory limit) and lists every difference: as the worker read it inside, and as the
+// orchestrator read it from outside, from the cgroup it made for the run, for each
+// limit that cgroup was made to enforce.
 void verify_limits(const CellSettings& requested, RunRecord& record);
 
 }  // namespace orch

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <thread>
 
-#include "launch/cgroups/cgroup_files.h"
 #include "common/text.h"
+#include "launch/cgroups/cgroup_files.h"
 
 namespace orch {
 

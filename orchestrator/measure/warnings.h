@@ -12,8 +12,8 @@
 namespace orch {
 
 // Thresholds, named here once.
-inline constexpr double kMaxCv = 0.05;               // latency stddev / mean within a run
-inline constexpr double kFirstRunSlowFactor = 1.5;   // first measured cold start vs the others' median
+inline constexpr double kMaxCv = 0.05;              // latency stddev / mean within a run
+inline constexpr double kFirstRunSlowFactor = 1.5;  // first measured cold start vs the others' median
 // `load`: other work kept more than max(kBusyCpusMin, kBusyShare x online CPUs) of the
 // CPUs busy during the kBusyWindow before the experiment started. Measured, not the
 // 1-minute load average, which still counts a build that has just finished.
@@ -33,8 +33,8 @@ std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms)
 
 // The machine at the start of an experiment.
 struct HostState {
-  std::string governor;      // scaling_governor of cpu0; "" when there is no cpufreq
-  double busy_cpus = 0;      // CPUs' worth of work during kBusyWindow (this process sleeps)
+  std::string governor;  // scaling_governor of cpu0; "" when there is no cpufreq
+  double busy_cpus = 0;  // CPUs' worth of work during kBusyWindow (this process sleeps)
   int online_cpus = 1;
   long long swap_used_bytes = 0;
   double load_average_1m = 0;  // for the log only

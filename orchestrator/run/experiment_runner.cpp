@@ -7,15 +7,16 @@
 #include <chrono>
 #include <sstream>
 
-#include "launch/cache_policy.h"
-#include "launch/cold_start_files.h"
 #include "common/clock.h"
+#include "common/session.h"
+#include "common/text.h"
+#include "measure/cell_statistics.h"
+#include "measure/warnings.h"
+#include "run/cache_policy.h"
+#include "run/cold_start_files.h"
 #include "run/interrupt.h"
 #include "run/machine_presence.h"
 #include "run/scratch_dir.h"
-#include "run/session.h"
-#include "common/text.h"
-#include "measure/warnings.h"
 
 namespace orch {
 namespace {
@@ -38,6 +39,7 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.started_at = utc_timestamp();
   run.on_gpu = cell.settings.on_gpu();
   run.expected.iterations = cell.settings.iterations;
+  run.expected.input_shape = cell.settings.input_shape;
   return run;
 }
 
@@ -56,8 +58,8 @@ void prepare_cache(const Experiment& experiment, const Cell& cell, const ColdSta
   if (!files.libtorch.empty()) run.libtorch_resident_pct = resident_percent(files.libtorch);
 }
 
-void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell,
-                 const ScratchDir& scratch, RunRecord& run) {
+void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell, const ScratchDir& scratch,
+                 RunRecord& run) {
   const std::string name = run_name(ProcessIdentity::self(), cell.index, run.run_index);
   // The clock starts before the launcher prepares anything: making a cgroup or a
   // container is part of what an isolation method costs at start-up.
@@ -73,12 +75,13 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   }
   const LaunchCommand& launch = launched->command();
   run.command_line = quote_command(launch.argv);
-  ProcessSpec spec{launch.argv, launch.env, experiment.timeout_s, launched->join_files(), launch.run_as,
-                   [&launched] { launched->kill_all(); }};
+  ProcessSpec spec{launch.argv,          launch.env,
+                   experiment.timeout_s, launched->join_files(),
+                   launch.run_as,        [&launched] { launched->kill_all(); }};
   spec.on_spawn = [&scratch](pid_t pid) { scratch.record_process(pid); };
   run.process = run_process(spec);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
-  run.evidence = launched->collect(run.process);
+  run.evidence = launched->collect();
   judge_run(run, scratch.take_report(name, protocol::max_report_bytes(cell.settings.iterations)));
   verify_limits(cell.settings, run);
 }
@@ -91,8 +94,8 @@ std::string eta(std::chrono::steady_clock::duration spent, int64_t done, int64_t
 }
 
 // The experiment's ids: a new experiment, or with --resume the interrupted one.
-ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers,
-                                        ResultStore& store, const SystemInfo& system, bool resume) {
+ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+                                        const SystemInfo& system, bool resume) {
   if (resume) {
     if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
       spdlog::info("resuming experiment '{}' (id {}): {} runs already stored", experiment.name,
@@ -107,10 +110,11 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
   const auto warnings = host_warnings(host);
   if (!warnings.empty())
-    spdlog::warn("host: {} (governor {}, {:.1f} of {} CPUs busy just now, load average {}, swap used {} MiB); "
-                 "see README: Warnings",
-                 join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor,
-                 host.busy_cpus, host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
+    spdlog::warn(
+        "host: {} (governor {}, {:.1f} of {} CPUs busy just now, load average {}, swap used {} MiB); "
+        "see README: Warnings",
+        join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor, host.busy_cpus,
+        host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
   const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
                             OrchestratorIdentity::self()};
   return {store.begin_experiment(experiment, system, cell_commands, context), {}};
@@ -119,8 +123,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
 // The run indices of `cell` still to do. A resumed cell with runs left warms up again
 // first: its stored warm-up runs warmed a machine that has been through an
 // interruption since, so they are forgotten and repeated.
-std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell,
-                            const ResultStore::Resumption& opened, ResultStore& store) {
+std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell, const ResultStore::Resumption& opened,
+                            ResultStore& store) {
   auto finished = [&](int run_index) { return opened.finished.count({cell.index, run_index}) > 0; };
   std::vector<int> todo;
   for (int run_index = 0; run_index < runs_of(experiment, cell); ++run_index)
@@ -158,11 +162,14 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
 
 }  // namespace
 
-ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume) {
+ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+                                 const SystemInfo& system, const RunLock& lock, bool resume) {
   // First: a scratch folder that cannot be made must stop us before the DB is touched.
   const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
+  // Cells whose runs changed since their statistics were stored (a repair, a resume,
+  // an orchestrator that died), and those of DBs from before they were stored.
+  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
   const auto& ids = opened.ids;
   std::vector<std::vector<int>> plan;  // run indices to do, by cell
   int64_t left = 0;
@@ -191,7 +198,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                      runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
                      eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
       }
-      store.update_cell_statistics(cell_id);
+      store.store_cell_statistics({cell_id}, cell_statistics);
     }
   } catch (const UserError&) {
     throw;  // the DB failed: nothing more can be stored

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 
+#include "common/system_info.h"
 #include "launch/launcher.h"
 #include "matrix/experiment.h"
-#include "store/result_store.h"
 #include "run/run_lock.h"
-#include "common/system_info.h"
+#include "store/result_store.h"
 
 namespace orch {
 
@@ -24,7 +24,7 @@ struct ExperimentOutcome {
 // it stopped (see ResultStore::resume); without one, a new experiment starts.
 // Stops before the next run once SIGINT/SIGTERM/SIGHUP arrived (interrupt.h).
 // `lock` is held throughout; it names the orchestrators each run measured beside.
-ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers,
-                                 ResultStore& store, const SystemInfo& system, const RunLock& lock, bool resume);
+ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
+                                 const SystemInfo& system, const RunLock& lock, bool resume);
 
 }  // namespace orch

@@ -14,7 +14,8 @@ std::atomic<int> g_signal{0};
 int g_pipe[2] = {-1, -1};
 
 void on_stop(int signal_number) {
-  if (g_signal.exchange(signal_number) == 0) (void)!::write(g_pipe[1], "x", 1);
+  int none = 0;  // the first stop signal is kept: the one that says why runs were aborted
+  if (g_signal.compare_exchange_strong(none, signal_number)) (void)!::write(g_pipe[1], "x", 1);
 }
 
 }  // namespace

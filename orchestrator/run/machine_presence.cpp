@@ -117,7 +117,8 @@ std::vector<MeasuringOrchestrator> MeasuringAnnouncement::greeted_by() const {
     if (header == nullptr || header->cmsg_type != SCM_CREDENTIALS) continue;
     ucred sender{};
     std::memcpy(&sender, CMSG_DATA(header), sizeof(sender));
-    const bool known = std::any_of(greeters.begin(), greeters.end(), [&](const auto& g) { return g.pid == sender.pid; });
+    const bool known =
+        std::any_of(greeters.begin(), greeters.end(), [&](const auto& g) { return g.pid == sender.pid; });
     if (known || sender.pid == ::getpid()) continue;
     greeters.push_back({sender.pid, 0, command_line(sender.pid)});
     trusted.push_back(sender.uid == 0 || sender.uid == ::geteuid());
@@ -127,7 +128,8 @@ std::vector<MeasuringOrchestrator> MeasuringAnnouncement::greeted_by() const {
   std::vector<MeasuringOrchestrator> believed;
   const auto measuring = measuring_orchestrators();
   for (size_t i = 0; i < greeters.size(); ++i) {
-    const bool slot = std::any_of(measuring.begin(), measuring.end(), [&](const auto& m) { return m.pid == greeters[i].pid; });
+    const bool slot =
+        std::any_of(measuring.begin(), measuring.end(), [&](const auto& m) { return m.pid == greeters[i].pid; });
     if (trusted[i] || slot) believed.push_back(greeters[i]);
   }
   return believed;

@@ -22,8 +22,8 @@ namespace orch {
 
 struct MeasuringOrchestrator {
   pid_t pid = 0;
-  int64_t since_ns = 0;  // CLOCK_MONOTONIC when it went ahead
-  std::string command;   // its command line, when this process may read it
+  int64_t since_ns = 0;      // CLOCK_MONOTONIC when it went ahead
+  std::string command;       // its command line, when this process may read it
   std::string text() const;  // "pid 812 (orchestrator run nightly.yaml ...)"
 };
 

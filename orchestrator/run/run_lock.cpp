@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "common/error.h"
-#include "run/interrupt.h"
 #include "common/text.h"
+#include "run/interrupt.h"
 
 namespace orch {
 namespace {
@@ -57,7 +57,8 @@ std::string default_lock_path() {
 
 RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
   file_ = open_own_file(open_path(path, "the lock file"), O_RDWR, 0600, true, "the lock file");
-  const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
+  const auto give_up =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
   bool told = false;
   while (::flock(file_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR)

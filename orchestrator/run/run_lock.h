@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "run/machine_presence.h"
 #include "common/safe_files.h"
+#include "run/machine_presence.h"
 
 namespace orch {
 

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,10 +14,8 @@
 #include <sstream>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "common/error.h"
-#include "run/session.h"
+#include "common/session.h"
 #include "common/text.h"
 
 namespace orch {
@@ -103,7 +102,8 @@ ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIde
   // The folder is new and no one else may write in it: these names are ours.
   if (!folder_ || !processes_ ||
       ::dprintf(processes_.get(), "boot %s\nowner %s\n", boot_id().c_str(), owner.text().c_str()) < 0)
-    throw UserError("cannot set up the scratch folder " + printable(path_) + ": " + std::strerror(errno), "check TMPDIR");
+    throw UserError("cannot set up the scratch folder " + printable(path_) + ": " + std::strerror(errno),
+                    "check TMPDIR");
   if (worker_user) worker_ids_ = std::make_pair(worker_user->uid, worker_user->gid);
 }
 

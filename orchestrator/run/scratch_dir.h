@@ -21,9 +21,9 @@
 #include <optional>
 #include <string>
 
-#include "matrix/experiment.h"
+#include "common/process_identity.h"
 #include "common/safe_files.h"
-#include "run/process_identity.h"
+#include "matrix/experiment.h"
 
 namespace orch {
 

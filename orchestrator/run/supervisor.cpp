@@ -14,10 +14,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -25,9 +25,9 @@
 #include <set>
 #include <thread>
 
-#include "run/interrupt.h"
-#include "run/process_identity.h"
+#include "common/process_identity.h"
 #include "protocol/thread_env.h"
+#include "run/interrupt.h"
 
 namespace orch {
 namespace {
@@ -217,7 +217,8 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   // Readable once SIGINT/SIGTERM arrived (interrupt.h); a stop before the spawn is
   // seen as soon as the loop runs.
   asio::posix::stream_descriptor stop_requests(io);
-  if (stop_fd() >= 0 && !spec.survives_stop) stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
+  if (stop_fd() >= 0 && !spec.survives_stop)
+    stop_requests.assign(::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0));  // not for the child
   bp::async_pipe out_pipe(io), err_pipe(io);
   bp::environment env = child_environment(spec.env, spec.run_as);
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
@@ -227,18 +228,19 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   std::error_code spawn_error;
   // Held from the fork on: no sweep for strays can take the new child for one.
   std::unique_lock<std::mutex> spawning(g_supervised_mutex);
-  bp::child child(bp::exe = spec.argv.at(0), bp::args = args, env, bp::std_in < bp::null,
-                  bp::std_out > out_pipe, bp::std_err > err_pipe,
-                  bp::extend::on_exec_setup =
-                      [&spec, parent](auto&) {
-                        leave_session();
-                        join_cgroups(spec.join_files);
-                        drop_privileges(spec.run_as);
-                        die_with_parent(parent);
-                        close_inherited_descriptors();
-                        restore_signal_defaults();
-                      },
-                  spawn_error);
+  bp::child child(
+      bp::exe = spec.argv.at(0), bp::args = args, env, bp::std_in<bp::null, bp::std_out> out_pipe,
+      bp::std_err > err_pipe,
+      bp::extend::on_exec_setup =
+          [&spec, parent](auto&) {
+            leave_session();
+            join_cgroups(spec.join_files);
+            drop_privileges(spec.run_as);
+            die_with_parent(parent);
+            close_inherited_descriptors();
+            restore_signal_defaults();
+          },
+      spawn_error);
   if (spawn_error) {
     outcome.launch_error = spawn_error.message();
     return outcome;
@@ -254,8 +256,8 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
 
   // The run is over when the child is reaped and both pipes have ended; pipes that an
   // escaped grandchild holds open are closed kPipeLinger after the reap.
-  asio::steady_timer deadline(io, std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(spec.timeout_s)));
+  asio::steady_timer deadline(
+      io, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec.timeout_s)));
   asio::steady_timer linger(io);
   int open_streams = 2;
   auto stream_ended = [&] {

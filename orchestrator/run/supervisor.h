@@ -47,7 +47,7 @@ struct ProcessSpec {
 struct ProcessOutcome {
   std::string launch_error;  // set when the process could not be started at all
   bool timed_out = false;
-  double timeout_s = 0;  // the limit it ran under
+  double timeout_s = 0;    // the limit it ran under
   int interrupted_by = 0;  // SIGINT/SIGTERM that reached the orchestrator during the run
   int exit_code = -1;      // when the process exited
   int term_signal = 0;     // when a signal ended it

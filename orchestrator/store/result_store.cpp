@@ -2,9 +2,8 @@
 #include "store/result_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
-
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,19 +16,18 @@
 #include "common/clock.h"
 #include "common/cpu_list.h"
 #include "common/error.h"
-#include "run/interrupt.h"
-#include "store/schema_migrations.h"
 #include "common/text.h"
 #include "common/version.h"
 #include "matrix/settings.h"
 #include "measure/warnings.h"
-
+#include "protocol/worker_report.h"
+#include "run/interrupt.h"
+#include "store/schema_migrations.h"
 
 namespace orch {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
-
 
 // Adds the runs columns of one latency summary: `prefix` + n, mean_ms, ... max_ms.
 void add_summary_columns(Columns& row, const std::string& prefix, const std::optional<LatencySummary>& summary) {
@@ -44,7 +42,6 @@ void add_summary_columns(Columns& row, const std::string& prefix, const std::opt
                          {prefix + "p99_ms", summary->p99_ms},
                          {prefix + "max_ms", summary->max_ms}});
 }
-
 
 // The runs row of one finished run; absent values are NULL.
 Columns run_columns(int64_t cell_id, const RunRecord& run) {
@@ -80,32 +77,43 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
   if (run.report) {
     const protocol::WorkerRuntime& rt = run.report->runtime;
     const protocol::TorchRuntime& torch = rt.torch;
-    row.insert(row.end(), {{"torch_version", optional_text(torch.torch_version)},
-                           {"blas_libraries", join(rt.blas_libraries, ";")},
-                           {"mkldnn", int64_t{torch.mkldnn}},
-                           {"mkl", int64_t{torch.mkl}},
-                           {"openmp", int64_t{torch.openmp}},
-                           {"intra_op_threads", torch.intra_op_threads > 0 ? Value(int64_t{torch.intra_op_threads}) : Value()},
-                           {"inter_op_threads", torch.inter_op_threads > 0 ? Value(int64_t{torch.inter_op_threads}) : Value()},
-                           {"effective_cpus", format_cpu_list(rt.allowed_cpus)},
-                           {"effective_nproc", int64_t(rt.allowed_cpus.size())},
-                           {"online_cpus", int64_t{rt.online_cpus}},
-                           {"threads_observed", int64_t{rt.threads_observed}},
-                           {"thread_env_json", ascii_json(rt.thread_env)},
-                           {"parallel_info", torch.parallel_info},
-                           {"device_name", optional_text(torch.device_name)},
-                           {"worker_pid", int64_t{rt.pid}},
-                           {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
-                           {"cgroup_version", int64_t{rt.cgroup.version}},
-                           {"cgroup_path", optional_text(rt.cgroup.path)},
-                           {"cgroup_cpus", optional_text(rt.cgroup.cpus)},
-                           {"effective_quota_percent", optional_value(rt.cgroup.cpu_quota_percent)},
-                           {"effective_memory_limit_bytes", optional_value(rt.cgroup.memory_limit_bytes)}});
+    row.insert(row.end(),
+               {{"torch_version", optional_text(torch.torch_version)},
+                {"blas_libraries", join(rt.blas_libraries, ";")},
+                {"mkldnn", int64_t{torch.mkldnn}},
+                {"mkl", int64_t{torch.mkl}},
+                {"openmp", int64_t{torch.openmp}},
+                {"intra_op_threads", torch.intra_op_threads > 0 ? Value(int64_t{torch.intra_op_threads}) : Value()},
+                {"inter_op_threads", torch.inter_op_threads > 0 ? Value(int64_t{torch.inter_op_threads}) : Value()},
+                {"effective_cpus", format_cpu_list(rt.allowed_cpus)},
+                {"effective_nproc", int64_t(rt.allowed_cpus.size())},
+                {"online_cpus", int64_t{rt.online_cpus}},
+                {"threads_observed", int64_t{rt.threads_observed}},
+                {"thread_env_json", ascii_json(rt.thread_env)},
+                {"parallel_info", torch.parallel_info},
+                {"device_name", optional_text(torch.device_name)},
+                {"worker_pid", int64_t{rt.pid}},
+                {"worker_uid", rt.uid >= 0 ? Value(int64_t{rt.uid}) : Value()},
+                {"cgroup_version", int64_t{rt.cgroup.version}},
+                {"cgroup_path", optional_text(rt.cgroup.path)},
+                {"cgroup_cpus", optional_text(rt.cgroup.cpus)},
+                {"effective_cpu_quota_percent", optional_value(rt.cgroup.cpu_quota_percent)},
+                {"effective_memory_limit_bytes", optional_value(rt.cgroup.memory_limit_bytes)}});
+    // Each known phase also as a column <name>_ms (phases keeps them all).
+    for (const char* name : protocol::phase::kAll)
+      for (const auto& phase : run.report->phases)
+        if (phase.name == name) {
+          row.push_back({std::string(name) + "_ms", phase.duration_ms});
+          break;
+        }
   }
   add_summary_columns(row, "latency_", run.latency);
   add_summary_columns(row, "device_latency_", run.device_latency);
   if (const auto& group = run.evidence.cgroup) {
     row.insert(row.end(), {{"run_cgroup", run.evidence.cgroup_path},
+                           {"outside_cpu_quota_percent", optional_value(group->cpu_quota_percent)},
+                           {"outside_cpus", optional_text(group->cpus)},
+                           {"outside_memory_limit_bytes", optional_value(group->memory_limit_bytes)},
                            {"nr_periods", optional_value(group->nr_periods)},
                            {"nr_throttled", optional_value(group->nr_throttled)},
                            {"throttled_ms", optional_value(group->throttled_ms)},
@@ -130,15 +138,17 @@ void ResultStore::insert_row(const std::string& table, const Columns& columns, b
     names += (names.empty() ? "" : ", ") + name;
     marks += marks.empty() ? "?" : ", ?";
   }
-  SQLite::Statement insert(*db_, std::string(replace ? "INSERT OR REPLACE" : "INSERT") + " INTO " + table +
-                                     " (" + names + ") VALUES (" + marks + ")");
+  SQLite::Statement insert(*db_, std::string(replace ? "INSERT OR REPLACE" : "INSERT") + " INTO " + table + " (" +
+                                     names + ") VALUES (" + marks + ")");
   int index = 0;
   for (const auto& [name, value] : columns) {
     ++index;
     std::visit(
         [&](const auto& v) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) insert.bind(index);
-          else insert.bind(index, v);
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
+            insert.bind(index);
+          else
+            insert.bind(index, v);
         },
         value);
   }
@@ -151,8 +161,8 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
   try {
     // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
     // appears in it after all.
-    db_ = std::make_unique<SQLite::Database>(file.resolved, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                                SQLite::OPEN_NOFOLLOW);
+    db_ = std::make_unique<SQLite::Database>(file.resolved,
+                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOFOLLOW);
     check_file(file);
     db_->setBusyTimeout(kBusyTimeoutMs);
     // Switching a new DB to WAL while others open it too can be refused as busy
@@ -179,9 +189,10 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
 }
 
 UserError ResultStore::damaged(const std::string& why) const {
-  return UserError("results DB " + printable(path_) + " is damaged (" + first_line(why, 200) + "); nothing was launched",
-                   "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
-                       " .recover | sqlite3 new.db`, then use --db new.db");
+  return UserError(
+      "results DB " + printable(path_) + " is damaged (" + first_line(why, 200) + "); nothing was launched",
+      "restore it from a backup, or rescue what it holds with `sqlite3 " + printable(path_) +
+          " .recover | sqlite3 new.db`, then use --db new.db");
 }
 
 ResultStore::~ResultStore() = default;
@@ -192,7 +203,8 @@ void ResultStore::check_folder(const PathInFolder& file) const {
   // then read or changed. The sticky bit does not help there.
   struct stat st {};
   const std::string folder = file.resolved.substr(0, file.resolved.rfind('/') + 1);
-  if (::fstat(file.folder.get(), &st) != 0) throw UserError("cannot use results DB " + printable(path_) + ": " + std::strerror(errno));
+  if (::fstat(file.folder.get(), &st) != 0)
+    throw UserError("cannot use results DB " + printable(path_) + ": " + std::strerror(errno));
   if (st.st_uid != 0 && st.st_uid != ::geteuid())
     throw UserError("cannot use results DB " + printable(path_) + ": its folder " + printable(folder) + " belongs to " +
                         user_name(st.st_uid) + ", who could plant its -wal and -shm files",
@@ -228,7 +240,8 @@ void ResultStore::distrust_schema() {
     throw UserError("cannot use results DB " + printable(path_) + ": it has " + std::to_string(triggers) +
                         " trigger(s), which no orchestrator makes; they would run inside every run it stores",
                     "drop them (sqlite3 " + printable(path_) + " .schema shows them), or use another --db");
-  sqlite3_progress_handler(db_->getHandle(), 10000, [](void*) { return stop_signal() != 0 ? 1 : 0; }, nullptr);
+  sqlite3_progress_handler(
+      db_->getHandle(), 10000, [](void*) { return stop_signal() != 0 ? 1 : 0; }, nullptr);
 }
 
 void ResultStore::check_integrity() {
@@ -238,9 +251,7 @@ void ResultStore::check_integrity() {
 
 int ResultStore::latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
 
-int ResultStore::schema_version() const {
-  return db_->execAndGet("PRAGMA user_version").getInt();
-}
+int ResultStore::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
 
 void ResultStore::migrate() {
   // IMMEDIATE: the write lock from the start, and the version read under it, so two
@@ -271,31 +282,31 @@ void ResultStore::migrate() {
   transaction.commit();
 }
 
-ResultStore::ExperimentIds ResultStore::begin_experiment(
-    const Experiment& experiment, const SystemInfo& system,
-    const std::vector<std::string>& cell_commands, const HostContext& host) {
+ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& experiment, const SystemInfo& system,
+                                                         const std::vector<std::string>& cell_commands,
+                                                         const HostContext& host) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-  insert_row("experiments", {{"name", experiment.name},
-                             {"started_at", utc_timestamp()},
-                             {"matrix_path", experiment.matrix_path},
-                             {"matrix_yaml", experiment.matrix_text},
-                             {"matrix_hash", experiment.matrix_hash},
-                             {"hostname", system.hostname},
-                             {"kernel", system.kernel},
-                             {"cpu_model", system.cpu_model},
-                             {"online_cpus", format_cpu_list(system.online_cpus)},
-                             {"orchestrator_version", std::string(orchestrator_version())},
-                             {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
-                             {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
-                             {"boot_id", optional_text(host.orchestrator.boot_id)},
-                             {"warnings", optional_text(host.warnings)},
-                             {"governor", optional_text(host.governor)},
-                             {"boost", optional_text(system.boost)},
-                             {"smt", system.threads_per_core > 0
-                                         ? Value(std::to_string(system.threads_per_core) + " threads per core")
-                                         : Value()},
-                             {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
+  insert_row("experiments",
+             {{"name", experiment.name},
+              {"started_at", utc_timestamp()},
+              {"matrix_path", experiment.matrix_path},
+              {"matrix_yaml", experiment.matrix_text},
+              {"matrix_hash", experiment.matrix_hash},
+              {"hostname", system.hostname},
+              {"kernel", system.kernel},
+              {"cpu_model", system.cpu_model},
+              {"online_cpus", format_cpu_list(system.online_cpus)},
+              {"orchestrator_version", std::string(orchestrator_version())},
+              {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
+              {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
+              {"boot_id", optional_text(host.orchestrator.boot_id)},
+              {"warnings", optional_text(host.warnings)},
+              {"governor", optional_text(host.governor)},
+              {"boost", optional_text(system.boost)},
+              {"smt", system.threads_per_core > 0 ? Value(std::to_string(system.threads_per_core) + " threads per core")
+                                                  : Value()},
+              {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   for (const auto& cell : experiment.cells) {
@@ -320,7 +331,9 @@ int64_t ResultStore::begin_run(int64_t cell_id, const RunRecord& run) {
                         {"status", std::string("running")},
                         {"started_at", run.started_at},
                         {"command_line", run.command_line}});
-    return db_->getLastInsertRowid();
+    const int64_t run_id = db_->getLastInsertRowid();
+    forget_cell_statistics(cell_id);
+    return run_id;
   });
 }
 
@@ -344,6 +357,7 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
   Columns row = run_columns(cell_id, run);
   row.insert(row.begin(), {"id", run_id});
   insert_row("runs", row, /*replace=*/true);
+  forget_cell_statistics(cell_id);
 
   if (run.report) {
     SQLite::Statement insert_phase(*db_, "INSERT INTO phases VALUES (?, ?, ?, ?, ?)");
@@ -365,8 +379,10 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
       insert_sample.bind(1, run_id);
       insert_sample.bind(2, static_cast<int64_t>(i));
       insert_sample.bind(3, run.report->samples_ms[i]);
-      if (i < device_ms.size()) insert_sample.bind(4, device_ms[i]);
-      else insert_sample.bind(4);
+      if (i < device_ms.size())
+        insert_sample.bind(4, device_ms[i]);
+      else
+        insert_sample.bind(4);
       insert_sample.exec();
     }
   }
@@ -376,8 +392,9 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
 int ResultStore::repair(const std::string& hostname, const std::string& current_boot_id) {
   return guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement running(*db_, "SELECT id, orchestrator_pid, orchestrator_start_ticks, boot_id FROM experiments "
-                                    "WHERE status = 'running' AND hostname = ?");
+    SQLite::Statement running(*db_,
+                              "SELECT id, orchestrator_pid, orchestrator_start_ticks, boot_id FROM experiments "
+                              "WHERE status = 'running' AND hostname = ?");
     running.bind(1, hostname);
     std::vector<std::pair<int64_t, int64_t>> dead;  // experiment id, orchestrator pid
     while (running.executeStep()) {
@@ -388,11 +405,18 @@ int ResultStore::repair(const std::string& hostname, const std::string& current_
     }
     int marked = 0;
     for (const auto& [experiment_id, pid] : dead) {
-      SQLite::Statement runs(*db_, "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
-                                   "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");
-      runs.bind(1, "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
+      SQLite::Statement runs(*db_,
+                             "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
+                             "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");
+      runs.bind(1,
+                "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
       runs.bind(2, experiment_id);
       marked += runs.exec();
+      SQLite::Statement statistics(*db_,
+                                   "DELETE FROM cell_statistics WHERE cell_id IN "
+                                   "(SELECT id FROM cells WHERE experiment_id = ?)");
+      statistics.bind(1, experiment_id);
+      statistics.exec();
       SQLite::Statement experiment(*db_, "UPDATE experiments SET status = 'interrupted' WHERE id = ?");
       experiment.bind(1, experiment_id);
       experiment.exec();
@@ -403,11 +427,12 @@ int ResultStore::repair(const std::string& hostname, const std::string& current_
 }
 
 std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& experiment,
-                                                          const OrchestratorIdentity& by) {
+                                                           const OrchestratorIdentity& by) {
   return guarded([&]() -> std::optional<Resumption> {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement find(*db_, "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
-                                 "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
+    SQLite::Statement find(*db_,
+                           "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
+                           "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
     find.bind(1, experiment.matrix_hash);
     find.bind(2, experiment.name);
     if (!find.executeStep()) return std::nullopt;
@@ -418,19 +443,22 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     count.executeStep();
     if (count.getColumn(0).getInt64() != static_cast<int64_t>(experiment.cells.size())) return std::nullopt;
     // An aborted run measured nothing; it is run again.
-    delete_runs("SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
-                "WHERE c.experiment_id = ? AND r.status = 'aborted'",
-                [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
+    delete_runs(
+        "SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
+        "WHERE c.experiment_id = ? AND r.status = 'aborted'",
+        [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
     SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
     cells.bind(1, resumption.ids.experiment_id);
     while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
-    SQLite::Statement finished(*db_, "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
-                                     "WHERE c.experiment_id = ?");
+    SQLite::Statement finished(*db_,
+                               "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
+                               "WHERE c.experiment_id = ?");
     finished.bind(1, resumption.ids.experiment_id);
     while (finished.executeStep())
       resumption.finished.insert({finished.getColumn(0).getInt(), finished.getColumn(1).getInt()});
-    SQLite::Statement reopen(*db_, "UPDATE experiments SET status = 'running', orchestrator_pid = ?, "
-                                   "orchestrator_start_ticks = ?, boot_id = ? WHERE id = ?");
+    SQLite::Statement reopen(*db_,
+                             "UPDATE experiments SET status = 'running', orchestrator_pid = ?, "
+                             "orchestrator_start_ticks = ?, boot_id = ? WHERE id = ?");
     reopen.bind(1, int64_t{by.process.pid});
     reopen.bind(2, static_cast<int64_t>(by.process.start_ticks));
     reopen.bind(3, by.boot_id);
@@ -441,36 +469,57 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
   });
 }
 
-void ResultStore::update_cell_statistics(int64_t cell_id) {
+void ResultStore::forget_cell_statistics(int64_t cell_id) {
+  SQLite::Statement forget(*db_, "DELETE FROM cell_statistics WHERE cell_id = ?");
+  forget.bind(1, cell_id);
+  forget.exec();
+}
+
+void ResultStore::store_cell_statistics(const std::vector<int64_t>& cell_ids, const StatisticsOfRuns& compute) {
+  if (cell_ids.empty()) return;
   guarded([&] {
-    SQLite::Statement runs(*db_, R"sql(
-        SELECT r.latency_p50_ms, COALESCE(p.cold_start_ms, 0) FROM runs r
-          LEFT JOIN (SELECT run_id, SUM(duration_ms) AS cold_start_ms FROM phases
-                      WHERE name IN ('library_load', 'model_load', 'first_inference') GROUP BY run_id) p
-            ON p.run_id = r.id
-         WHERE r.cell_id = ? AND r.is_warmup = 0 AND r.status = 'ok' ORDER BY r.run_index)sql");
-    runs.bind(1, cell_id);
-    std::vector<double> p50s, cold_starts;
-    while (runs.executeStep()) {
-      p50s.push_back(runs.getColumn(0).getDouble());
-      cold_starts.push_back(runs.getColumn(1).getDouble());
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const int64_t cell_id : cell_ids) {
+      Columns row = compute(select_rows("SELECT * FROM runs WHERE cell_id = ? ORDER BY run_index",
+                                        [&](SQLite::Statement& query) { query.bind(1, cell_id); }));
+      row.insert(row.begin(), {{"cell_id", cell_id}, {"computed_at", utc_timestamp()}});
+      insert_row("cell_statistics", row, /*replace=*/true);
     }
-    SQLite::Statement update(*db_, "UPDATE cells SET latency_p50_ci_low_ms = ?, latency_p50_ci_high_ms = ?, "
-                                   "run_to_run_cv = ?, warnings = ? WHERE id = ?");
-    if (p50s.empty()) {
-      for (int i = 1; i <= 3; ++i) update.bind(i);
-    } else {
-      const ConfidenceInterval ci = bootstrap_median_ci(p50s);
-      update.bind(1, ci.low);
-      update.bind(2, ci.high);
-      update.bind(3, coefficient_of_variation(p50s));
-    }
-    const std::string warnings = join_codes(cell_warnings(cold_starts));
-    if (warnings.empty()) update.bind(4);
-    else update.bind(4, warnings);
-    update.bind(5, cell_id);
-    update.exec();
+    transaction.commit();
   });
+}
+
+std::vector<int64_t> ResultStore::cells_without_statistics() {
+  return guarded([&] {
+    std::vector<int64_t> cells;
+    SQLite::Statement query(*db_,
+                            "SELECT c.id FROM cells c LEFT JOIN cell_statistics s ON s.cell_id = c.id "
+                            "WHERE s.cell_id IS NULL ORDER BY c.id");
+    while (query.executeStep()) cells.push_back(query.getColumn(0).getInt64());
+    return cells;
+  });
+}
+
+std::vector<Columns> ResultStore::select_rows(const std::string& sql,
+                                              const std::function<void(SQLite::Statement&)>& bind) {
+  SQLite::Statement query(*db_, sql);
+  bind(query);
+  std::vector<Columns> rows;
+  while (query.executeStep()) {
+    Columns& row = rows.emplace_back();
+    for (int index = 0; index < query.getColumnCount(); ++index) {
+      const SQLite::Column column = query.getColumn(index);
+      Value value;
+      if (column.isInteger())
+        value = column.getInt64();
+      else if (column.isFloat())
+        value = column.getDouble();
+      else if (column.isText() || column.isBlob())
+        value = column.getString();
+      row.push_back({query.getColumnName(index), std::move(value)});
+    }
+  }
+  return rows;
 }
 
 void ResultStore::forget_run(int64_t cell_id, int run_index) {
@@ -484,8 +533,11 @@ void ResultStore::forget_run(int64_t cell_id, int run_index) {
   });
 }
 
-void ResultStore::delete_runs(const std::string& select_ids,
-                              const std::function<void(SQLite::Statement&)>& bind) {
+void ResultStore::delete_runs(const std::string& select_ids, const std::function<void(SQLite::Statement&)>& bind) {
+  SQLite::Statement statistics(
+      *db_, "DELETE FROM cell_statistics WHERE cell_id IN (SELECT cell_id FROM runs WHERE id IN (" + select_ids + "))");
+  bind(statistics);
+  statistics.exec();
   for (const char* table_and_key : {"phases WHERE run_id", "samples WHERE run_id", "runs WHERE id"}) {
     SQLite::Statement statement(*db_, std::string("DELETE FROM ") + table_and_key + " IN (" + select_ids + ")");
     bind(statement);
@@ -503,42 +555,11 @@ void ResultStore::finish_experiment(int64_t experiment_id, const std::string& st
   });
 }
 
-Table ResultStore::cell_summary(int64_t experiment_id) {
-  return guarded([&] { return read_cell_summary(experiment_id); });
-}
-
-Table ResultStore::read_cell_summary(int64_t experiment_id) {
-  SQLite::Statement query(*db_, R"sql(
-      SELECT cell_index + 1 AS "#", cell, runs_ok || '/' || runs AS ok,
-             intra_op_threads || '/' || inter_op_threads AS "threads", effective_cpus AS cpus,
-             effective_quota_percent AS "quota %",
-             ROUND(effective_memory_limit_bytes / 1048576.0) AS "mem limit MiB",
-             library_load_ms AS "lib load ms", model_load_ms AS "model load ms",
-             first_inference_ms AS "1st infer ms", latency_mean_ms AS "mean ms",
-             latency_p50_ms AS "p50 ms",
-             ROUND(latency_p50_ci_low_ms, 3) || '-' || ROUND(latency_p50_ci_high_ms, 3) AS "p50 95% CI",
-             latency_p99_ms AS "p99 ms", device_latency_p50_ms AS "gpu p50 ms",
-             throttled_ms AS "throttled ms", ROUND(peak_memory_bytes / 1048576.0) AS "cgroup peak MiB",
-             ROUND(max_rss_kib / 1024.0) AS "max RSS MiB",
-             involuntary_ctx_switches AS "invol cs",
-             CASE WHEN limit_mismatches > 0 THEN 'MISMATCH'
-                  WHEN effective_cpus IS NULL THEN '-'  -- no run reported what was in effect
-                  ELSE 'ok' END AS limits,
-             failures, warnings
-      FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index)sql");
-  query.bind(1, experiment_id);
-  Table table;
-  for (int column = 0; column < query.getColumnCount(); ++column)
-    table.headers.push_back(query.getColumnName(column));
-  while (query.executeStep()) {
-    auto& row = table.rows.emplace_back();
-    for (int column = 0; column < query.getColumnCount(); ++column) {
-      const SQLite::Column value = query.getColumn(column);
-      row.push_back(value.isNull() ? std::nullopt : std::optional<std::string>(value.getString()));
-    }
-  }
-  table.drop_column_if_empty("gpu p50 ms");  // shown when a cell ran on a GPU
-  return table;
+std::vector<Columns> ResultStore::cell_summary(int64_t experiment_id) {
+  return guarded([&] {
+    return select_rows("SELECT * FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index",
+                       [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+  });
 }
 
 }  // namespace orch

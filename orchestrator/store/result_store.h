@@ -10,27 +10,22 @@
 #include <set>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "common/error.h"
-#include "matrix/experiment.h"
-#include "run/process_identity.h"
-#include "measure/run_record.h"
+#include "common/process_identity.h"
 #include "common/safe_files.h"
 #include "common/system_info.h"
-#include "report/table.h"
+#include "common/value.h"
+#include "matrix/experiment.h"
+#include "measure/run_record.h"
 
 namespace SQLite {
 class Database;
 class Statement;
-}
+}  // namespace SQLite
 
 namespace orch {
-
-// One column of a row to insert; std::monostate is NULL.
-using Value = std::variant<std::monostate, int64_t, double, std::string>;
-using Columns = std::vector<std::pair<std::string, Value>>;
 
 // Which orchestrator wrote a row: its process identity in the boot it ran in. The
 // next start judges whether it is dead by these, never by its pid alone.
@@ -72,11 +67,18 @@ class ResultStore {
   };
   // `cell_commands` are the cells' command lines as `plan` shows them.
   ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
-                                 const std::vector<std::string>& cell_commands,
-                                 const HostContext& host = {});
-  // From the cell's measured ok runs in the DB (so a resumed cell counts them all):
-  // the bootstrap CI of the median p50, the run-to-run CV, and cell warnings.
-  void update_cell_statistics(int64_t cell_id);
+                                 const std::vector<std::string>& cell_commands, const HostContext& host = {});
+  // Cell statistics are computed outside the store (measure/cell_statistics.h) from
+  // the cell's stored runs, and stored in their own rows (cell_statistics). Every
+  // transaction that changes a cell's runs deletes its row, so a row present is
+  // never stale. For each of `cell_ids`, in one IMMEDIATE transaction: reads the
+  // cell's runs (all columns of `runs`, in run order), passes them to `compute`,
+  // and stores the row it returns.
+  using StatisticsOfRuns = std::function<Columns(const std::vector<Columns>& runs)>;
+  void store_cell_statistics(const std::vector<int64_t>& cell_ids, const StatisticsOfRuns& compute);
+  // Cells with no statistics row: of DBs from before they were stored, of cells whose
+  // runs changed since, and of cells that an orchestrator left unfinished.
+  std::vector<int64_t> cells_without_statistics();
   // A run is stored as 'running' when it starts, and completed -- status, phases,
   // samples -- in one transaction when it ends. Both throw UserError on a DB error.
   int64_t begin_run(int64_t cell_id, const RunRecord& run);
@@ -102,8 +104,8 @@ class ResultStore {
   // which must warm the machine again before its remaining measured runs).
   void forget_run(int64_t cell_id, int run_index);
 
-  // The cell_summary view's display columns for one experiment.
-  Table cell_summary(int64_t experiment_id);
+  // The cell_summary view's rows of one experiment, typed, in cell order.
+  std::vector<Columns> cell_summary(int64_t experiment_id);
 
  private:
   void check_folder(const PathInFolder& file) const;
@@ -113,7 +115,9 @@ class ResultStore {
   UserError damaged(const std::string& why) const;
   void migrate();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
-  Table read_cell_summary(int64_t experiment_id);
+  // The rows `query` selects, each column by its name; `bind` fills its parameters.
+  std::vector<Columns> select_rows(const std::string& query, const std::function<void(SQLite::Statement&)>& bind);
+  void forget_cell_statistics(int64_t cell_id);
   void insert_row(const std::string& table, const Columns& columns, bool replace = false);
   // Deletes the runs that `select_ids` (a SELECT of run ids; `bind` fills its
   // parameters) names, with their phases and samples, inside the caller's transaction.

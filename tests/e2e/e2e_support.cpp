@@ -12,9 +12,9 @@
 #include <fstream>
 #include <thread>
 
+#include "common/process_identity.h"
+#include "common/session.h"
 #include "launch/cgroups/cgroup.h"
-#include "run/process_identity.h"
-#include "run/session.h"
 #include "test_support.h"
 
 extern char** environ;
@@ -71,8 +71,10 @@ bool await(const std::string& db_path, const std::string& sql, const std::string
 bool await_file(const fs::path& path, double timeout_s) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (!fs::exists(path))
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    else std::this_thread::sleep_for(20ms);
+    if (std::chrono::steady_clock::now() > give_up)
+      return false;
+    else
+      std::this_thread::sleep_for(20ms);
   return true;
 }
 

@@ -55,8 +55,8 @@ exec )sh" + test::bin("bench_worker") + R"sh( "$@"
 std::string matrix(const test::TempDir& dir, const std::string& cells, const std::string& extra = "",
                    int iterations = 20) {
   return dir.write("m.yaml", "name: faults\nruns: 2\nwarmup_runs: 0\ntimeout_s: 5\n" + extra +
-                                 "worker:\n  program: " + faulty_worker(dir) + "\n  model: " +
-                                 test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
+                                 "worker:\n  program: " + faulty_worker(dir) +
+                                 "\n  model: " + test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
                                  "  warmup_iterations: 2\n  iterations: " + std::to_string(iterations) +
                                  "\nmatrix:\n  cells:\n" + cells);
 }
@@ -77,30 +77,41 @@ std::string intact_runs(int iterations = 20) {
 
 TEST_CASE("fault: crash, hang, garbage report -- each stored with its reason, the matrix goes on", "[faults]") {
   test::TempDir dir;
-  const auto m = matrix(dir, "    - {label: first, env: {}}\n"
-                             "    - {label: segv, env: " + fault_env(dir, "segv") + "}\n"
-                             "    - {label: hang, env: " + fault_env(dir, "hang") + "}\n"
-                             "    - {label: garbage, env: " + fault_env(dir, "garbage") + "}\n"
-                             "    - {label: last, env: {}}\n");
+  const auto m = matrix(dir,
+                        "    - {label: first, env: {}}\n"
+                        "    - {label: segv, env: " +
+                            fault_env(dir, "segv") +
+                            "}\n"
+                            "    - {label: hang, env: " +
+                            fault_env(dir, "hang") +
+                            "}\n"
+                            "    - {label: garbage, env: " +
+                            fault_env(dir, "garbage") +
+                            "}\n"
+                            "    - {label: last, env: {}}\n");
   const auto db = dir.file("r.db");
   CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock")}) == 3);
   auto outcome_of = [&](const std::string& cell) {
-    return query(db, "SELECT GROUP_CONCAT(DISTINCT status || ': ' || substr(reason, 1, 40)) FROM run_phases "
-                     "WHERE cell = '" + cell + "'");
+    return query(db,
+                 "SELECT GROUP_CONCAT(DISTINCT status || ': ' || substr(reason, 1, 40)) FROM run_phases "
+                 "WHERE cell = '" +
+                     cell + "'");
   };
   CHECK(outcome_of("segv") == "crashed: killed by SIGSEGV");
   CHECK(outcome_of("hang") == "timeout: still running after timeout_s = 5 s; its");
   CHECK(outcome_of("garbage") == "bad_result: bad report: not valid JSON (at byte 1)");  // its bytes not echoed
   CHECK_FALSE(alive(read_pid(dir.path() / "grandchild.pid")));  // the hung worker's whole tree died
-  CHECK(query(db, intact_runs()) == "4");                   // first and last cells, 2 runs each
+  CHECK(query(db, intact_runs()) == "4");                       // first and last cells, 2 runs each
   CHECK(query(db, "SELECT status FROM experiments") == "finished");
 }
 
 TEST_CASE("fault: SIGTERM to the orchestrator kills the worker, removes its cgroup, exits 130", "[faults][root]") {
   require_root_cgroups();
   test::TempDir dir;
-  const auto m = matrix(dir, "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
-                             "    - {label: hang, launcher: cgroup, memory: 1G, env: " + fault_env(dir, "hang") + "}\n",
+  const auto m = matrix(dir,
+                        "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
+                        "    - {label: hang, launcher: cgroup, memory: 1G, env: " +
+                            fault_env(dir, "hang") + "}\n",
                         "", 20);
   const auto db = dir.file("r.db");
   Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
@@ -119,9 +130,12 @@ TEST_CASE("fault: SIGTERM to the orchestrator kills the worker, removes its cgro
 TEST_CASE("fault: SIGKILL to the orchestrator, then the next run repairs and --resume completes", "[faults][root]") {
   require_root_cgroups();
   test::TempDir dir;
-  const auto m = matrix(dir, "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
-                             "    - {label: stuck, launcher: cgroup, memory: 1G, env: " + fault_env(dir, "hang-once") + "}\n"
-                             "    - {label: last, launcher: cgroup, memory: 1G, env: {}}\n",
+  const auto m = matrix(dir,
+                        "    - {label: first, launcher: cgroup, memory: 1G, env: {}}\n"
+                        "    - {label: stuck, launcher: cgroup, memory: 1G, env: " +
+                            fault_env(dir, "hang-once") +
+                            "}\n"
+                            "    - {label: last, launcher: cgroup, memory: 1G, env: {}}\n",
                         "", 20);
   const auto db = dir.file("r.db");
   {
@@ -195,11 +209,12 @@ TEST_CASE("fault: a full disk is a clear error and a non-zero exit, finished run
   }
   text.replace(text.find("runs: 2\n"), 8, "");
   const auto db = (small / "r.db").string();
-  auto outcome = orch::run_process({test::orchestrator_argv({"run", dir.write("full.yaml", text), "--db", db,
-                                                              "--lock", dir.file("lock")}), {}, 300});
+  auto outcome = orch::run_process(
+      {test::orchestrator_argv({"run", dir.write("full.yaml", text), "--db", db, "--lock", dir.file("lock")}),
+       {},
+       300});
   CHECK(outcome.exit_code == 1);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("cannot store a run in " + db) &&
-                                      Catch::Contains("full"));
+  CHECK_THAT(outcome.stderr_tail, Catch::Contains("cannot store a run in " + db) && Catch::Contains("full"));
   const int stored = std::stoi(query(db, "SELECT COUNT(*) FROM runs WHERE status = 'ok'"));
   CHECK(stored > 0);
   CHECK(stored < 50);
@@ -210,8 +225,10 @@ TEST_CASE("fault: after a SIGKILL in a measured run, --resume warms the cell up 
   test::TempDir dir;
   std::string text;
   {
-    std::ifstream in(matrix(dir, "    - {label: first, env: {}}\n"
-                                 "    - {label: stuck, env: " + fault_env(dir, "hang-second-once") + "}\n"));
+    std::ifstream in(matrix(dir,
+                            "    - {label: first, env: {}}\n"
+                            "    - {label: stuck, env: " +
+                                fault_env(dir, "hang-second-once") + "}\n"));
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
   text.replace(text.find("warmup_runs: 0"), 14, "warmup_runs: 1");
@@ -226,8 +243,10 @@ TEST_CASE("fault: after a SIGKILL in a measured run, --resume warms the cell up 
   const std::string killed_at = orch::utc_timestamp();
   CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock"), "--resume"}) == 0);
   // stuck's warm-up ran again after the interruption, before its measured runs.
-  CHECK(query(db, "SELECT COUNT(*) FROM run_phases WHERE cell = 'stuck' AND is_warmup = 1 AND status = 'ok' "
-                  "AND started_at > '" + killed_at + "'") == "1");
+  CHECK(query(db,
+              "SELECT COUNT(*) FROM run_phases WHERE cell = 'stuck' AND is_warmup = 1 AND status = 'ok' "
+              "AND started_at > '" +
+                  killed_at + "'") == "1");
   CHECK(query(db, "SELECT COUNT(*) FROM run_phases WHERE cell = 'first' AND run_id <= 3") == "3");  // kept
   CHECK(query(db, intact_runs()) == "6");
 }

@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "e2e/e2e_support.h"
-#include "launch/cache_policy.h"
+#include "run/cache_policy.h"
 #include "run/run_lock.h"
 #include "run/supervisor.h"
 #include "test_support.h"
@@ -95,8 +95,10 @@ if mode == "touch":
     note("touched", "yes")
 if mode in ("escape", "hang"):
     note("worker.pid", os.getpid())
-    note("child.pid", subprocess.Popen(["sleep", ")py" + token + R"py("]).pid)
-    note("loner.pid", subprocess.Popen(["sleep", ")py" + token + R"py("], start_new_session=True).pid)
+    note("child.pid", subprocess.Popen(["sleep", ")py" + token +
+                                                              R"py("]).pid)
+    note("loner.pid", subprocess.Popen(["sleep", ")py" + token +
+                                                              R"py("], start_new_session=True).pid)
     if mode == "hang":
         time.sleep(600)
 if mode == "tty":
@@ -129,7 +131,8 @@ if mode == "slow":
     time.sleep(float(os.environ["SLOW_S"]))
 if mode == "extra-samples":
     args[args.index("--iterations") + 1] = "50"
-os.execv(")py" + test::bin("bench_worker") + R"py(", [")py" + test::bin("bench_worker") + R"py("] + args)
+os.execv(")py" + test::bin("bench_worker") + R"py(", [")py" + test::bin("bench_worker") +
+                                                              R"py("] + args)
 )py");
   chmod(path.c_str(), 0755);
   fs::permissions(dir.path(), fs::perms(0755), fs::perm_options::add);  // for workers of another user
@@ -142,8 +145,8 @@ std::string hostile_matrix(const test::TempDir& dir, const std::string& token, c
   const std::string timeout = top.find("timeout_s:") == std::string::npos ? "timeout_s: 20\n" : "";
   const std::string runs = top.find("runs:") == std::string::npos ? "runs: 1\n" : "";
   return dir.write("m.yaml", "name: hostile\n" + runs + "warmup_runs: 0\n" + timeout + top +
-                                 "worker:\n  program: " + hostile_worker(dir, token) + "\n  model: " +
-                                 test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
+                                 "worker:\n  program: " + hostile_worker(dir, token) +
+                                 "\n  model: " + test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
                                  "  warmup_iterations: 1\n  iterations: 5\n" + worker + "matrix:\n  cells:\n" + cells);
 }
 
@@ -212,9 +215,9 @@ TEST_CASE("fault: the README's crontab line and systemd unit run as they are wri
   fs::create_directories(dir.path() / "build");
   fs::create_directories(dir.path() / "configs");
   fs::create_directory_symlink(fs::path(test::bin("orchestrator")).parent_path(), dir.path() / "build" / "bin");
-  dir.write("configs/nightly.yaml", "name: nightly\nruns: 1\nwarmup_runs: 0\nworker:\n  model: " +
-                                        test::model("tiny_cnn.pt") +
-                                        "\n  input_shape: [1, 3, 32, 32]\n  iterations: 5\nmatrix:\n  launcher: [host]\n");
+  dir.write("configs/nightly.yaml",
+            "name: nightly\nruns: 1\nwarmup_runs: 0\nworker:\n  model: " + test::model("tiny_cnn.pt") +
+                "\n  input_shape: [1, 3, 32, 32]\n  iterations: 5\nmatrix:\n  launcher: [host]\n");
 
   SECTION("the crontab line, through sh as cron runs it") {
     auto outcome = orch::run_process({{"/bin/sh", "-c", localised(cron[1])}, {}, 3600 + 300});
@@ -233,16 +236,17 @@ TEST_CASE("fault: the README's crontab line and systemd unit run as they are wri
     CHECK(readme.find("SuccessExitStatus=3") != std::string::npos);
   }
   CHECK(e2e::query(dir.file("results.db"), "SELECT COUNT(*) FROM runs WHERE status = 'ok'") == "1");
-  CHECK_THAT(slurp(dir.file("nightly.log")), Catch::Contains("cell 1/1 [launcher=host] run 1/1: ok") ||
-                                                 Catch::Contains("cell 1/1 [host] run 1/1: ok"));
+  CHECK_THAT(slurp(dir.file("nightly.log")),
+             Catch::Contains("cell 1/1 [launcher=host] run 1/1: ok") || Catch::Contains("cell 1/1 [host] run 1/1: ok"));
 }
 
 TEST_CASE("fault: global options are accepted on either side of the subcommand", "[faults]") {
   test::TempDir dir;
   const std::string token = unique_token();
   const auto m = hostile_matrix(dir, token, cell("quick", "none", dir.path()));
-  for (const auto& args : {std::vector<std::string>{"--log-level", "debug", "validate", m},
-                           std::vector<std::string>{"validate", m, "--log-level", "debug", "--log-file", dir.file("v.log")}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"--log-level", "debug", "validate", m},
+        std::vector<std::string>{"validate", m, "--log-level", "debug", "--log-file", dir.file("v.log")}}) {
     auto outcome = orchestrator(args);
     INFO(outcome.stderr_tail);
     CHECK(outcome.exit_code == 0);
@@ -273,8 +277,8 @@ TEST_CASE("fault: a grandchild that leaves its process group (setsid) dies with 
 
 TEST_CASE("fault: after a SIGKILL of the orchestrator no process of its run is alive once the next run has started",
           "[faults][root]") {
-  const std::string launcher = GENERATE(std::string("host"), std::string("taskset"), std::string("cgroup"),
-                                        std::string("unshare"));
+  const std::string launcher =
+      GENERATE(std::string("host"), std::string("taskset"), std::string("cgroup"), std::string("unshare"));
   const bool as_nobody = GENERATE(false, true);
   e2e::require_root_cgroups();
   INFO("launcher " << launcher << (as_nobody ? ", worker.user nobody" : ""));
@@ -309,8 +313,8 @@ TEST_CASE("fault: a question to a worker (--list-cold-files) leaves nothing runn
   test::TempDir dir;
   const std::string token = unique_token();
   const std::string notes = open_folder(dir, "notes");
-  const auto m = hostile_matrix(dir, token, "    - {label: asked, cache: evict, env: {LIST_HANG: \"1\", HOSTILE_DIR: " +
-                                                notes + "}}\n");
+  const auto m = hostile_matrix(
+      dir, token, "    - {label: asked, cache: evict, env: {LIST_HANG: \"1\", HOSTILE_DIR: " + notes + "}}\n");
   {
     Orchestrator killed({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
     REQUIRE(e2e::await_file(fs::path(notes) / "listing"));
@@ -326,8 +330,8 @@ TEST_CASE("fault: a question to a worker (--list-cold-files) leaves nothing runn
 TEST_CASE("fault: SIGHUP stops the orchestrator as SIGTERM does", "[faults]") {
   test::TempDir dir;
   const std::string token = unique_token();
-  const auto m = hostile_matrix(dir, token, cell("hangs", "hang", open_folder(dir, "hangs")) +
-                                                cell("never", "none", dir.path()));
+  const auto m =
+      hostile_matrix(dir, token, cell("hangs", "hang", open_folder(dir, "hangs")) + cell("never", "none", dir.path()));
   const std::string db = dir.file("r.db");
   Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
   REQUIRE(e2e::await_file(dir.path() / "hangs" / "loner.pid"));
@@ -358,7 +362,7 @@ TEST_CASE("security: whatever a worker leaves at its report path, the orchestrat
   auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")}, 120);
   INFO(outcome.stderr_tail.substr(0, 4000));
   CHECK(outcome.exit_code == 3);
-  CHECK_FALSE(outcome.timed_out);            // a FIFO did not block it
+  CHECK_FALSE(outcome.timed_out);                 // a FIFO did not block it
   CHECK(outcome.usage.max_rss_kib < 400 * 1024);  // /dev/zero did not fill its memory
   auto outcome_of = [&](const std::string& label) {
     return query(dir.file("r.db"), "SELECT status || ': ' || reason FROM run_phases WHERE cell = '" + label + "'");
@@ -369,19 +373,24 @@ TEST_CASE("security: whatever a worker leaves at its report path, the orchestrat
   CHECK(outcome_of("samples") == "bad_result: bad report: reported 50 samples for iterations: 5");
   CHECK(query(dir.file("r.db"), "SELECT status FROM run_phases WHERE cell = 'fine'") == "ok");
   // A 50 MB line of stderr: a short reason, a short log line, the tail kept.
-  CHECK(query(dir.file("r.db"), "SELECT r.status || ' ' || (LENGTH(r.reason) <= 520) || ' ' || LENGTH(r.stderr_tail) "
-                                "FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'error'") == "failed 1 65536");
+  CHECK(query(dir.file("r.db"),
+              "SELECT r.status || ' ' || (LENGTH(r.reason) <= 520) || ' ' || LENGTH(r.stderr_tail) "
+              "FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'error'") == "failed 1 65536");
   std::istringstream log(outcome.stderr_tail);
   for (std::string line; std::getline(log, line);) CHECK(line.size() < 2000);
   // The root-only file's text is nowhere the worker's user could read it.
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE instr(COALESCE(reason, '') || COALESCE(stderr_tail, '') || "
-                      "COALESCE(stdout_tail, ''), '" + secret + "') > 0").getInt() == 0);
+                      "COALESCE(stdout_tail, ''), '" +
+                      secret + "') > 0")
+            .getInt() == 0);
   CHECK(outcome.stderr_tail.find(secret) == std::string::npos);
 }
 
-TEST_CASE("security: no symbolic link that another user planted is followed for the lock, the log, the DB or "
-          "the scratch folder", "[security][root]") {
+TEST_CASE(
+    "security: no symbolic link that another user planted is followed for the lock, the log, the DB or "
+    "the scratch folder",
+    "[security][root]") {
   require_root("to plant links as another user");
   // validate and plan open only the log of these.
   std::string command, target_of;
@@ -412,8 +421,8 @@ TEST_CASE("security: no symbolic link that another user planted is followed for 
   auto outcome = orch::run_process({argv, env, 120});
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code == 1);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("refusing to follow the symbolic link " + link +
-                                                  ", which belongs to user nobody"));
+  CHECK_THAT(outcome.stderr_tail,
+             Catch::Contains("refusing to follow the symbolic link " + link + ", which belongs to user nobody"));
   CHECK(slurp(precious) == "precious\n");
   struct stat st {};
   REQUIRE(::stat(precious.c_str(), &st) == 0);
@@ -444,29 +453,36 @@ TEST_CASE("security: the lock is root's own: in /run, mode 0600, and a lock file
 TEST_CASE("security: another orchestrator measuring on this machine is waited for, whatever its lock",
           "[.][machine-wide][security]") {
   test::TempDir dir;
-  const auto long_matrix = hostile_matrix(dir, unique_token(), "    - {label: slow, env: {HOSTILE: slow, SLOW_S: 3}}\n",
-                                          "runs: 3\n");
+  const auto long_matrix =
+      hostile_matrix(dir, unique_token(), "    - {label: slow, env: {HOSTILE: slow, SLOW_S: 3}}\n", "runs: 3\n");
   test::TempDir quick_dir;
   const auto quick = hostile_matrix(quick_dir, unique_token(), cell("quick", "none", quick_dir.path()));
   // A measures under its own lock, without --share-machine.
   Orchestrator a({"run", long_matrix, "--db", dir.file("a.db"), "--lock", dir.file("a.lock")}, false);
   REQUIRE(e2e::await(dir.file("a.db"), "SELECT COUNT(*) FROM runs", "1", 120));
   // B, under another lock, will not wait: refused at once, naming A.
-  auto b = orch::run_process({test::orchestrator_argv({"run", quick, "--db", dir.file("b.db"), "--lock", dir.file("b.lock"),
-                                                       "--lock-wait", "0"}, false), {}, 60});
+  auto b = orch::run_process(
+      {test::orchestrator_argv(
+           {"run", quick, "--db", dir.file("b.db"), "--lock", dir.file("b.lock"), "--lock-wait", "0"}, false),
+       {},
+       60});
   CHECK(b.exit_code == 4);
   CHECK_THAT(b.stderr_tail, Catch::Contains("another orchestrator is measuring on this machine: pid"));
   CHECK_FALSE(fs::exists(dir.file("b.db")));
   // C goes ahead beside A: each run that overlapped A says so.
-  auto c = orch::run_process({test::orchestrator_argv({"run", quick, "--db", dir.file("c.db"), "--lock", dir.file("c.lock")}),
-                              {}, 120});
+  auto c = orch::run_process(
+      {test::orchestrator_argv({"run", quick, "--db", dir.file("c.db"), "--lock", dir.file("c.lock")}), {}, 120});
   INFO(c.stderr_tail);
   CHECK(c.exit_code == 0);
-  CHECK(query(dir.file("c.db"), "SELECT warnings LIKE '%concurrent%' AND concurrent_orchestrators LIKE 'pid %' "
-                                "FROM run_phases") == "1");
+  CHECK(query(dir.file("c.db"),
+              "SELECT warnings LIKE '%concurrent%' AND concurrent_orchestrators LIKE 'pid %' "
+              "FROM run_phases") == "1");
   // D waits, and measures only once A has finished.
-  auto d = orch::run_process({test::orchestrator_argv({"run", quick, "--db", dir.file("d.db"), "--lock", dir.file("d.lock"),
-                                                       "--lock-wait", "300"}, false), {}, 400});
+  auto d = orch::run_process(
+      {test::orchestrator_argv(
+           {"run", quick, "--db", dir.file("d.db"), "--lock", dir.file("d.lock"), "--lock-wait", "300"}, false),
+       {},
+       400});
   CHECK(a.wait() == 0);
   CHECK(d.exit_code == 0);
   CHECK(query(dir.file("a.db"), "SELECT finished_at FROM experiments") <
@@ -477,8 +493,8 @@ TEST_CASE("security: another orchestrator measuring on this machine is waited fo
 
 TEST_CASE("fault: a live orchestrator's runs on a shared DB are not taken for a dead one's", "[faults]") {
   test::TempDir dir;
-  const auto long_matrix = hostile_matrix(dir, unique_token(), "    - {label: slow, env: {HOSTILE: slow, SLOW_S: 2}}\n",
-                                          "runs: 4\n");
+  const auto long_matrix =
+      hostile_matrix(dir, unique_token(), "    - {label: slow, env: {HOSTILE: slow, SLOW_S: 2}}\n", "runs: 4\n");
   const std::string db = dir.file("shared.db");
   Orchestrator a({"run", long_matrix, "--db", db, "--lock", dir.file("a.lock")});
   REQUIRE(e2e::await(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'", "1", 120));
@@ -490,8 +506,7 @@ TEST_CASE("fault: a live orchestrator's runs on a shared DB are not taken for a 
   CHECK(query(db, "SELECT COUNT(*) FROM runs WHERE status <> 'ok'") == "0");
 }
 
-TEST_CASE("security: matrices that would exhaust the machine are refused before anything is expanded",
-          "[security]") {
+TEST_CASE("security: matrices that would exhaust the machine are refused before anything is expanded", "[security]") {
   test::TempDir dir;
   const std::string head = "name: big\nworker:\n  model: " + test::model("tiny_cnn.pt") + "\nmatrix:\n";
   auto axes = [&](int count) {
@@ -502,8 +517,9 @@ TEST_CASE("security: matrices that would exhaust the machine are refused before 
   SECTION("30 axes of 2 values: 2^30 cells") {
     auto outcome = orchestrator({"validate", dir.write("m.yaml", axes(30))}, 60);
     CHECK(outcome.exit_code == 1);
-    CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:5:3: matrix: its axes (2 x 2 x") &&
-                                        Catch::Contains("expand to far more than 10000 cells, more than --max-cells 10000"));
+    CHECK_THAT(outcome.stderr_tail,
+               Catch::Contains("m.yaml:5:3: matrix: its axes (2 x 2 x") &&
+                   Catch::Contains("expand to far more than 10000 cells, more than --max-cells 10000"));
     CHECK(outcome.usage.max_rss_kib < 100 * 1024);
   }
   SECTION("20 axes: 1048576 cells, and --max-cells says how many") {
@@ -518,9 +534,13 @@ TEST_CASE("security: matrices that would exhaust the machine are refused before 
     CHECK_THAT(device.stderr_tail, Catch::Contains("/dev/zero: cannot read the matrix file: it is a device or socket, "
                                                    "not a regular file"));
     auto large = orchestrator({"validate", dir.write("large.yaml", axes(1) + "# " + std::string(2 << 20, 'x') + "\n")});
-    CHECK_THAT(large.stderr_tail, Catch::Contains("large.yaml: cannot read the matrix file: it is larger than the 1048576 "
-                                                  "bytes allowed"));
-    std::string binary = axes(1) + std::string("\x7f" "ELF\x02\x01\x01\0\0\0\xfe\xed", 12);
+    CHECK_THAT(large.stderr_tail,
+               Catch::Contains("large.yaml: cannot read the matrix file: it is larger than the 1048576 "
+                               "bytes allowed"));
+    std::string binary = axes(1) + std::string(
+                                       "\x7f"
+                                       "ELF\x02\x01\x01\0\0\0\xfe\xed",
+                                       12);
     auto elf = orchestrator({"validate", dir.write("binary.yaml", binary)});
     CHECK(elf.exit_code == 1);
     CHECK_THAT(elf.stderr_tail, Catch::Contains("binary.yaml:6: not a text file: it holds a NUL byte"));
@@ -532,11 +552,14 @@ TEST_CASE("security: matrices that would exhaust the machine are refused before 
     text += "}\n";
     auto outcome = orchestrator({"run", dir.write("m.yaml", text), "--db", dir.file("r.db")});
     CHECK(outcome.exit_code == 1);
-    CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:6:") && Catch::Contains("more than one process may be given"));
+    CHECK_THAT(outcome.stderr_tail,
+               Catch::Contains("m.yaml:6:") && Catch::Contains("more than one process may be given"));
     CHECK_FALSE(fs::exists(dir.file("r.db")));
-    auto single = orchestrator({"validate", dir.write("one.yaml", head + "  env:\n    - {A: " + std::string(200 * 1024, 'v') + "}\n")});
-    CHECK_THAT(single.stderr_tail, Catch::Contains("one.yaml:6:") &&
-                                       Catch::Contains("env.A: 204800 bytes, more than the 131072 the kernel passes in one variable"));
+    auto single = orchestrator(
+        {"validate", dir.write("one.yaml", head + "  env:\n    - {A: " + std::string(200 * 1024, 'v') + "}\n")});
+    CHECK_THAT(single.stderr_tail,
+               Catch::Contains("one.yaml:6:") &&
+                   Catch::Contains("env.A: 204800 bytes, more than the 131072 the kernel passes in one variable"));
   }
 }
 
@@ -547,10 +570,12 @@ TEST_CASE("security: names, labels and values with control characters cannot for
                            "\n  input_shape: [1, 3, 32, 32]\n  iterations: 5\nmatrix:\n";
   auto labelled = orchestrator({"validate", dir.write("l.yaml", head + "  cells: [{label: \"a\\nfake row\"}]\n")});
   CHECK(labelled.exit_code == 1);
-  CHECK_THAT(labelled.stderr_tail, Catch::Contains("l.yaml:9:") && Catch::Contains("label: contains a control character"));
+  CHECK_THAT(labelled.stderr_tail,
+             Catch::Contains("l.yaml:9:") && Catch::Contains("label: contains a control character"));
   // A value may hold them; its generated label, the log and the table show them escaped.
-  auto outcome = orchestrator({"run", dir.write("v.yaml", head + "  env: [{X: \"red\\e[31m\\r2026-12-01 info forged\\nrow\"}]\n"),
-                               "--db", dir.file("r.db")});
+  auto outcome =
+      orchestrator({"run", dir.write("v.yaml", head + "  env: [{X: \"red\\e[31m\\r2026-12-01 info forged\\nrow\"}]\n"),
+                    "--db", dir.file("r.db")});
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code == 0);
   for (const std::string& text : {outcome.stdout_tail, outcome.stderr_tail}) {
@@ -602,10 +627,11 @@ TEST_CASE("security: a matrix's LD_PRELOAD reaches the worker only, never a laun
   test::TempDir dir;
   const std::string notes = open_folder(dir, "notes");
   const std::string log = notes + "/preloaded";
-  const auto m = hostile_matrix(dir, unique_token(),
-                                "    - {label: ns, launcher: unshare, env: {LD_PRELOAD: " + test::bin("libpreload_probe.so") +
-                                    ", PRELOAD_PROBE_LOG: " + log + "}}\n",
-                                "", "  user: nobody\n");
+  const auto m =
+      hostile_matrix(dir, unique_token(),
+                     "    - {label: ns, launcher: unshare, env: {LD_PRELOAD: " + test::bin("libpreload_probe.so") +
+                         ", PRELOAD_PROBE_LOG: " + log + "}}\n",
+                     "", "  user: nobody\n");
   auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code == 0);
@@ -627,9 +653,9 @@ TEST_CASE("security: a worker of worker.user reads its own cgroup limits, and is
   auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code == 0);
-  CHECK(query(dir.file("r.db"), "SELECT COALESCE(limits_mismatch, 'none') || ' ' || effective_quota_percent || ' ' || "
-                                "effective_memory_limit_bytes FROM run_phases WHERE cell = 'limited'") ==
-        "none 50.0 1073741824");
+  CHECK(query(dir.file("r.db"),
+              "SELECT COALESCE(limits_mismatch, 'none') || ' ' || effective_quota_percent || ' ' || "
+              "effective_memory_limit_bytes FROM run_phases WHERE cell = 'limited'") == "none 50.0 1073741824");
   CHECK(slurp(notes + "/asked-as-uid") == "65534\n");  // --list-cold-files, before the evict run
   // --probe-device, from validate, for a device other than the CPU.
   fs::remove(notes + "/asked-as-uid");
@@ -650,8 +676,8 @@ TEST_CASE("security: validate refuses a TMPDIR that worker.user cannot enter", "
   const auto m = hostile_matrix(dir, unique_token(), cell("quick", "none", dir.path()), "", "  user: nobody\n");
   auto outcome = orch::run_process({test::orchestrator_argv({"validate", m}), {{"TMPDIR", closed}}, 60});
   CHECK(outcome.exit_code == 1);
-  CHECK_THAT(outcome.stderr_tail, Catch::Contains("worker.user 'nobody' cannot enter the scratch folder's parent " +
-                                                  closed + " ($TMPDIR)"));
+  CHECK_THAT(outcome.stderr_tail,
+             Catch::Contains("worker.user 'nobody' cannot enter the scratch folder's parent " + closed + " ($TMPDIR)"));
 }
 
 TEST_CASE("fault: nonsense waits are refused, and a stop signal while waiting for the lock exits 130", "[faults]") {
@@ -685,14 +711,13 @@ TEST_CASE("security: a worker of another user gets no terminal, no descriptor an
   const std::string notes = open_folder(dir, "notes");
   const std::string secret = dir.write("secret", "root-only\n");
   chmod(secret.c_str(), 0600);
-  const auto m = hostile_matrix(dir, unique_token(),
-                                cell("tty", "tty", notes, ", launcher: " + launcher) +
-                                    cell("leak", "leak", notes, ", launcher: " + launcher),
-                                "", "  user: nobody\n");
+  const auto m = hostile_matrix(
+      dir, unique_token(),
+      cell("tty", "tty", notes, ", launcher: " + launcher) + cell("leak", "leak", notes, ", launcher: " + launcher), "",
+      "  user: nobody\n");
   // Root's shell: a terminal (script gives it one), a secret on descriptor 7, a token in the environment.
-  const std::string command = "exec 7<" + secret + "; SECRET_TOKEN=s3cr3t exec " + test::bin("orchestrator") +
-                              " run " + m + " --db " + dir.file("r.db") + " --lock " + dir.file("lock") +
-                              " --share-machine";
+  const std::string command = "exec 7<" + secret + "; SECRET_TOKEN=s3cr3t exec " + test::bin("orchestrator") + " run " +
+                              m + " --db " + dir.file("r.db") + " --lock " + dir.file("lock") + " --share-machine";
   auto outcome = orch::run_process({{"/usr/bin/script", "-qec", command, "/dev/null"}, {}, 120});
   INFO(outcome.stdout_tail);
   CHECK(outcome.exit_code == 0);
@@ -708,10 +733,11 @@ TEST_CASE("security: a cold-start file swapped for a FIFO or a device does not b
   const std::string listed = notes + "/libfake.so";
   std::ofstream(listed) << "not really a library\n";
   chmod(listed.c_str(), 0666);
-  const auto m = hostile_matrix(dir, unique_token(),
-                                "    - {label: swapped, cache: evict, env: {HOSTILE: swap-listed, LIST_EXTRA: " + listed +
-                                    ", HOSTILE_DIR: " + notes + "}}\n",
-                                "runs: 2\n", "  user: nobody\n");
+  const auto m =
+      hostile_matrix(dir, unique_token(),
+                     "    - {label: swapped, cache: evict, env: {HOSTILE: swap-listed, LIST_EXTRA: " + listed +
+                         ", HOSTILE_DIR: " + notes + "}}\n",
+                     "runs: 2\n", "  user: nobody\n");
   auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")}, 120);
   INFO(outcome.stderr_tail);
   CHECK_FALSE(outcome.timed_out);
@@ -779,10 +805,10 @@ TEST_CASE("security: a worker evicts only what its user could open, never a file
   const auto before = orch::resident_percent(root_only);
   REQUIRE(before);
   REQUIRE(*before > 99);
-  const auto m = hostile_matrix(dir, unique_token(),
-                                "    - {label: evict, cache: evict, env: {LIST_EXTRA: " + root_only + ", HOSTILE_DIR: " +
-                                    notes + "}}\n",
-                                "", "  user: nobody\n");
+  const auto m = hostile_matrix(
+      dir, unique_token(),
+      "    - {label: evict, cache: evict, env: {LIST_EXTRA: " + root_only + ", HOSTILE_DIR: " + notes + "}}\n", "",
+      "  user: nobody\n");
   auto outcome = orchestrator({"run", m, "--db", dir.file("r.db"), "--lock", dir.file("lock")});
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code == 0);
@@ -804,8 +830,8 @@ TEST_CASE("security: one cell's worker cannot take the folder of a later run", "
 
 TEST_CASE("fault: a reader that goes away (| head) does not end the night midway", "[faults]") {
   test::TempDir dir;
-  const auto m = hostile_matrix(dir, unique_token(), cell("a", "none", dir.path()) + cell("b", "none", dir.path()),
-                                "runs: 2\n");
+  const auto m =
+      hostile_matrix(dir, unique_token(), cell("a", "none", dir.path()) + cell("b", "none", dir.path()), "runs: 2\n");
   const std::string command = test::bin("orchestrator") + " run " + m + " --db " + dir.file("r.db") + " --lock " +
                               dir.file("lock") + " --share-machine 2>&1 | head -c 1 >/dev/null";
   auto outcome = orch::run_process({{"/bin/sh", "-c", command}, {}, 120});

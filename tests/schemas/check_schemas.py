@@ -32,6 +32,18 @@ for path in configs:
         jsonschema.validate(yaml.safe_load(f), matrix_schema)
     print(f"valid: {os.path.relpath(path, source)}")
 
+# Every setting can be an axis: a whole axis of each, and each inside a grouped axis,
+# for every setting the schema defines.
+sweep = {"name": "sweep", "worker": {"model": "m.pt"},
+         "matrix": {"model": ["a.pt", "b.pt"], "input_shape": [[1, 3, 8, 8], [8, 3, 8, 8]],
+                    "iterations": [5], "warmup_iterations": [0], "device": ["cpu"],
+                    "pair": [{"model": "c.pt", "input_shape": [2, 3, 8, 8], "torch_threads": {"intra_op": 1}}]}}
+jsonschema.validate(sweep, matrix_schema)
+axes = matrix_schema["properties"]["matrix"]
+assert set(axes["properties"]) == set(matrix_schema["$defs"]), "an axis without its $defs entry, or the reverse"
+assert set(axes["additionalProperties"]["items"]["properties"]) - {"label"} == set(matrix_schema["$defs"])
+print("valid: a sweep over every worker setting")
+
 for name in ("unknown_key.yaml", "wrong_type.yaml", "empty_matrix.yaml", "unknown_launcher.yaml"):
     with open(os.path.join(source, "tests", "data", "bad", name)) as f:
         document = yaml.safe_load(f.read().replace("@MODEL@", "m.pt"))

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "run/process_identity.h"
+#include "common/process_identity.h"
 
 namespace orch {
 
@@ -23,8 +23,8 @@ struct CgroupLimits {
 
 // Read from outside, after the run: what the kernel enforced and counted.
 struct CgroupReadings {
-  std::optional<double> quota_percent;  // nullopt: no quota
-  std::string cpus;                     // CPU list the group could use
+  std::optional<double> cpu_quota_percent;    // nullopt: no quota
+  std::string cpus;                           // CPU list the group could use
   std::optional<int64_t> memory_limit_bytes;  // nullopt: unlimited
   std::optional<int64_t> nr_periods;
   std::optional<int64_t> nr_throttled;

@@ -16,9 +16,7 @@ class NoCgroups final : public CgroupSystem {
   int version() const override { return 0; }
   std::optional<std::string> unusable_reason() const override { return reason_; }
   void prepare_session() override { throw CgroupError(reason_); }
-  std::unique_ptr<RunCgroup> create(const std::string&, const CgroupLimits&) override {
-    throw CgroupError(reason_);
-  }
+  std::unique_ptr<RunCgroup> create(const std::string&, const CgroupLimits&) override { throw CgroupError(reason_); }
   int remove_dead_sessions() override { return 0; }
 
  private:
@@ -28,28 +26,21 @@ class NoCgroups final : public CgroupSystem {
 }  // namespace
 
 CgroupHost CgroupHost::real() {
-  return {cgroup_files::read("/proc/self/mounts").value_or(""),
-          cgroup_files::read("/proc/self/cgroup").value_or(""), ProcessIdentity::self()};
+  return {cgroup_files::read("/proc/self/mounts").value_or(""), cgroup_files::read("/proc/self/cgroup").value_or(""),
+          ProcessIdentity::self()};
 }
 
 std::unique_ptr<CgroupSystem> detect_cgroups(const CgroupHost& host) {
-  std::istringstream mounts(host.mounts_text);
-  std::string device, mount_point, type, options;
-  bool has_v1_memory = false;
+  const auto mounts = cgroup_files::cgroup_mounts(host.mounts_text);
+  const bool has_v1_memory = mounts.v1.count("memory") > 0;
   std::string v2_mount;
-  while (mounts >> device >> mount_point >> type >> options) {
-    mounts.ignore(1024, '\n');
-    if (type == "cgroup" && ("," + options + ",").find(",memory,") != std::string::npos)
-      has_v1_memory = true;
-    if (type == "cgroup2") {
-      auto controllers = cgroup_files::read(mount_point + "/cgroup.controllers").value_or("");
-      if (controllers.find("memory") != std::string::npos) v2_mount = mount_point;
-    }
+  for (const auto& mount_point : mounts.v2) {
+    auto controllers = cgroup_files::read(mount_point + "/cgroup.controllers").value_or("");
+    if (controllers.find("memory") != std::string::npos) v2_mount = mount_point;
   }
   if (has_v1_memory) return make_cgroup_v1(host);
   if (!v2_mount.empty()) return make_cgroup_v2(v2_mount, host);
-  return std::make_unique<NoCgroups>(
-      "no cgroup hierarchy with the memory controller is mounted (neither v1 nor v2)");
+  return std::make_unique<NoCgroups>("no cgroup hierarchy with the memory controller is mounted (neither v1 nor v2)");
 }
 
 }  // namespace orch

@@ -17,8 +17,6 @@
 
 namespace orch::cgroup_files {
 
-
-
 void write(const std::string& path, const std::string& value) {
   std::ofstream out(path);
   out << value;

@@ -8,6 +8,7 @@
 
 namespace orch::cgroup_files {
 
+using protocol::cgroupfs::cgroup_mounts;
 using protocol::cgroupfs::own_path;
 using protocol::cgroupfs::read;
 using protocol::cgroupfs::read_int;

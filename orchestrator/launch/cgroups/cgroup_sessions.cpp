@@ -1,9 +1,9 @@
 // Session folders of orchestrators that died, for both backends (see cgroup.h).
 #include <filesystem>
 
+#include "common/session.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
-#include "run/session.h"
 
 namespace orch {
 

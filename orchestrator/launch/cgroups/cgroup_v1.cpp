@@ -6,10 +6,10 @@
 #include <map>
 #include <sstream>
 
+#include "common/cpu_list.h"
+#include "common/session.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
-#include "common/cpu_list.h"
-#include "run/session.h"
 
 namespace orch {
 namespace {
@@ -44,7 +44,7 @@ class RunCgroupV1 final : public RunCgroup {
     const std::string& cpu = dirs_.at("cpu");
     auto quota = files::read_int(cpu + "/cpu.cfs_quota_us");
     auto period = files::read_int(cpu + "/cpu.cfs_period_us");
-    if (quota && period && *quota > 0) r.quota_percent = 100.0 * *quota / *period;
+    if (quota && period && *quota > 0) r.cpu_quota_percent = 100.0 * *quota / *period;
     r.nr_periods = files::read_key(cpu + "/cpu.stat", "nr_periods");
     r.nr_throttled = files::read_key(cpu + "/cpu.stat", "nr_throttled");
     if (auto ns = files::read_key(cpu + "/cpu.stat", "throttled_time")) r.throttled_ms = *ns / 1e6;
@@ -77,16 +77,7 @@ class RunCgroupV1 final : public RunCgroup {
 class CgroupV1 final : public CgroupSystem {
  public:
   explicit CgroupV1(const CgroupHost& host) : session_(session_name(host.owner)) {
-    std::istringstream mounts(host.mounts_text);
-    std::string device, mount_point, type, options;
-    std::map<std::string, std::string> mount_of;
-    while (mounts >> device >> mount_point >> type >> options) {
-      mounts.ignore(1024, '\n');
-      if (type != "cgroup") continue;
-      std::stringstream list(options);
-      std::string option;
-      while (std::getline(list, option, ',')) mount_of[option] = mount_point;
-    }
+    std::map<std::string, std::string> mount_of = files::cgroup_mounts(host.mounts_text).v1;
     for (const auto& controller : kControllers) {
       auto own = files::own_path(host.self_cgroup_text, controller);
       if (!mount_of.count(controller) || !own) {
@@ -169,8 +160,6 @@ class CgroupV1 final : public CgroupSystem {
 
 }  // namespace
 
-std::unique_ptr<CgroupSystem> make_cgroup_v1(const CgroupHost& host) {
-  return std::make_unique<CgroupV1>(host);
-}
+std::unique_ptr<CgroupSystem> make_cgroup_v1(const CgroupHost& host) { return std::make_unique<CgroupV1>(host); }
 
 }  // namespace orch

@@ -9,10 +9,10 @@
 #include <iterator>
 #include <sstream>
 
+#include "common/cpu_list.h"
+#include "common/session.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
-#include "common/cpu_list.h"
-#include "run/session.h"
 
 namespace orch {
 namespace {
@@ -40,7 +40,7 @@ class RunCgroupV2 final : public RunCgroup {
     std::string quota;
     int64_t period = kPeriodUs;
     cpu_max >> quota >> period;
-    if (quota != "max" && !quota.empty() && period > 0) r.quota_percent = 100.0 * std::stoll(quota) / period;
+    if (quota != "max" && !quota.empty() && period > 0) r.cpu_quota_percent = 100.0 * std::stoll(quota) / period;
     r.cpus = files::read(dir_ + "/cpuset.cpus.effective").value_or("");
     auto memory_max = files::read(dir_ + "/memory.max");
     if (memory_max && *memory_max != "max" && !memory_max->empty()) r.memory_limit_bytes = std::stoll(*memory_max);
@@ -81,14 +81,16 @@ class CgroupV2 final : public CgroupSystem {
     for (const auto& controller : kControllers)
       if (!reason_ && std::find(have.begin(), have.end(), controller) == have.end())
         reason_ = "cgroup v2 controller '" + controller + "' is not available in " + own_dir_ +
-                  " (start the orchestrator in a delegated cgroup: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
+                  " (start the orchestrator in a delegated cgroup: systemd-run --user --scope -p Delegate=yes "
+                  "orchestrator ...)";
     // Controllers can only be enabled below a group whose processes all move out: ours
     // will, anyone else's would stop us.
     std::istringstream procs(files::read(own_dir_ + "/cgroup.procs").value_or(""));
     for (int other = 0; !reason_ && !own_path_.empty() && procs >> other;)
       if (other != pid_)
         reason_ = "the orchestrator's cgroup " + own_dir_ + " also holds process " + std::to_string(other) +
-                  " (start the orchestrator in a cgroup of its own: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
+                  " (start the orchestrator in a cgroup of its own: systemd-run --user --scope -p Delegate=yes "
+                  "orchestrator ...)";
     if (!reason_ && access(own_dir_.c_str(), W_OK) != 0)
       reason_ = "no write access to " + own_dir_ +
                 " (run as root, or in a delegated cgroup: systemd-run --user --scope -p Delegate=yes orchestrator ...)";
@@ -136,8 +138,8 @@ class CgroupV2 final : public CgroupSystem {
     files::make_dir(dir);
     auto group = std::make_unique<RunCgroupV2>(dir, own_path_ + "/" + session_ + "/" + leaf);
     if (limits.cpu_quota_percent)
-      files::write(dir + "/cpu.max", std::to_string(std::llround(*limits.cpu_quota_percent * kPeriodUs / 100.0)) +
-                                         " " + std::to_string(kPeriodUs));
+      files::write(dir + "/cpu.max", std::to_string(std::llround(*limits.cpu_quota_percent * kPeriodUs / 100.0)) + " " +
+                                         std::to_string(kPeriodUs));
     if (!limits.cpuset.empty()) files::write(dir + "/cpuset.cpus", format_cpu_list(limits.cpuset));
     if (limits.memory_bytes) {
       files::write(dir + "/memory.max", std::to_string(*limits.memory_bytes));

@@ -1,0 +1,113 @@
+// A cell's statistics from its stored runs (see cell_statistics.h).
+#include "measure/cell_statistics.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "common/text.h"
+#include "measure/statistics.h"
+#include "measure/warnings.h"
+
+namespace orch {
+namespace {
+
+// Medians over the measured ok runs: real ones, then integer ones.
+constexpr const char* kRealMedians[] = {"library_load_ms", "model_load_ms",        "first_inference_ms",
+                                        "latency_mean_ms", "latency_p50_ms",       "latency_p99_ms",
+                                        "throttled_ms",    "device_latency_p50_ms"};
+constexpr const char* kIntegerMedians[] = {"max_rss_kib", "involuntary_ctx_switches"};
+// Integer median whose stored column has another name in runs.
+constexpr const char* kPeakMemoryRuns = "memory_peak_bytes";
+// What was in effect: distinct values of the measured runs.
+constexpr const char* kInEffect[] = {"intra_op_threads",
+                                     "inter_op_threads",
+                                     "effective_cpus",
+                                     "effective_cpu_quota_percent",
+                                     "effective_memory_limit_bytes",
+                                     "device_name"};
+// The phases that make a run's cold start (first-run-slow).
+constexpr const char* kColdStartPhases[] = {"library_load_ms", "model_load_ms", "first_inference_ms"};
+
+bool is_measured(const Columns& run) { return text_of(value_of(run, "is_warmup")) != "1"; }
+bool is_ok(const Columns& run) { return text_of(value_of(run, "status")) == "ok"; }
+
+Value median_of(const std::vector<const Columns*>& runs, const char* column, bool integer) {
+  std::vector<double> values;
+  for (const Columns* run : runs)
+    if (auto number = number_of(value_of(*run, column))) values.push_back(*number);
+  if (values.empty()) return {};
+  const double middle = median(values);
+  return integer ? Value(static_cast<int64_t>(middle)) : Value(middle);
+}
+
+// The distinct texts of `column`, in run order, joined by commas; NULL when none.
+Value distinct_of(const std::vector<const Columns*>& runs, const char* column) {
+  std::vector<std::string> seen;
+  for (const Columns* run : runs) {
+    const std::string text = text_of(value_of(*run, column));
+    if (!text.empty() && std::find(seen.begin(), seen.end(), text) == seen.end()) seen.push_back(text);
+  }
+  return optional_text(join(seen, ","));
+}
+
+std::vector<std::string> codes_of(const Value& value) {
+  std::vector<std::string> codes;
+  std::string text = text_of(value);
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    if (end > start) codes.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return codes;
+}
+
+}  // namespace
+
+Columns cell_statistics(const std::vector<Columns>& runs) {
+  std::vector<const Columns*> measured, ok;
+  for (const auto& run : runs)
+    if (is_measured(run)) {
+      measured.push_back(&run);
+      if (is_ok(run)) ok.push_back(&run);
+    }
+
+  Columns row = {{"runs", static_cast<int64_t>(measured.size())}, {"runs_ok", static_cast<int64_t>(ok.size())}};
+  for (const char* column : kInEffect) row.push_back({column, distinct_of(measured, column)});
+
+  int64_t mismatches = 0;
+  std::vector<const Columns*> failed;
+  std::set<std::string> warnings;
+  for (const Columns* run : measured) {
+    if (!text_of(value_of(*run, "limits_mismatch")).empty()) ++mismatches;
+    if (!is_ok(*run)) failed.push_back(run);
+    for (auto& code : codes_of(value_of(*run, "warnings"))) warnings.insert(code);
+  }
+  std::vector<double> p50s, cold_starts;
+  for (const Columns* run : ok) {
+    p50s.push_back(number_of(value_of(*run, "latency_p50_ms")).value_or(0));
+    double cold_start = 0;
+    for (const char* phase : kColdStartPhases) cold_start += number_of(value_of(*run, phase)).value_or(0);
+    cold_starts.push_back(cold_start);
+  }
+  for (auto& code : cell_warnings(cold_starts)) warnings.insert(code);
+  row.push_back({"limit_mismatches", mismatches});
+  row.push_back({"failures", distinct_of(failed, "status")});
+  row.push_back({"warnings", optional_text(join(std::vector<std::string>(warnings.begin(), warnings.end()), ","))});
+
+  for (const char* column : kRealMedians) row.push_back({column, median_of(ok, column, false)});
+  for (const char* column : kIntegerMedians) row.push_back({column, median_of(ok, column, true)});
+  row.push_back({"peak_memory_bytes", median_of(ok, kPeakMemoryRuns, true)});
+  if (p50s.empty()) {
+    row.insert(row.end(),
+               {{"latency_p50_ci_low_ms", Value()}, {"latency_p50_ci_high_ms", Value()}, {"run_to_run_cv", Value()}});
+  } else {
+    const ConfidenceInterval ci = bootstrap_median_ci(p50s);
+    row.insert(row.end(), {{"latency_p50_ci_low_ms", ci.low},
+                           {"latency_p50_ci_high_ms", ci.high},
+                           {"run_to_run_cv", coefficient_of_variation(p50s)}});
+  }
+  return row;
+}
+
+}  // namespace orch

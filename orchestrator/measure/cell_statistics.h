@@ -1,0 +1,25 @@
+// A cell's statistics, from its stored runs: what cell_summary shows beyond the cell's
+// settings. Computed once a cell's runs are done (and again when they change: a resume,
+// a repair), and stored as a row of cell_statistics; the store computes nothing.
+#pragma once
+
+#include <vector>
+
+#include "common/value.h"
+
+namespace orch {
+
+// `runs` are the cell's rows of the results DB's `runs` table, in run order (the store
+// reads them back). Returns the row of cell_statistics, its columns named as there
+// (schemas/migrations/011_stored_statistics.sql), cell_id and computed_at left to the
+// store:
+// - runs, runs_ok: measured (non-warm-up) runs, and those of them that are ok;
+// - what was in effect: the distinct values of the measured runs, in run order;
+// - limit_mismatches, failures (distinct statuses that are not ok), warnings (the runs'
+//   codes and the cell's own, sorted);
+// - the median over the measured ok runs of each metric, NULLs not counted (the mean of
+//   the two middle values for an even count; integers truncated);
+// - the bootstrap 95% CI of the median run p50 and the run-to-run CV of the p50s.
+Columns cell_statistics(const std::vector<Columns>& runs);
+
+}  // namespace orch

@@ -1,0 +1,46 @@
+// Aligned text rendering of a Summary (see table_exporter.h).
+#include "report/table_exporter.h"
+
+#include <algorithm>
+#include <string>
+
+#include "common/text.h"
+
+namespace orch {
+
+void write_table(std::ostream& out, const Summary& summary) {
+  const size_t columns = summary.columns.size();
+  std::vector<std::vector<std::string>> cells;
+  std::vector<size_t> width(columns);
+  std::vector<bool> numeric(columns, true);
+  for (size_t c = 0; c < columns; ++c) width[c] = summary.columns[c].header.size();
+  for (const auto& row : summary.rows) {
+    auto& texts = cells.emplace_back();
+    for (size_t c = 0; c < columns; ++c) {
+      const Value& value = row[c];
+      std::string text = "-";
+      if (const auto* real = std::get_if<double>(&value))
+        text = format_number(*real, summary.columns[c].decimals);
+      else if (!std::holds_alternative<std::monostate>(value))
+        text = printable(text_of(value));  // labels and reasons come from matrices and workers
+      if (std::holds_alternative<std::string>(value)) numeric[c] = false;
+      width[c] = std::max(width[c], text.size());
+      texts.push_back(std::move(text));
+    }
+  }
+  auto print_row = [&](auto cell_text) {
+    std::string line;
+    for (size_t c = 0; c < columns; ++c) {
+      const std::string text = cell_text(c);
+      const std::string pad(width[c] - text.size(), ' ');
+      line += (c ? "  " : "") + (numeric[c] ? pad + text : text + pad);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
+  };
+  print_row([&](size_t c) { return summary.columns[c].header; });
+  print_row([&](size_t c) { return std::string(width[c], '-'); });
+  for (const auto& row : cells) print_row([&](size_t c) { return row[c]; });
+}
+
+}  // namespace orch

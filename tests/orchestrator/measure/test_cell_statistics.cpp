@@ -1,0 +1,69 @@
+// A cell's statistics from its stored runs (pure: rows in, a row out).
+#include <catch2/catch.hpp>
+
+#include "measure/cell_statistics.h"
+#include "measure/statistics.h"
+
+namespace {
+
+orch::Columns run(int index, const std::string& status, double p50, double model_load_ms, bool warmup = false) {
+  return {{"run_index", int64_t{index}},
+          {"is_warmup", int64_t{warmup}},
+          {"status", status},
+          {"latency_p50_ms", p50},
+          {"model_load_ms", model_load_ms},
+          {"intra_op_threads", int64_t{2}},
+          {"effective_cpus", std::string(index == 2 ? "0-1" : "0")},
+          {"effective_cpu_quota_percent", 50.0},
+          {"memory_peak_bytes", int64_t{1000 + index}},
+          {"warnings", std::string(index == 1 ? "cv,throttled" : "")}};
+}
+
+const orch::Value& at(const orch::Columns& row, const char* name) { return orch::value_of(row, name); }
+
+}  // namespace
+
+TEST_CASE("cell statistics: medians over measured ok runs, counts over measured runs", "[cell-statistics]") {
+  const std::vector<orch::Columns> runs = {
+      run(0, "ok", 100, 900, /*warmup=*/true),  // a warm-up run counts nowhere
+      run(1, "ok", 10, 100),
+      run(2, "ok", 12, 300),
+      run(3, "crashed", 99, 999),
+      run(4, "ok", 11, 200),
+      run(5, "timeout", 98, 998),
+  };
+  const orch::Columns row = orch::cell_statistics(runs);
+  CHECK(at(row, "runs") == orch::Value(int64_t{5}));
+  CHECK(at(row, "runs_ok") == orch::Value(int64_t{3}));
+  CHECK(at(row, "latency_p50_ms") == orch::Value(11.0));
+  CHECK(at(row, "model_load_ms") == orch::Value(200.0));
+  CHECK(at(row, "peak_memory_bytes") == orch::Value(int64_t{1002}));  // 1001, 1002, 1004
+  CHECK(at(row, "failures") == orch::Value(std::string("crashed,timeout")));
+  CHECK(at(row, "warnings") == orch::Value(std::string("cv,throttled")));
+  CHECK(at(row, "intra_op_threads") == orch::Value(std::string("2")));
+  CHECK(at(row, "effective_cpus") == orch::Value(std::string("0,0-1")));  // distinct, in run order
+  CHECK(at(row, "effective_cpu_quota_percent") == orch::Value(std::string("50.0")));
+  CHECK(at(row, "limit_mismatches") == orch::Value(int64_t{0}));
+  CHECK(std::holds_alternative<std::monostate>(at(row, "device_latency_p50_ms")));  // no run had one
+  const auto low = orch::number_of(at(row, "latency_p50_ci_low_ms"));
+  const auto high = orch::number_of(at(row, "latency_p50_ci_high_ms"));
+  REQUIRE(low);
+  REQUIRE(high);
+  CHECK(*low >= 10);
+  CHECK(*high <= 12);
+  CHECK(*orch::number_of(at(row, "run_to_run_cv")) == Approx(orch::coefficient_of_variation({10, 12, 11})));
+}
+
+TEST_CASE("cell statistics: the first measured run's slow cold start is a cell warning", "[cell-statistics]") {
+  const std::vector<orch::Columns> runs = {run(0, "ok", 10, 400), run(1, "ok", 10, 100), run(2, "ok", 10, 110),
+                                           run(3, "ok", 10, 105)};
+  CHECK(at(orch::cell_statistics(runs), "warnings") == orch::Value(std::string("cv,first-run-slow,throttled")));
+}
+
+TEST_CASE("cell statistics of a cell without runs: zero counts and no medians", "[cell-statistics]") {
+  const orch::Columns row = orch::cell_statistics({});
+  CHECK(at(row, "runs") == orch::Value(int64_t{0}));
+  CHECK(at(row, "runs_ok") == orch::Value(int64_t{0}));
+  for (const char* column : {"latency_p50_ms", "latency_p50_ci_low_ms", "run_to_run_cv", "failures", "warnings"})
+    CHECK(std::holds_alternative<std::monostate>(at(row, column)));
+}

@@ -1,0 +1,81 @@
+// Trust warnings: each one raised by its cause and by nothing else.
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "measure/warnings.h"
+
+namespace {
+
+orch::RunRecord clean_run() {
+  orch::RunRecord run;
+  run.latency = orch::summarize({10, 10.1, 9.9, 10});
+  protocol::WorkerReport report;
+  report.ok = true;
+  report.runtime.allowed_cpus = {0, 1};
+  report.runtime.torch.intra_op_threads = 2;
+  report.runtime.threads_observed = 2;
+  run.report = report;
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("a clean run has no warning", "[warnings]") { CHECK(orch::run_warnings(clean_run(), 0).empty()); }
+
+TEST_CASE("each run warning has its own cause", "[warnings]") {
+  auto noisy = clean_run();
+  noisy.latency = orch::summarize({10, 12, 8, 10});  // CV about 16%
+  CHECK(orch::run_warnings(noisy, 0) == std::vector<std::string>{"cv"});
+
+  auto throttled = clean_run();
+  throttled.evidence.cgroup = orch::CgroupReadings{};
+  throttled.evidence.cgroup->throttled_ms = 12.5;
+  CHECK(orch::run_warnings(throttled, 0) == std::vector<std::string>{"throttled"});
+
+  auto oversubscribed = clean_run();
+  oversubscribed.report->runtime.torch.intra_op_threads = 16;
+  CHECK(orch::run_warnings(oversubscribed, 0) == std::vector<std::string>{"oversubscribed"});
+
+  auto mismatched = clean_run();
+  mismatched.limit_mismatches = {"cpu_quota: asked 200%, in effect none"};
+  CHECK(orch::run_warnings(mismatched, 0) == std::vector<std::string>{"limits"});
+
+  CHECK(orch::run_warnings(clean_run(), 4096) == std::vector<std::string>{"swap"});
+}
+
+TEST_CASE("a first measured run much slower than the rest is flagged", "[warnings]") {
+  CHECK(orch::cell_warnings({900, 400, 410, 395}) == std::vector<std::string>{"first-run-slow"});
+  CHECK(orch::cell_warnings({450, 400, 410, 395}).empty());  // 1.12x: within 1.5x
+  CHECK(orch::cell_warnings({900, 400}).empty());            // too few runs to judge
+}
+
+TEST_CASE("host warnings: governor, load, swap", "[warnings]") {
+  orch::HostState quiet{"performance", 0.2, 2, 0};
+  CHECK(orch::host_warnings(quiet).empty());
+  CHECK(orch::host_warnings({"", 0.2, 2, 0}).empty());  // no cpufreq (a VM): nothing to say
+  CHECK(orch::host_warnings({"powersave", 0.2, 2, 0}) == std::vector<std::string>{"governor"});
+  CHECK(orch::host_warnings({"performance", 0.6, 2, 0}) == std::vector<std::string>{"load"});
+  CHECK(orch::host_warnings({"performance", 4.0, 64, 0}).empty());  // 4 busy of 64: under 10%
+  CHECK(orch::host_warnings({"performance", 7.0, 64, 0}) == std::vector<std::string>{"load"});
+  // A high load average alone (a build that has just finished) is not load now.
+  CHECK(orch::host_warnings({"performance", 0.1, 2, 0, 3.5}).empty());
+  CHECK(orch::host_warnings({"performance", 0.2, 2, 1 << 20}) == std::vector<std::string>{"swap"});
+  CHECK(orch::join_codes({"cv", "swap"}) == "cv,swap");
+}
+
+TEST_CASE("a CPU kept busy during the start is measured as load", "[warnings]") {
+  std::atomic<bool> stop{false};
+  std::thread spinner([&] {
+    while (!stop) {
+    }
+  });
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  const orch::HostState host = orch::read_host_state(cpus);
+  stop = true;
+  spinner.join();
+  CHECK(host.busy_cpus > 0.8);  // the spinning thread: one CPU's worth, give or take the rest
+  CHECK(host.busy_cpus <= cpus);
+}

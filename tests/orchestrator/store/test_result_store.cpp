@@ -1,0 +1,450 @@
+// The results DB: schema migration, a stored run read back through the views.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "matrix/matrix.h"
+#include "measure/cell_statistics.h"
+#include "report/summary.h"
+#include "store/result_store.h"
+#include "store/schema_migrations.h"
+#include "test_support.h"
+
+namespace {
+
+orch::Experiment two_cell_experiment() {
+  orch::Experiment experiment;
+  experiment.name = "store-test";
+  experiment.matrix_path = "/tmp/m.yaml";
+  experiment.matrix_text = "name: store-test\n";
+  for (int i = 0; i < 2; ++i) {
+    orch::Cell cell;
+    cell.index = i;
+    cell.label = "cell " + std::to_string(i);
+    cell.settings.program = "/opt/bench_worker";
+    cell.settings.model_path = "/models/m.pt";
+    if (i == 1) {
+      cell.settings.launcher = orch::LauncherKind::kTaskset;
+      cell.settings.cpuset = {0};
+      cell.settings.env = {{"OMP_NUM_THREADS", "1"}};
+    }
+    experiment.cells.push_back(cell);
+  }
+  return experiment;
+}
+
+orch::RunRecord ok_run(int run_index, bool warmup, double load_ms, std::vector<double> samples) {
+  orch::RunRecord run;
+  run.run_index = run_index;
+  run.warmup = warmup;
+  run.started_at = "2026-11-23T00:00:00.000Z";
+  run.command_line = "/bin/worker";
+  run.process.exit_code = 0;
+  run.process.usage.major_faults = 7;
+  protocol::WorkerReport report;
+  report.ok = true;
+  report.phases = {{"process_start", 0, 2}, {"model_load", 10, load_ms}, {"timed_loop", 50, 9}};
+  report.samples_ms = samples;
+  report.runtime.allowed_cpus = {0};
+  report.runtime.torch.intra_op_threads = 1;
+  report.runtime.torch.inter_op_threads = 1;
+  report.runtime.thread_env = {{"OMP_NUM_THREADS", "1"}};
+  run.report = report;
+  run.latency = orch::summarize(samples);
+  return run;
+}
+
+// As the runner does it: 'running' first, completed when the run is over.
+void store_run(orch::ResultStore& store, int64_t cell_id, const orch::RunRecord& run) {
+  store.record_run(store.begin_run(cell_id, run), cell_id, run);
+}
+
+// As the runner does when a cell's runs are done.
+void compute_statistics(orch::ResultStore& store, const orch::ResultStore::ExperimentIds& ids) {
+  store.store_cell_statistics(ids.cell_ids, orch::cell_statistics);
+}
+
+// The value of the report's column `header` in row `row`, as the table prints it.
+orch::Value shown(const orch::Summary& summary, size_t row, const std::string& header) {
+  for (size_t c = 0; c < summary.columns.size(); ++c)
+    if (summary.columns[c].header == header) return summary.rows.at(row).at(c);
+  FAIL("no column " << header);
+  return {};
+}
+
+bool has_column(const orch::Summary& summary, const std::string& header) {
+  return std::any_of(summary.columns.begin(), summary.columns.end(),
+                     [&](const orch::SummaryColumn& column) { return column.header == header; });
+}
+
+}  // namespace
+
+TEST_CASE("a new DB is created at the latest schema version", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.schema_version() == orch::ResultStore::latest_schema_version());
+  // The latest version is the number of migration files in schemas/migrations.
+  size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(ORCH_TEST_SOURCE_DIR) + "/schemas/migrations"))
+    files += entry.path().extension() == ".sql";
+  CHECK(orch::ResultStore::latest_schema_version() == static_cast<int>(files));
+  CHECK(store.cells_without_statistics().empty());
+}
+
+TEST_CASE("a DB from before the schema existed is migrated, its other data kept", "[store]") {
+  test::TempDir dir;
+  {
+    SQLite::Database db(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
+  }
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.schema_version() == orch::ResultStore::latest_schema_version());
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT text FROM notes").getString() == "mine");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM cell_summary").getInt() == 0);
+}
+
+TEST_CASE("a DB newer than this build is refused, not modified", "[store]") {
+  test::TempDir dir;
+  {
+    SQLite::Database db(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")), Catch::Contains("schema version 999, newer"));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 999);
+}
+
+TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto experiment = two_cell_experiment();
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"cmd0", "cmd1"});
+  REQUIRE(ids.cell_ids.size() == 2);
+  store_run(store, ids.cell_ids[1], ok_run(0, true, 900, {50, 50}));  // warm-up: excluded
+  store_run(store, ids.cell_ids[1], ok_run(1, false, 100, {1, 2, 3}));
+  store_run(store, ids.cell_ids[1], ok_run(2, false, 300, {3, 4, 5}));
+  store_run(store, ids.cell_ids[1], ok_run(3, false, 200, {5, 6, 7, 8}));
+  orch::RunRecord crashed;
+  crashed.run_index = 4;
+  crashed.started_at = "2026-11-23T00:00:01.000Z";
+  crashed.command_line = "/bin/worker";
+  crashed.status = orch::RunStatus::kCrashed;
+  crashed.reason = "killed by SIGSEGV";
+  crashed.process.term_signal = SIGSEGV;
+  store_run(store, ids.cell_ids[1], crashed);
+  store.finish_experiment(ids.experiment_id, "finished");
+  compute_statistics(store, ids);
+
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 2 + 3 + 3 + 4);
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "finished");
+
+  SQLite::Statement phases(db,
+                           "SELECT model_load_ms, process_start_ms, latency_p50_ms, major_faults "
+                           "FROM run_phases WHERE cell_index = 1 AND run_index = 3");
+  REQUIRE(phases.executeStep());
+  CHECK(phases.getColumn(0).getDouble() == 200);
+  CHECK(phases.getColumn(1).getDouble() == 2);
+  CHECK(phases.getColumn(2).getDouble() == 6.5);
+  CHECK(phases.getColumn(3).getInt() == 7);
+  CHECK(db.execAndGet("SELECT reason FROM run_phases WHERE run_index = 4").getString() == "killed by SIGSEGV");
+
+  SQLite::Statement summary(db,
+                            "SELECT runs, runs_ok, model_load_ms, latency_p50_ms, cpuset, env, "
+                            "intra_op_threads, launcher FROM cell_summary WHERE cell_index = 1");
+  REQUIRE(summary.executeStep());
+  CHECK(summary.getColumn(0).getInt() == 4);  // measured runs, the crashed one included
+  CHECK(summary.getColumn(1).getInt() == 3);
+  CHECK(summary.getColumn(2).getDouble() == 200);  // median of 100, 300, 200
+  CHECK(summary.getColumn(3).getDouble() == 4);    // median of p50s 2, 4, 6.5
+  CHECK(summary.getColumn(4).getString() == "0");
+  CHECK(summary.getColumn(5).getString() == R"({"OMP_NUM_THREADS":"1"})");
+  CHECK(summary.getColumn(6).getString() == "1");
+  CHECK(summary.getColumn(7).getString() == "taskset");
+
+  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  REQUIRE(report.rows.size() == 2);
+  CHECK(shown(report, 0, "ok") == orch::Value(std::string("0/0")));
+  CHECK(shown(report, 1, "ok") == orch::Value(std::string("3/4")));
+  CHECK(shown(report, 1, "p50 ms") == orch::Value(4.0));
+}
+
+TEST_CASE("CUDA event times are stored per iteration and summarised per run and per cell", "[store][gpu]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto experiment = two_cell_experiment();
+  for (auto& cell : experiment.cells) cell.settings.device = "cuda";
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 3; ++i) {
+    auto run = ok_run(i, false, 10, {2.0 + i, 3.0 + i, 4.0 + i});
+    run.report->device_samples_ms = {1.0 + i, 1.5 + i, 2.5 + i};
+    run.device_latency = orch::summarize(run.report->device_samples_ms);
+    store_run(store, ids.cell_ids[0], run);
+  }
+  compute_statistics(store, ids);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(device_ms) FROM (SELECT device_ms FROM samples s JOIN runs r "
+                      "ON r.id = s.run_id WHERE r.run_index = 0 ORDER BY iteration)")
+            .getString() == "1.0,1.5,2.5");
+  CHECK(db.execAndGet("SELECT device_latency_p50_ms FROM run_phases WHERE run_index = 2").getDouble() == 3.5);
+  CHECK(db.execAndGet("SELECT device_latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 2.5);
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 4);
+  CHECK(db.execAndGet("SELECT device FROM cell_summary WHERE cell_index = 0").getString() == "cuda");
+
+  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  CHECK(shown(report, 0, "gpu p50 ms") == orch::Value(2.5));
+}
+
+TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[store][gpu]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1, 2}));
+  compute_statistics(store, ids);
+  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  CHECK_FALSE(has_column(report, "gpu p50 ms"));
+  CHECK(has_column(report, "p50 ms"));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples WHERE device_ms IS NULL").getInt() == 2);
+}
+
+TEST_CASE("the median of an even number of runs is the mean of the middle two", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 4; ++i) store_run(store, ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
+  compute_statistics(store, ids);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT model_load_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 25);
+}
+
+TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed", "[store]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  {
+    orch::ResultStore store(dir.file("r.db"));
+    auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
+    store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
+  }
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK(store.repair("otherhost", orch::boot_id()) == 0);  // another host's runs are not ours to judge
+  CHECK(store.repair("testhost", orch::boot_id()) == 1);   // pid 0 of the default identity: dead
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT status FROM runs WHERE run_index = 1").getString() == "aborted");
+  CHECK_THAT(db.execAndGet("SELECT reason FROM runs WHERE run_index = 1").getString(),
+             Catch::Contains("stopped without finishing it"));
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "interrupted");
+
+  auto other = experiment;
+  other.matrix_hash = "def";
+  CHECK_FALSE(store.resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
+  auto resumption = store.resume(experiment, orch::OrchestratorIdentity::self());
+  REQUIRE(resumption);
+  CHECK(resumption->ids.cell_ids.size() == 2);
+  CHECK(resumption->finished == std::set<std::pair<int, int>>{{0, 0}});  // the aborted run goes again
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM runs").getInt() == 1);
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "running");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 1);  // the finished run is intact
+}
+
+TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from the stored runs", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  // model_load stands for the cold start here: the first measured run is 3x the others.
+  store_run(store, ids.cell_ids[0], ok_run(0, false, 300, {9}));
+  store_run(store, ids.cell_ids[0], ok_run(1, false, 100, {10}));
+  store_run(store, ids.cell_ids[0], ok_run(2, false, 100, {11}));
+  store_run(store, ids.cell_ids[0], ok_run(3, false, 100, {10}));
+  compute_statistics(store, ids);  // cell 1 has no runs: NULLs
+  SQLite::Database db(dir.file("r.db"));
+  SQLite::Statement row(db,
+                        "SELECT latency_p50_ci_low_ms, latency_p50_ci_high_ms, run_to_run_cv, warnings, "
+                        "latency_p50_ms FROM cell_summary WHERE cell_index = 0");
+  REQUIRE(row.executeStep());
+  CHECK(row.getColumn(0).getDouble() >= 9);
+  CHECK(row.getColumn(1).getDouble() <= 11);
+  CHECK(row.getColumn(0).getDouble() <= row.getColumn(4).getDouble());
+  CHECK(row.getColumn(1).getDouble() >= row.getColumn(4).getDouble());
+  CHECK(row.getColumn(2).getDouble() == Approx(orch::coefficient_of_variation({9, 10, 11, 10})).epsilon(0.001));
+  CHECK(row.getColumn(3).getString() == "first-run-slow");
+  CHECK(db.execAndGet("SELECT latency_p50_ci_low_ms IS NULL FROM cell_summary WHERE cell_index = 1").getInt() == 1);
+}
+
+TEST_CASE("medians in cell_summary ignore NULLs instead of counting them", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 3; ++i) {
+    auto run = ok_run(i, false, 10, {1});
+    if (i < 2) {  // the third run had no cgroup: no throttling figure at all
+      run.evidence.cgroup = orch::CgroupReadings{};
+      run.evidence.cgroup->throttled_ms = i == 0 ? 10.0 : 30.0;
+    }
+    store_run(store, ids.cell_ids[0], run);
+  }
+  compute_statistics(store, ids);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT throttled_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 20);
+}
+
+TEST_CASE("fault: orchestrators that open a new DB at the same moment migrate it once", "[store][faults]") {
+  test::TempDir dir;
+  const std::string path = dir.file("new.db");
+  constexpr int kOpeners = 8;
+  std::atomic<int> ready{0};
+  std::vector<std::string> errors(kOpeners);
+  std::vector<std::thread> openers;
+  for (int i = 0; i < kOpeners; ++i)
+    openers.emplace_back([&, i] {
+      ++ready;
+      while (ready < kOpeners) std::this_thread::yield();
+      try {
+        orch::ResultStore store(path);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  for (auto& opener : openers) opener.join();
+  for (const auto& error : errors) CHECK(error == "");
+  CHECK(orch::ResultStore(path).schema_version() == orch::ResultStore::latest_schema_version());
+}
+
+TEST_CASE("security: a DB whose schema version no orchestrator writes is refused, not touched", "[store][security]") {
+  test::TempDir dir;
+  SECTION("a negative version") {
+    SQLite::Database(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE).exec("PRAGMA user_version = -7");
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")),
+                      Catch::Contains("has schema version -7, which no orchestrator writes"));
+  }
+  SECTION("its tables, but version 0") {
+    SQLite::Database(dir.file("r.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
+        .exec("CREATE TABLE runs (id INTEGER PRIMARY KEY)");
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")),
+                      Catch::Contains("has orchestrator tables but schema version 0"));
+    CHECK(SQLite::Database(dir.file("r.db")).execAndGet("SELECT COUNT(*) FROM sqlite_master").getInt() == 1);
+  }
+  SECTION("not an SQLite file at all") {
+    dir.write("r.db", std::string(8192, 'z'));
+    CHECK_THROWS_WITH(orch::ResultStore(dir.file("r.db")), Catch::Contains("is damaged (file is not a database)"));
+  }
+}
+
+TEST_CASE("a live orchestrator's running experiment is neither repaired nor resumed by another", "[store][faults]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  orch::ResultStore store(dir.file("r.db"));
+  orch::HostContext live;
+  live.orchestrator = orch::OrchestratorIdentity::self();  // this test process: alive
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, live);
+  store.begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  CHECK(store.repair("testhost", orch::boot_id()) == 0);
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT status FROM runs").getString() == "running");
+  CHECK_FALSE(store.resume(experiment, orch::OrchestratorIdentity::self()));  // it is not interrupted
+  // The same process in another boot is not alive: a reboot ended it.
+  orch::HostContext before_reboot = live;
+  before_reboot.orchestrator.boot_id = "another-boot";
+  auto old_ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, before_reboot);
+  store.begin_run(old_ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  CHECK(store.repair("testhost", orch::boot_id()) == 1);
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(status) FROM (SELECT status FROM experiments ORDER BY id)").getString() ==
+        "running,interrupted");
+}
+
+TEST_CASE("a DB of schema 10 is migrated: phase columns filled from phases, cell statistics computed again",
+          "[store][migration]") {
+  test::TempDir dir;
+  const std::string path = dir.file("v10.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (size_t version = 0; version < 10; ++version) db.exec(orch::schema_migrations()[version]);
+    db.exec("PRAGMA user_version = 10");
+    db.exec(
+        "INSERT INTO experiments (id, name, started_at, matrix_path, matrix_yaml) VALUES (1, 'old', 't', 'm', 'y')");
+    db.exec(
+        "INSERT INTO cells (id, experiment_id, cell_index, label, launcher, env_json, model_path, input_shape, "
+        "warmup_iterations, iterations, device, command_line, latency_p50_ci_low_ms, warnings) "
+        "VALUES (1, 1, 0, 'c', 'host', '{}', 'm.pt', '1,3,8,8', 1, 2, 'cpu', 'cmd', 123, 'stale')");
+    for (int run = 0; run < 3; ++run) {
+      const std::string id = std::to_string(run + 1);
+      db.exec(
+          "INSERT INTO runs (id, cell_id, run_index, is_warmup, status, started_at, command_line, "
+          "latency_p50_ms, effective_quota_percent) VALUES (" +
+          id + ", 1, " + std::to_string(run) + ", 0, 'ok', 't', 'c', " + std::to_string(10 + run) + ", 50)");
+      db.exec("INSERT INTO phases VALUES (" + id + ", 0, 'model_load', 1, " + std::to_string(100 * (run + 1)) + ")");
+    }
+  }
+  orch::ResultStore store(path);
+  CHECK(store.cells_without_statistics() == std::vector<int64_t>{1});
+  store.store_cell_statistics(store.cells_without_statistics(), orch::cell_statistics);
+  CHECK(store.cells_without_statistics().empty());
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(model_load_ms) FROM run_phases").getString() == "100.0,200.0,300.0");
+  CHECK(db.execAndGet("SELECT effective_cpu_quota_percent FROM run_phases WHERE run_id = 1").getDouble() == 50);
+  CHECK(db.execAndGet("SELECT effective_quota_percent FROM run_phases WHERE run_id = 1").getDouble() == 50);
+  SQLite::Statement summary(db,
+                            "SELECT runs, model_load_ms, latency_p50_ms, latency_p50_ci_low_ms, warnings, "
+                            "effective_quota_percent FROM cell_summary");
+  REQUIRE(summary.executeStep());
+  CHECK(summary.getColumn(0).getInt() == 3);
+  CHECK(summary.getColumn(1).getDouble() == 200);
+  CHECK(summary.getColumn(2).getDouble() == 11);
+  CHECK(summary.getColumn(3).getDouble() == 10);  // recomputed from the runs, not the old 123
+  CHECK(summary.getColumn(4).isNull());           // nor the old 'stale'
+  CHECK(summary.getColumn(5).getString() == "50.0");
+}
+
+TEST_CASE("a cell's statistics row goes with every change of its runs, so none is stale", "[store]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  compute_statistics(store, ids);
+  CHECK(store.cells_without_statistics().empty());
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
+
+  const int64_t running = store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
+  CHECK(store.cells_without_statistics() == std::vector<int64_t>{ids.cell_ids[0]});
+  CHECK(db.execAndGet("SELECT latency_p50_ms IS NULL FROM cell_summary WHERE cell_index = 0").getInt() == 1);
+  CHECK(db.execAndGet("SELECT runs FROM cell_summary WHERE cell_index = 0").getInt() == 2);  // progress shows
+  store.record_run(running, ids.cell_ids[0], ok_run(1, false, 10, {5}));
+  compute_statistics(store, ids);
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 3);
+
+  store.forget_run(ids.cell_ids[0], 1);
+  CHECK(store.cells_without_statistics() == std::vector<int64_t>{ids.cell_ids[0]});
+  compute_statistics(store, ids);
+  store.begin_run(ids.cell_ids[1], ok_run(0, false, 10, {1}));  // then the orchestrator died
+  compute_statistics(store, ids);
+  CHECK(store.repair("testhost", orch::boot_id()) == 1);
+  CHECK(store.cells_without_statistics() == ids.cell_ids);  // the whole dead experiment
+}
+
+TEST_CASE("every phase of the protocol is stored as its own column of run_phases", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto run = ok_run(0, false, 10, {1});
+  run.report->phases.clear();
+  double duration = 1;
+  for (const char* name : protocol::phase::kAll) run.report->phases.push_back({name, 0, duration++});
+  store_run(store, ids.cell_ids[0], run);
+  SQLite::Database db(dir.file("r.db"));
+  duration = 1;
+  for (const char* name : protocol::phase::kAll)
+    CHECK(db.execAndGet(std::string("SELECT ") + name + "_ms FROM run_phases").getDouble() == duration++);
+}
