@@ -81,7 +81,9 @@ SELECT r.id AS run_id,
        c.model_path,
        c.input_shape,
        c.iterations,
-       c.warmup_iterations
+       c.warmup_iterations,
+       -- added by 012: spawn to the end of the first inference
+       r.cold_start_ms
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 
@@ -133,6 +135,11 @@ SELECT c.experiment_id,
        c.model_path,
        c.input_shape,
        c.iterations,
-       c.warmup_iterations
+       c.warmup_iterations,
+       -- added by 012: the confidence of [latency_p50_ci_low_ms, latency_p50_ci_high_ms]
+       s.latency_p50_ci_confidence,
+       ROUND(s.cold_start_ms, 3) AS cold_start_ms,
+       ROUND(s.process_start_ms, 3) AS process_start_ms,
+       ROUND(s.runtime_init_ms, 3) AS runtime_init_ms
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/text.h"
+#include "measure/intervals.h"
 #include "measure/statistics.h"
 #include "measure/warnings.h"
 
@@ -13,9 +14,10 @@ namespace orch {
 namespace {
 
 // Medians over the measured ok runs: real ones, then integer ones.
-constexpr const char* kRealMedians[] = {"library_load_ms", "model_load_ms",        "first_inference_ms",
-                                        "latency_mean_ms", "latency_p50_ms",       "latency_p99_ms",
-                                        "throttled_ms",    "device_latency_p50_ms"};
+constexpr const char* kRealMedians[] = {"process_start_ms", "runtime_init_ms",      "cold_start_ms",
+                                        "library_load_ms",  "model_load_ms",        "first_inference_ms",
+                                        "latency_mean_ms",  "latency_p50_ms",       "latency_p99_ms",
+                                        "throttled_ms",     "device_latency_p50_ms"};
 constexpr const char* kIntegerMedians[] = {"max_rss_kib", "involuntary_ctx_switches"};
 // Integer median whose stored column has another name in runs.
 constexpr const char* kPeakMemoryRuns = "memory_peak_bytes";
@@ -91,6 +93,8 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
     cold_starts.push_back(cold_start);
   }
   for (auto& code : cell_warnings(cold_starts)) warnings.insert(code);
+  // Too few ok runs for the interval to reach kTargetConfidence (README: Warnings).
+  if (!p50s.empty() && p50s.size() < values_for_confidence(kTargetConfidence)) warnings.insert("few-runs");
   row.push_back({"limit_mismatches", mismatches});
   row.push_back({"failures", distinct_of(failed, "status")});
   row.push_back({"warnings", optional_text(join(std::vector<std::string>(warnings.begin(), warnings.end()), ","))});
@@ -99,12 +103,15 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
   for (const char* column : kIntegerMedians) row.push_back({column, median_of(ok, column, true)});
   row.push_back({"peak_memory_bytes", median_of(ok, kPeakMemoryRuns, true)});
   if (p50s.empty()) {
-    row.insert(row.end(),
-               {{"latency_p50_ci_low_ms", Value()}, {"latency_p50_ci_high_ms", Value()}, {"run_to_run_cv", Value()}});
+    row.insert(row.end(), {{"latency_p50_ci_low_ms", Value()},
+                           {"latency_p50_ci_high_ms", Value()},
+                           {"latency_p50_ci_confidence", Value()},
+                           {"run_to_run_cv", Value()}});
   } else {
-    const ConfidenceInterval ci = bootstrap_median_ci(p50s);
-    row.insert(row.end(), {{"latency_p50_ci_low_ms", ci.low},
-                           {"latency_p50_ci_high_ms", ci.high},
+    const Interval interval = median_interval(p50s, kTargetConfidence);
+    row.insert(row.end(), {{"latency_p50_ci_low_ms", interval.low},
+                           {"latency_p50_ci_high_ms", interval.high},
+                           {"latency_p50_ci_confidence", interval.confidence},
                            {"run_to_run_cv", coefficient_of_variation(p50s)}});
   }
   return row;

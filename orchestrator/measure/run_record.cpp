@@ -103,6 +103,9 @@ void judge_run(RunRecord& record, const FileText& report_file) {
     record.latency = summarize(record.report->samples_ms);
   if (record.report && record.report->ok && !record.report->device_samples_ms.empty())
     record.device_latency = summarize(record.report->device_samples_ms);
+  if (record.report && record.report->clock_origin == "spawn")
+    for (const auto& phase : record.report->phases)
+      if (phase.name == protocol::phase::kFirstInference) record.cold_start_ms = phase.start_ms + phase.duration_ms;
 
   if (process.interrupted_by != 0)
     return set(RunStatus::kAborted, "orchestrator received " + signal_text(process.interrupted_by));

@@ -53,6 +53,9 @@ struct RunRecord {
   std::vector<std::string> concurrent_orchestrators;
   std::optional<LatencySummary> latency;         // over the host clock's samples
   std::optional<LatencySummary> device_latency;  // over the CUDA event times, on a GPU
+  // Spawn to the end of the first inference, on the spawn's clock; nullopt when the
+  // worker did not time from the spawn (clock_origin worker_main) or never got there.
+  std::optional<double> cold_start_ms;
 };
 
 // A reason is one line of at most this many bytes, printable (text.h): a worker's

@@ -5,7 +5,6 @@
 #include <cassert>
 #include <cmath>
 #include <numeric>
-#include <random>
 
 namespace orch {
 
@@ -45,22 +44,6 @@ double median(std::vector<double> values) {
 
 double coefficient_of_variation(const std::vector<double>& values) {
   return values.size() < 2 ? 0 : summarize(values).cv;
-}
-
-ConfidenceInterval bootstrap_median_ci(const std::vector<double>& values, double confidence, int resamples,
-                                       unsigned seed) {
-  assert(!values.empty() && resamples > 0);
-  std::mt19937 random(seed);
-  std::uniform_int_distribution<size_t> pick(0, values.size() - 1);
-  std::vector<double> medians(resamples);
-  std::vector<double> resample(values.size());
-  for (auto& m : medians) {
-    for (auto& value : resample) value = values[pick(random)];
-    m = median(resample);
-  }
-  std::sort(medians.begin(), medians.end());
-  const double tail = (1 - confidence) / 2;
-  return {percentile(medians, tail), percentile(medians, 1 - tail)};
 }
 
 }  // namespace orch

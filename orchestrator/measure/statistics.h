@@ -31,15 +31,4 @@ double median(std::vector<double> values);
 // Sample coefficient of variation (stddev / mean); 0 when n < 2 or the mean is 0.
 double coefficient_of_variation(const std::vector<double>& values);
 
-struct ConfidenceInterval {
-  double low = 0;
-  double high = 0;
-};
-
-// Percentile-bootstrap confidence interval of the median: `resamples` resamples drawn
-// with a fixed seed, so the same values always give the same interval. Requires a
-// non-empty input.
-ConfidenceInterval bootstrap_median_ci(const std::vector<double>& values, double confidence = 0.95,
-                                       int resamples = 2000, unsigned seed = 20261123);
-
 }  // namespace orch

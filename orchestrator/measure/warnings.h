@@ -14,6 +14,9 @@ namespace orch {
 // Thresholds, named here once.
 inline constexpr double kMaxCv = 0.05;              // latency stddev / mean within a run
 inline constexpr double kFirstRunSlowFactor = 1.5;  // first measured cold start vs the others' median
+// The confidence a cell's interval should have; with fewer ok runs than it takes
+// (values_for_confidence: 6), the interval says what it has and the cell is few-runs.
+inline constexpr double kTargetConfidence = 0.95;
 // `load`: other work kept more than max(kBusyCpusMin, kBusyShare x online CPUs) of the
 // CPUs busy during the kBusyWindow before the experiment started. Measured, not the
 // 1-minute load average, which still counts a build that has just finished.

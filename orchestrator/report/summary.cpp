@@ -2,6 +2,7 @@
 #include "report/summary.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 
@@ -41,17 +42,21 @@ std::function<Value(const Columns&)> scaled(const char* name, double unit) {
 }
 
 // "a<separator>b" of two columns; nothing when the first is missing.
-std::function<Value(const Columns&)> pair(const char* first, const char* second, const char* separator,
-                                          int decimals = -1) {
+std::function<Value(const Columns&)> pair(const char* first, const char* second, const char* separator) {
   return [=](const Columns& row) -> Value {
-    auto text = [&](const char* name) {
-      const Value& value = value_of(row, name);
-      const auto number = number_of(value);
-      if (decimals < 0 || !number || std::holds_alternative<int64_t>(value)) return text_of(value);
-      return format_number(*number, decimals);
-    };
     if (std::holds_alternative<std::monostate>(value_of(row, first))) return {};
-    return text(first) + separator + text(second);
+    return text_of(value_of(row, first)) + separator + text_of(value_of(row, second));
+  };
+}
+
+// "9.9-10.3 (75%)": an interval with the confidence it has.
+std::function<Value(const Columns&)> interval(const char* low, const char* high, const char* confidence) {
+  return [=](const Columns& row) -> Value {
+    const auto from = number_of(value_of(row, low)), to = number_of(value_of(row, high));
+    if (!from || !to) return {};
+    const auto level = number_of(value_of(row, confidence));
+    return format_number(*from, 3) + "-" + format_number(*to, 3) +
+           (level ? " (" + format_number(std::floor(*level * 100), 0) + "%)" : "");
   };
 }
 
@@ -73,7 +78,7 @@ const std::vector<DisplayColumn>& display_columns() {
       {"1st infer ms", field("first_inference_ms")},
       {"mean ms", field("latency_mean_ms")},
       {"p50 ms", field("latency_p50_ms")},
-      {"p50 95% CI", pair("latency_p50_ci_low_ms", "latency_p50_ci_high_ms", "-", 3)},
+      {"p50 interval", interval("latency_p50_ci_low_ms", "latency_p50_ci_high_ms", "latency_p50_ci_confidence")},
       {"p99 ms", field("latency_p99_ms")},
       {"gpu p50 ms", field("device_latency_p50_ms")},
       {"throttled ms", field("throttled_ms")},

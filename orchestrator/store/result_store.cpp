@@ -121,6 +121,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"memory_peak_bytes", optional_value(group->memory_peak_bytes)},
                            {"oom_kills", optional_value(group->oom_kills)}});
   }
+  row.push_back({"cold_start_ms", optional_value(run.cold_start_ms)});
   row.insert(row.end(), {{"cache_action", optional_text(run.cache_action)},
                          {"model_resident_pct", optional_value(run.model_resident_pct)},
                          {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},

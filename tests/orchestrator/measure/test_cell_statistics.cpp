@@ -39,25 +39,24 @@ TEST_CASE("cell statistics: medians over measured ok runs, counts over measured 
   CHECK(at(row, "model_load_ms") == orch::Value(200.0));
   CHECK(at(row, "peak_memory_bytes") == orch::Value(int64_t{1002}));  // 1001, 1002, 1004
   CHECK(at(row, "failures") == orch::Value(std::string("crashed,timeout")));
-  CHECK(at(row, "warnings") == orch::Value(std::string("cv,throttled")));
+  CHECK(at(row, "warnings") == orch::Value(std::string("cv,few-runs,throttled")));
   CHECK(at(row, "intra_op_threads") == orch::Value(std::string("2")));
   CHECK(at(row, "effective_cpus") == orch::Value(std::string("0,0-1")));  // distinct, in run order
   CHECK(at(row, "effective_cpu_quota_percent") == orch::Value(std::string("50.0")));
   CHECK(at(row, "limit_mismatches") == orch::Value(int64_t{0}));
   CHECK(std::holds_alternative<std::monostate>(at(row, "device_latency_p50_ms")));  // no run had one
-  const auto low = orch::number_of(at(row, "latency_p50_ci_low_ms"));
-  const auto high = orch::number_of(at(row, "latency_p50_ci_high_ms"));
-  REQUIRE(low);
-  REQUIRE(high);
-  CHECK(*low >= 10);
-  CHECK(*high <= 12);
+  // 3 ok runs: [min, max] of their p50s, which covers the median with 75%.
+  CHECK(at(row, "latency_p50_ci_low_ms") == orch::Value(10.0));
+  CHECK(at(row, "latency_p50_ci_high_ms") == orch::Value(12.0));
+  CHECK(at(row, "latency_p50_ci_confidence") == orch::Value(0.75));
   CHECK(*orch::number_of(at(row, "run_to_run_cv")) == Approx(orch::coefficient_of_variation({10, 12, 11})));
 }
 
 TEST_CASE("cell statistics: the first measured run's slow cold start is a cell warning", "[cell-statistics]") {
   const std::vector<orch::Columns> runs = {run(0, "ok", 10, 400), run(1, "ok", 10, 100), run(2, "ok", 10, 110),
                                            run(3, "ok", 10, 105)};
-  CHECK(at(orch::cell_statistics(runs), "warnings") == orch::Value(std::string("cv,first-run-slow,throttled")));
+  CHECK(at(orch::cell_statistics(runs), "warnings") ==
+        orch::Value(std::string("cv,few-runs,first-run-slow,throttled")));
 }
 
 TEST_CASE("cell statistics of a cell without runs: zero counts and no medians", "[cell-statistics]") {

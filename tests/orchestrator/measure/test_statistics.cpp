@@ -43,22 +43,3 @@ TEST_CASE("median and run-to-run CV", "[statistics]") {
   CHECK(orch::coefficient_of_variation({9, 10, 11}) == Approx(0.1));
   CHECK(orch::coefficient_of_variation({5}) == 0);
 }
-
-TEST_CASE("bootstrap CI of the median: deterministic, inside the data, around the median", "[statistics]") {
-  const std::vector<double> p50s = {10.2, 9.8, 10.0, 10.1, 9.9, 10.4, 9.7};
-  const auto ci = orch::bootstrap_median_ci(p50s);
-  const auto again = orch::bootstrap_median_ci(p50s);
-  CHECK(ci.low == again.low);
-  CHECK(ci.high == again.high);
-  CHECK(ci.low >= 9.7);
-  CHECK(ci.high <= 10.4);
-  CHECK(ci.low <= orch::median(p50s));
-  CHECK(ci.high >= orch::median(p50s));
-  CHECK(ci.low < ci.high);
-  const auto single = orch::bootstrap_median_ci({7.5});
-  CHECK(single.low == 7.5);
-  CHECK(single.high == 7.5);
-  // A wider spread gives a wider interval.
-  const auto wide = orch::bootstrap_median_ci({5, 9.8, 10.0, 10.1, 9.9, 15, 20});
-  CHECK(wide.high - wide.low > ci.high - ci.low);
-}

@@ -20,6 +20,7 @@ orch::Columns cell_row(int index, const std::string& label) {
           {"latency_p50_ms", 1.23456},
           {"latency_p50_ci_low_ms", 1.2},
           {"latency_p50_ci_high_ms", 1.3},
+          {"latency_p50_ci_confidence", 0.75},
           {"peak_memory_bytes", int64_t{3 * 1048576}},
           {"limit_mismatches", int64_t{index}},
           {"failures", index == 1 ? orch::Value(std::string("oom")) : orch::Value()},
@@ -48,7 +49,7 @@ TEST_CASE("summary: typed display columns from cell_summary rows", "[report]") {
   CHECK(summary.rows[1][column("ok")] == orch::Value(std::string("2/3")));
   CHECK(summary.rows[0][column("threads")] == orch::Value(std::string("2/1")));
   CHECK(summary.rows[0][column("p50 ms")] == orch::Value(1.23456));  // a number, rounded only when written
-  CHECK(summary.rows[0][column("p50 95% CI")] == orch::Value(std::string("1.2-1.3")));
+  CHECK(summary.rows[0][column("p50 interval")] == orch::Value(std::string("1.2-1.3 (75%)")));
   CHECK(summary.rows[0][column("cgroup peak MiB")] == orch::Value(3.0));
   CHECK(summary.rows[0][column("mem limit MiB")] == orch::Value(512.0));
   CHECK(summary.rows[0][column("limits")] == orch::Value(std::string("ok")));

@@ -1,0 +1,50 @@
+// Intervals that say how sure they are: each carries the confidence its construction
+// really has. Pure functions, no I/O.
+//
+// Two levels of noise make a cell's figure: runs are fresh processes (placement, page
+// cache, the machine's state), and iterations within a run are not independent of
+// each other. A run's p50 already carries both, so an interval over the runs' p50s
+// accounts for both; comparing two cells by their iterations alone would not.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace orch {
+
+struct Interval {
+  double low = 0;
+  double high = 0;
+  double confidence = 0;  // the probability that the construction covers the true value
+};
+
+// The confidence of [x_(k), x_(n+1-k)] (1-based order statistics of n values) as an
+// interval for the median of the distribution they were drawn from:
+// 1 - 2 * P(Binomial(n, 1/2) <= k - 1). Distribution-free.
+double order_statistic_coverage(size_t n, size_t k);
+
+// The narrowest such interval whose confidence is at least `target`; when n is too
+// small for `target`, [min, max] with the confidence it has (3 values: 75%, not 95%).
+// Requires a non-empty input.
+Interval median_interval(std::vector<double> values, double target = 0.95);
+
+// The fewest values for which median_interval reaches `target` (6 for 95%).
+size_t values_for_confidence(double target = 0.95);
+
+// A cell's steady-state figure from its runs' timed iterations: the median over runs
+// of each run's p50.
+double median_of_run_medians(const std::vector<std::vector<double>>& runs);
+
+// The ratio median_of_run_medians(slow) / median_of_run_medians(fast), and its
+// two-level (hierarchical) percentile-bootstrap interval (Kalibera and Jones,
+// "Rigorous benchmarking in reasonable time", ISMM 2013): each resample draws the runs
+// of each cell with replacement, then the iterations within each drawn run. A fixed
+// seed: the same samples always give the same interval. Requires every run non-empty.
+struct Ratio {
+  double ratio = 0;
+  Interval interval;  // confidence: the bootstrap's nominal level
+};
+Ratio ratio_interval(const std::vector<std::vector<double>>& slow, const std::vector<std::vector<double>>& fast,
+                     double confidence = 0.95, int resamples = 2000, unsigned seed = 20261201);
+
+}  // namespace orch
