@@ -83,7 +83,9 @@ SELECT r.id AS run_id,
        c.iterations,
        c.warmup_iterations,
        -- added by 012: spawn to the end of the first inference
-       r.cold_start_ms
+       r.cold_start_ms,
+       -- added by 013
+       c.settings_hash
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 
@@ -103,19 +105,19 @@ SELECT c.experiment_id,
        s.intra_op_threads,
        s.inter_op_threads,
        s.effective_cpus,
-       ROUND(s.library_load_ms, 3)    AS library_load_ms,
-       ROUND(s.model_load_ms, 3)      AS model_load_ms,
-       ROUND(s.first_inference_ms, 3) AS first_inference_ms,
-       ROUND(s.latency_mean_ms, 3)    AS latency_mean_ms,
-       ROUND(s.latency_p50_ms, 3)     AS latency_p50_ms,
-       ROUND(s.latency_p99_ms, 3)     AS latency_p99_ms,
+       s.library_load_ms    AS library_load_ms,
+       s.model_load_ms      AS model_load_ms,
+       s.first_inference_ms AS first_inference_ms,
+       s.latency_mean_ms    AS latency_mean_ms,
+       s.latency_p50_ms     AS latency_p50_ms,
+       s.latency_p99_ms     AS latency_p99_ms,
        -- limits asked for, limits in effect, what they cost
        c.cpu_quota_percent,
        c.memory_bytes,
        s.effective_cpu_quota_percent AS effective_quota_percent,  -- the name before 011, kept for old queries
        s.effective_memory_limit_bytes,
        s.limit_mismatches,
-       ROUND(s.throttled_ms, 3) AS throttled_ms,
+       s.throttled_ms AS throttled_ms,
        s.peak_memory_bytes,
        s.max_rss_kib,
        s.involuntary_ctx_switches,
@@ -123,11 +125,11 @@ SELECT c.experiment_id,
        -- cache policy and trust warnings (codes: see README)
        c.cache_policy,
        s.warnings,
-       ROUND(s.latency_p50_ci_low_ms, 3) AS latency_p50_ci_low_ms,
-       ROUND(s.latency_p50_ci_high_ms, 3) AS latency_p50_ci_high_ms,
-       ROUND(s.run_to_run_cv, 4) AS run_to_run_cv,
+       s.latency_p50_ci_low_ms AS latency_p50_ci_low_ms,
+       s.latency_p50_ci_high_ms AS latency_p50_ci_high_ms,
+       s.run_to_run_cv AS run_to_run_cv,
        c.device,
-       ROUND(s.device_latency_p50_ms, 3) AS device_latency_p50_ms,  -- CUDA events; NULL on the CPU
+       s.device_latency_p50_ms AS device_latency_p50_ms,  -- CUDA events; NULL on the CPU
        s.device_name,
        -- added by 011
        s.effective_cpu_quota_percent,
@@ -138,8 +140,11 @@ SELECT c.experiment_id,
        c.warmup_iterations,
        -- added by 012: the confidence of [latency_p50_ci_low_ms, latency_p50_ci_high_ms]
        s.latency_p50_ci_confidence,
-       ROUND(s.cold_start_ms, 3) AS cold_start_ms,
-       ROUND(s.process_start_ms, 3) AS process_start_ms,
-       ROUND(s.runtime_init_ms, 3) AS runtime_init_ms
+       s.cold_start_ms AS cold_start_ms,
+       s.process_start_ms AS process_start_ms,
+       s.runtime_init_ms AS runtime_init_ms,
+       c.id AS cell_id,
+       -- added by 013: the cell's identity across experiments (its settings, hashed)
+       c.settings_hash
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;

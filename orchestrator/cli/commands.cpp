@@ -1,9 +1,12 @@
 // validate, plan and run (see commands.h).
 #include "cli/commands.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -17,7 +20,10 @@
 #include "matrix/cache_setting.h"
 #include "matrix/matrix.h"
 #include "matrix/settings.h"
-#include "report/table_exporter.h"
+#include "measure/cell_statistics.h"
+#include "measure/comparison.h"
+#include "measure/relative_speed.h"
+#include "report/exporters.h"
 #include "run/experiment_runner.h"
 #include "run/interrupt.h"
 #include "run/run_lock.h"
@@ -153,6 +159,114 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   return kExitOk;
 }
 
+namespace {
+
+std::string experiment_title(const Columns& experiment) {
+  return "experiment '" + text_of(value_of(experiment, "name")) + "' (id " + text_of(value_of(experiment, "id")) +
+         "), " + text_of(value_of(experiment, "started_at")) + " on " + text_of(value_of(experiment, "hostname"));
+}
+
+// One experiment's report: its cells in the columns the format reads best (or those
+// asked for), the relative speed of its cells, and the legend of its warnings.
+Report make_report(ResultStore& store, int64_t experiment_id, bool people, const std::vector<std::string>& columns,
+                   const std::string& baseline) {
+  const std::vector<Columns> rows = store.cell_summary(experiment_id);
+  Report report;
+  report.experiment = store.experiment(experiment_id);
+  report.title = experiment_title(report.experiment) + ": medians over measured ok runs";
+  report.cells = people && columns.empty() ? reading_summary(rows) : data_summary(rows, columns);
+  std::vector<CellRuns> cells;
+  for (const auto& row : rows)
+    cells.push_back({text_of(value_of(row, "cell")),
+                     store.measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))});
+  report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
+  report.legend = warning_legend(rows);
+  return report;
+}
+
+// Writes `text` to a file the user named, never through a link another user planted.
+void write_output_file(const std::string& path, const std::string& text) {
+  const Fd file = open_own_file(open_path(path, "the report file"), O_WRONLY | O_TRUNC, 0644, true, "the report file");
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t written = ::write(file.get(), text.data() + done, text.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) throw UserError("cannot write the report file " + printable(path) + ": " + std::strerror(errno));
+    done += static_cast<size_t>(written);
+  }
+}
+
+// An experiment's cells as a comparison needs them, each with its p50 history: the
+// `lookback` latest earlier experiments of the same name on the same host.
+std::vector<ComparedCell> compared_cells(ResultStore& store, const Columns& experiment, int lookback) {
+  const int64_t id = std::get<int64_t>(value_of(experiment, "id"));
+  std::vector<ComparedCell> cells;
+  for (const auto& row : store.cell_summary(id)) {
+    ComparedCell cell;
+    cell.settings_hash = text_of(value_of(row, "settings_hash"));
+    cell.label = text_of(value_of(row, "cell"));
+    const auto cell_id = static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0));
+    cell.samples = store.measured_samples(cell_id);
+    for (const auto& run : store.measured_runs(cell_id))
+      for (const auto& [column, metric] : compared_run_metrics())
+        if (const auto value = number_of(value_of(run, column))) cell.run_values[column].push_back(*value);
+    cell.history_p50s = store.history_p50s(cell.settings_hash, text_of(value_of(experiment, "name")),
+                                           text_of(value_of(experiment, "hostname")), id, lookback);
+    cells.push_back(std::move(cell));
+  }
+  return cells;
+}
+
+// Compares experiment `base` with `now` and writes it; true when some cell got slower.
+bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t now, double threshold, int lookback,
+                    Format format) {
+  const Columns base_row = store.experiment(base), now_row = store.experiment(now);
+  ComparisonReport report;
+  report.base_title = experiment_title(base_row);
+  report.new_title = experiment_title(now_row);
+  report.threshold = threshold;
+  if (text_of(value_of(base_row, "matrix_hash")) != text_of(value_of(now_row, "matrix_hash")))
+    report.warnings.push_back(
+        "the two experiments ran different matrices (matrix_hash differs): only cells with the "
+        "same settings are compared");
+  if (text_of(value_of(base_row, "hostname")) != text_of(value_of(now_row, "hostname")))
+    report.warnings.push_back("the two experiments ran on different hosts");
+  ComparisonOptions options;
+  options.threshold = threshold;
+  report.comparison =
+      compare_cells(compared_cells(store, base_row, lookback), compared_cells(store, now_row, lookback), options);
+  write_comparison(out, report, format);
+  return report.comparison.regression();
+}
+
+}  // namespace
+
+int compare_command(const CompareOptions& options) {
+  const auto format = parse_format(options.format);
+  if (!format) throw UserError("unknown format '" + printable(options.format) + "'", "table, md or json");
+  ResultStore store(options.db_path);
+  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
+  const int64_t base = store.find_experiment(options.base), now = store.find_experiment(options.now);
+  const bool slower =
+      write_compared(std::cout, store, base, now, options.threshold_percent / 100, options.lookback, *format);
+  return slower && options.fail_on_regression ? kExitRegression : kExitOk;
+}
+
+int report_command(const ReportOptions& options) {
+  const auto format = parse_format(options.format);
+  if (!format) throw UserError("unknown report format '" + printable(options.format) + "'", "table, md, csv or json");
+  ResultStore store(options.db_path);
+  // A DB from before cell statistics were stored, or one an orchestrator left mid-cell.
+  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
+  const int64_t id = store.find_experiment(options.experiment);
+  std::ostringstream text;
+  write_report(text, make_report(store, id, for_people(*format), options.columns, options.baseline), *format);
+  if (options.output.empty())
+    std::cout << text.str();
+  else
+    write_output_file(options.output, text.str());
+  return kExitOk;
+}
+
 int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
@@ -164,10 +278,18 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, lock, options.resume);
   const std::string& db_path = options.db_path;
 
-  std::cout << "\nexperiment '" << printable(experiment.name) << "' (id " << outcome.experiment_id << ") in "
-            << printable(db_path) << ": medians over measured runs\n";
-  write_table(std::cout, cell_summary_report(store.cell_summary(outcome.experiment_id)));
+  std::cout << '\n';
+  write_text_report(std::cout, make_report(store, outcome.experiment_id, true, {}, ""));
+  std::cout << "(stored in " << printable(db_path) << "; orchestrator report --db " << printable(db_path)
+            << " --format md|csv|json for more)\n";
+  bool slower = false;
+  if (!options.compare_to.empty()) {
+    std::cout << "\ncompared with " << printable(options.compare_to) << ":\n";
+    const int64_t base = store.find_experiment(options.compare_to);
+    slower = write_compared(std::cout, store, base, outcome.experiment_id, 0.05, 10, Format::kTable);
+  }
   if (outcome.interrupted) return kExitInterrupted;
+  if (slower && options.fail_on_regression) return kExitRegression;
   if (outcome.runs_ok < outcome.runs_total) {
     spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases",
                  outcome.runs_total - outcome.runs_ok, outcome.runs_total);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "matrix/matrix.h"
 
@@ -12,12 +13,34 @@ int validate_command(const std::string& matrix_path, const MatrixOptions& matrix
 int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options);
 struct RunOptions {
   std::string db_path = "results.db";
-  bool resume = false;         // go on with the latest interrupted experiment of this matrix
-  std::string lock_path;       // the measurement lock file (run_lock.h: default_lock_path)
-  double lock_wait_s = 600;    // how long to wait for the lock and for others measuring here
-  bool share_machine = false;  // measure beside other orchestrators (runs flagged 'concurrent')
+  bool resume = false;              // go on with the latest interrupted experiment of this matrix
+  std::string lock_path;            // the measurement lock file (run_lock.h: default_lock_path)
+  double lock_wait_s = 600;         // how long to wait for the lock and for others measuring here
+  bool share_machine = false;       // measure beside other orchestrators (runs flagged 'concurrent')
+  std::string compare_to;           // at the end, compare with this experiment (previous, an id); "": don't
+  bool fail_on_regression = false;  // with compare_to: exit kExitRegression when a cell got slower
 };
 int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options);
+struct ReportOptions {
+  std::string db_path = "results.db";
+  std::string experiment = "latest";  // latest, previous or an id
+  std::string format = "table";       // table, md, csv, json
+  std::vector<std::string> columns;   // cell_summary columns; {"all"}; empty: the format's default
+  std::string baseline;               // the relative speed's reference cell; "": the fastest
+  std::string output;                 // a file; "": stdout
+};
+int report_command(const ReportOptions& options);
+struct CompareOptions {
+  std::string db_path = "results.db";
+  std::string base = "previous";  // latest, previous or an id
+  std::string now = "latest";
+  double threshold_percent = 5;  // smaller changes are no change
+  int lookback = 10;             // earlier nights a p50 change is judged against
+  bool fail_on_regression = false;
+  std::string format = "table";  // table, md or json
+};
+// Exits kExitRegression when fail_on_regression and some cell got slower.
+int compare_command(const CompareOptions& options);
 // Says, for every launcher and for cgroups, whether it is usable here, and if not why
 // and what fixes it.
 int doctor_command();

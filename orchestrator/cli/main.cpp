@@ -30,14 +30,17 @@ const CLI::Validator kSeconds(
 
 // The chosen command, with every user and environment error turned into a message
 // and an exit code: the one place where that happens.
-int run_command_line(bool validate, bool plan, bool doctor, const std::string& matrix_path,
+int run_command_line(bool validate, bool plan, bool doctor, bool report, bool compare, const std::string& matrix_path,
                      const orch::MatrixOptions& matrix_options, const orch::RunOptions& run_options,
+                     const orch::ReportOptions& report_options, const orch::CompareOptions& compare_options,
                      const std::string& log_file) {
   try {
     if (!log_file.empty()) orch::add_log_file(log_file);
     if (validate) return orch::validate_command(matrix_path, matrix_options);
     if (plan) return orch::plan_command(matrix_path, matrix_options);
     if (doctor) return orch::doctor_command();
+    if (report) return orch::report_command(report_options);
+    if (compare) return orch::compare_command(compare_options);
     return orch::run_command(matrix_path, matrix_options, run_options);
   } catch (const orch::UserError& e) {
     std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
@@ -74,6 +77,35 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
   auto* run = app.add_subcommand("run", "run every cell and store the results");
   auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
+  auto* report = app.add_subcommand("report", "print an experiment's results: table, md, csv or json");
+  orch::ReportOptions report_options;
+  report->add_option("--db", report_options.db_path, "results database (SQLite)")->capture_default_str();
+  report->add_option("--experiment", report_options.experiment, "latest, previous, or an experiment id")
+      ->capture_default_str();
+  report->add_option("--format", report_options.format, "table, md, csv or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "md", "csv", "json"}));
+  report->add_option("--columns", report_options.columns, "cell_summary columns to show, or 'all'")->delimiter(',');
+  report->add_option("--baseline", report_options.baseline,
+                     "the cell the relative speed is against (its label); default: the fastest");
+  report->add_option("-o,--output", report_options.output, "write the report to this file instead of stdout");
+  auto* compare = app.add_subcommand("compare", "compare two experiments cell by cell: did anything change?");
+  orch::CompareOptions compare_options;
+  compare->add_option("base", compare_options.base, "latest, previous, or an experiment id")->capture_default_str();
+  compare->add_option("new", compare_options.now, "latest, previous, or an experiment id")->capture_default_str();
+  compare->add_option("--db", compare_options.db_path, "results database (SQLite)")->capture_default_str();
+  compare->add_option("--threshold", compare_options.threshold_percent, "percent: smaller changes are no change")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  compare
+      ->add_option("--lookback", compare_options.lookback,
+                   "earlier nights of the same matrix name and host a p50 change is judged against")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  compare->add_flag("--fail-on-regression", compare_options.fail_on_regression, "exit 5 when some cell got slower");
+  compare->add_option("--format", compare_options.format, "table, md or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "md", "json"}));
   for (auto* command : {validate, plan, run}) {
     command->add_option("matrix", matrix_path, "the experiment matrix (YAML)")->required();
     command->add_option("--max-cells", matrix_options.max_cells, "refuse a matrix that expands to more cells")
@@ -88,6 +120,10 @@ int main(int argc, char** argv) {
                   "seconds to wait for the lock and for other orchestrators measuring here, then exit 4")
       ->capture_default_str()
       ->check(kSeconds);
+  run->add_option("--compare-to", run_options.compare_to,
+                  "at the end, compare with this experiment: previous (the one before this run) or an id");
+  run->add_flag("--fail-on-regression", run_options.fail_on_regression,
+                "with --compare-to: exit 5 when some cell got slower");
   run->add_flag("--share-machine", run_options.share_machine,
                 "measure even while another orchestrator measures on this machine; its runs are flagged "
                 "'concurrent'");
@@ -102,8 +138,9 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
   orch::adopt_orphans();       // what a worker's or a helper's descendants leave is ours to kill
 
-  const int exit_code = run_command_line(validate->parsed(), plan->parsed(), doctor->parsed(), matrix_path,
-                                         matrix_options, run_options, log_file);
+  const int exit_code =
+      run_command_line(validate->parsed(), plan->parsed(), doctor->parsed(), report->parsed(), compare->parsed(),
+                       matrix_path, matrix_options, run_options, report_options, compare_options, log_file);
   orch::kill_adopted();  // whatever a worker's or a helper's descendants left
   return exit_code;
 }

@@ -24,6 +24,7 @@ enum ExitCode : int {
   kExitUsage = 2,         // bad command line
   kExitRunsFailed = 3,    // the matrix completed, but some runs did not succeed
   kExitLocked = 4,        // another run held the measurement lock past --lock-wait
+  kExitRegression = 5,    // compare --fail-on-regression: some cell got slower
   kExitInterrupted = 130  // SIGINT/SIGTERM: the current run was stored as aborted
 };
 

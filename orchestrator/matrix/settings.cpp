@@ -2,6 +2,7 @@
 // setting anywhere else.
 #include "matrix/settings.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -233,5 +234,27 @@ std::string label_of(Setting id, const CellSettings& settings) { return def(id).
 bool is_given(Setting id, const CellSettings& settings) { return def(id).given(settings); }
 
 Columns stored_columns(Setting id, const CellSettings& settings) { return def(id).columns(settings); }
+
+std::vector<std::string> stored_column_names() {
+  std::vector<std::string> names;
+  for (const auto& setting : table())
+    for (const auto& [name, value] : setting.columns(CellSettings{})) names.push_back(name);
+  return names;
+}
+
+std::string settings_hash(const Columns& row) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bits
+  auto add = [&hash](const std::string& text) {
+    for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+    hash = (hash ^ 0xff) * 1099511628211ull;  // a separator no UTF-8 text holds
+  };
+  for (const auto& name : stored_column_names()) {
+    add(name);
+    add(text_of(value_of(row, name)));
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
 
 }  // namespace orch

@@ -42,5 +42,11 @@ std::string label_of(Setting id, const CellSettings& settings);
 bool is_given(Setting id, const CellSettings& settings);
 // The columns of the cells table that hold setting `id` of `settings`.
 Columns stored_columns(Setting id, const CellSettings& settings);
+// The names of every such column, of every setting.
+std::vector<std::string> stored_column_names();
+// A cell's identity across experiments: 16 hex digits of a 64-bit FNV-1a hash over
+// the stored setting columns found in `row` (name=value, in stored_column_names()
+// order). The same settings give the same hash in every DB and every build.
+std::string settings_hash(const Columns& row);
 
 }  // namespace orch

@@ -85,4 +85,22 @@ std::vector<std::string> host_warnings(const HostState& host) {
 
 std::string join_codes(const std::vector<std::string>& codes) { return join(codes, ","); }
 
+std::string warning_meaning(const std::string& code) {
+  static const std::vector<std::pair<std::string, std::string>> meanings = {
+      {"cv", "a run's latencies vary: stddev above 5% of the mean"},
+      {"few-runs", "too few ok runs for a 95% interval: the interval shows the confidence it has; 6 runs give 95%"},
+      {"first-run-slow", "the first measured run's cold start was over 1.5x the others': it met a colder cache"},
+      {"throttled", "the run's cgroup was throttled by its CPU quota"},
+      {"oversubscribed", "more intra-op threads than CPUs the worker may run on"},
+      {"limits", "a limit in effect differed from the one asked (runs.limits_mismatch)"},
+      {"swap", "swap was in use just before the run"},
+      {"concurrent", "another orchestrator measured on this machine during the run"},
+      {"governor", "the CPU frequency governor is not performance"},
+      {"load", "other work kept the CPUs busy when the experiment started"},
+  };
+  for (const auto& [known, meaning] : meanings)
+    if (known == code) return meaning;
+  return "";
+}
+
 }  // namespace orch

@@ -50,4 +50,8 @@ std::vector<std::string> host_warnings(const HostState& host);
 
 std::string join_codes(const std::vector<std::string>& codes);  // "cv,throttled"; "" if none
 
+// What a warning code means, in one line, for a report's legend (the README says more
+// and what to do); "" for a code this build does not know.
+std::string warning_meaning(const std::string& code);
+
 }  // namespace orch

@@ -1,100 +1,139 @@
-// The cell summary's display columns (see summary.h).
+// The cell summary's columns for people and for programs (see summary.h).
 #include "report/summary.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <set>
 
+#include "common/error.h"
 #include "common/text.h"
+#include "measure/warnings.h"
 
 namespace orch {
 namespace {
 
-constexpr double kMiB = 1048576.0;
+using RowValue = std::function<Value(const Columns&)>;
 
 struct DisplayColumn {
-  DisplayColumn(std::string header, std::function<Value(const Columns&)> value_of_row, int decimals = 3)
+  DisplayColumn(std::string header, RowValue value_of_row, int decimals = 6)
       : column{std::move(header), decimals}, value(std::move(value_of_row)) {}
   SummaryColumn column;
-  std::function<Value(const Columns&)> value;
+  RowValue value;
 };
 
-// The value of a cell_summary column as it is.
-std::function<Value(const Columns&)> field(const char* name) {
+// A text holding one number, as that number; other values as they are.
+Value as_number(const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  if (!text || text->empty()) return value;
+  char* end = nullptr;
+  const double number = std::strtod(text->c_str(), &end);
+  if (*end != '\0' || !std::isfinite(number)) return value;  // several values: "1,2"
+  if (number == std::floor(number) && text->find_first_of(".eE") == std::string::npos)
+    return static_cast<int64_t>(number);
+  return number;
+}
+
+double rounded(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+// Decimals that keep three significant digits: 0.0167, 33.8, 409.
+int significant_decimals(double value) {
+  if (value == 0 || !std::isfinite(value)) return 0;
+  return std::clamp(2 - static_cast<int>(std::floor(std::log10(std::fabs(value)))), 0, 6);
+}
+
+// Decimals the interval [low, high] supports: two significant digits of its width.
+int interval_decimals(double low, double high, double value) {
+  const double width = high - low;
+  if (!(width > 0)) return significant_decimals(value);
+  return std::clamp(1 - static_cast<int>(std::floor(std::log10(width))), 0, 6);
+}
+
+RowValue field(const char* name) {
   return [name](const Columns& row) { return value_of(row, name); };
 }
 
-// A number of `name` divided by `unit`.
-std::function<Value(const Columns&)> scaled(const char* name, double unit) {
-  return [name, unit](const Columns& row) -> Value {
-    const Value& value = value_of(row, name);
-    auto number = number_of(value);
-    // In-effect columns hold the runs' distinct values as text: one number, or a list.
-    if (const auto* text = std::get_if<std::string>(&value)) {
-      char* end = nullptr;
-      const double parsed = std::strtod(text->c_str(), &end);
-      if (text->empty() || *end != '\0') return value;  // several values: shown as they are
-      number = parsed;
-    }
-    return number ? Value(*number / unit) : Value();
+// A number to three significant digits.
+RowValue figure(const char* name) {
+  return [name](const Columns& row) -> Value {
+    const auto number = number_of(value_of(row, name));
+    return number ? Value(rounded(*number, significant_decimals(*number))) : Value();
   };
 }
 
-// "a<separator>b" of two columns; nothing when the first is missing.
-std::function<Value(const Columns&)> pair(const char* first, const char* second, const char* separator) {
+// "a/b" of two columns; nothing when the first is missing.
+RowValue pair(const char* first, const char* second) {
   return [=](const Columns& row) -> Value {
     if (std::holds_alternative<std::monostate>(value_of(row, first))) return {};
-    return text_of(value_of(row, first)) + separator + text_of(value_of(row, second));
+    return text_of(value_of(row, first)) + "/" + text_of(value_of(row, second));
   };
 }
 
-// "9.9-10.3 (75%)": an interval with the confidence it has.
-std::function<Value(const Columns&)> interval(const char* low, const char* high, const char* confidence) {
-  return [=](const Columns& row) -> Value {
-    const auto from = number_of(value_of(row, low)), to = number_of(value_of(row, high));
-    if (!from || !to) return {};
-    const auto level = number_of(value_of(row, confidence));
-    return format_number(*from, 3) + "-" + format_number(*to, 3) +
-           (level ? " (" + format_number(std::floor(*level * 100), 0) + "%)" : "");
-  };
+// The p50, rounded as its interval allows.
+std::optional<int> p50_decimals(const Columns& row) {
+  const auto low = number_of(value_of(row, "latency_p50_ci_low_ms"));
+  const auto high = number_of(value_of(row, "latency_p50_ci_high_ms"));
+  const auto p50 = number_of(value_of(row, "latency_p50_ms"));
+  if (!low || !high || !p50) return std::nullopt;
+  return interval_decimals(*low, *high, *p50);
+}
+
+Value p50(const Columns& row) {
+  const auto value = number_of(value_of(row, "latency_p50_ms"));
+  if (!value) return {};
+  return rounded(*value, p50_decimals(row).value_or(significant_decimals(*value)));
+}
+
+// "33.0-34.9 (75%)": the p50's interval with the confidence it has.
+Value p50_interval(const Columns& row) {
+  const auto decimals = p50_decimals(row);
+  if (!decimals) return {};
+  const double low = *number_of(value_of(row, "latency_p50_ci_low_ms"));
+  const double high = *number_of(value_of(row, "latency_p50_ci_high_ms"));
+  const auto confidence = number_of(value_of(row, "latency_p50_ci_confidence"));
+  return format_number(rounded(low, *decimals), *decimals) + "-" + format_number(rounded(high, *decimals), *decimals) +
+         (confidence ? " (" + format_number(std::floor(*confidence * 100), 0) + "%)" : "");
 }
 
 const std::vector<DisplayColumn>& display_columns() {
   static const std::vector<DisplayColumn> columns = {
-      {"#",
-       [](const Columns& row) -> Value {
-         const auto index = number_of(value_of(row, "cell_index"));
-         return index ? Value(static_cast<int64_t>(*index) + 1) : Value();
-       }},
       {"cell", field("cell")},
-      {"ok", pair("runs_ok", "runs", "/")},
-      {"threads", pair("intra_op_threads", "inter_op_threads", "/")},
+      {"ok", pair("runs_ok", "runs")},
+      {"threads", pair("intra_op_threads", "inter_op_threads")},
       {"cpus", field("effective_cpus")},
-      {"cpu quota %", field("effective_cpu_quota_percent")},
-      {"mem limit MiB", scaled("effective_memory_limit_bytes", kMiB), 0},
-      {"lib load ms", field("library_load_ms")},
-      {"model load ms", field("model_load_ms")},
-      {"1st infer ms", field("first_inference_ms")},
-      {"mean ms", field("latency_mean_ms")},
-      {"p50 ms", field("latency_p50_ms")},
-      {"p50 interval", interval("latency_p50_ci_low_ms", "latency_p50_ci_high_ms", "latency_p50_ci_confidence")},
-      {"p99 ms", field("latency_p99_ms")},
-      {"gpu p50 ms", field("device_latency_p50_ms")},
-      {"throttled ms", field("throttled_ms")},
-      {"cgroup peak MiB", scaled("peak_memory_bytes", kMiB), 0},
-      {"max RSS MiB", scaled("max_rss_kib", 1024.0), 0},
-      {"invol cs", field("involuntary_ctx_switches")},
-      {"limits",
-       [](const Columns& row) -> Value {
-         if (number_of(value_of(row, "limit_mismatches")).value_or(0) > 0) return std::string("MISMATCH");
-         if (std::holds_alternative<std::monostate>(value_of(row, "effective_cpus")))
-           return {};  // no run reported what was in effect
-         return std::string("ok");
-       }},
-      {"failures", field("failures")},
+      {"p50 ms", p50},
+      {"p50 interval", p50_interval},
+      {"p99 ms", figure("latency_p99_ms")},
+      {"gpu p50 ms", figure("device_latency_p50_ms")},
+      {"cold start ms", figure("cold_start_ms")},
       {"warnings", field("warnings")},
   };
+  return columns;
+}
+
+// The programs' default: the reading columns' sources, the interval as two fields.
+const std::vector<std::string>& default_data_columns() {
+  static const std::vector<std::string> columns = {"cell_index",
+                                                   "cell",
+                                                   "runs",
+                                                   "runs_ok",
+                                                   "intra_op_threads",
+                                                   "inter_op_threads",
+                                                   "effective_cpus",
+                                                   "latency_p50_ms",
+                                                   "latency_p50_ci_low_ms",
+                                                   "latency_p50_ci_high_ms",
+                                                   "latency_p50_ci_confidence",
+                                                   "latency_p99_ms",
+                                                   "device_latency_p50_ms",
+                                                   "cold_start_ms",
+                                                   "limit_mismatches",
+                                                   "failures",
+                                                   "warnings"};
   return columns;
 }
 
@@ -112,7 +151,7 @@ void Summary::drop_column_if_empty(const std::string& header) {
   for (auto& row : rows) row.erase(row.begin() + index);
 }
 
-Summary cell_summary_report(const std::vector<Columns>& cell_summary) {
+Summary reading_summary(const std::vector<Columns>& cell_summary) {
   Summary summary;
   for (const auto& display : display_columns()) summary.columns.push_back(display.column);
   for (const auto& cell : cell_summary) {
@@ -121,6 +160,63 @@ Summary cell_summary_report(const std::vector<Columns>& cell_summary) {
   }
   summary.drop_column_if_empty("gpu p50 ms");  // shown when a cell ran on a GPU
   return summary;
+}
+
+Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector<std::string>& wanted) {
+  std::vector<std::string> names = wanted.empty() ? default_data_columns() : wanted;
+  if (wanted == std::vector<std::string>{"all"}) {
+    names.clear();
+    if (!cell_summary.empty())
+      for (const auto& [name, value] : cell_summary.front()) names.push_back(name);
+  } else if (!wanted.empty() && !cell_summary.empty()) {
+    for (const auto& name : names)
+      if (std::none_of(cell_summary.front().begin(), cell_summary.front().end(),
+                       [&](const auto& column) { return column.first == name; }))
+        throw UserError("cell_summary has no column '" + printable(name) + "'",
+                        "--columns all lists every column; the README describes them");
+  }
+  Summary summary;
+  for (const auto& name : names) summary.columns.push_back({name, 15});
+  for (const auto& cell : cell_summary) {
+    auto& row = summary.rows.emplace_back();
+    for (const auto& name : names) row.push_back(as_number(value_of(cell, name.c_str())));
+  }
+  return summary;
+}
+
+std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary) {
+  std::set<std::string> codes;
+  for (const auto& cell : cell_summary) {
+    const std::string text = text_of(value_of(cell, "warnings"));
+    for (size_t start = 0; start < text.size();) {
+      const size_t end = std::min(text.find(',', start), text.size());
+      if (end > start) codes.insert(text.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (const auto& code : codes) legend.push_back({code, warning_meaning(code)});
+  return legend;
+}
+
+std::string speed_line(const SpeedComparison& comparison) {
+  const Interval& interval = comparison.ratio.interval;
+  const std::string level = format_number(std::floor(interval.confidence * 100), 0) + "%";
+  const std::string few = comparison.fewest_runs < values_for_confidence(kTargetConfidence)
+                              ? " [few runs: " + std::to_string(comparison.fewest_runs) + "]"
+                              : "";
+  auto number = [](double value) { return format_number(value, 2); };
+  if (!comparison.distinguishable())
+    return "'" + comparison.other + "' and '" + comparison.baseline + "' are not distinguishable (ratio " +
+           number(comparison.ratio.ratio) + ", " + level + " interval " + number(interval.low) + "-" +
+           number(interval.high) + ")" + few;
+  const bool slower = comparison.ratio.ratio >= 1;  // the other cell is slower than the baseline
+  // As a factor above 1 either way: "x times faster" or "x times slower".
+  const double factor = slower ? comparison.ratio.ratio : 1 / comparison.ratio.ratio;
+  const double low = slower ? interval.low : 1 / interval.high, high = slower ? interval.high : 1 / interval.low;
+  return "'" + comparison.baseline + "' ran " + number(factor) + " ± " + number((high - low) / 2) + " times " +
+         (slower ? "faster" : "slower") + " than '" + comparison.other + "' (" + level + " interval " + number(low) +
+         "-" + number(high) + ")" + few;
 }
 
 }  // namespace orch

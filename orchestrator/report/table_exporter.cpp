@@ -1,10 +1,9 @@
-// Aligned text rendering of a Summary (see table_exporter.h).
-#include "report/table_exporter.h"
-
+// The text exporters: the aligned table and the report around it (see exporters.h).
 #include <algorithm>
 #include <string>
 
 #include "common/text.h"
+#include "report/exporters.h"
 
 namespace orch {
 
@@ -41,6 +40,19 @@ void write_table(std::ostream& out, const Summary& summary) {
   print_row([&](size_t c) { return summary.columns[c].header; });
   print_row([&](size_t c) { return std::string(width[c], '-'); });
   for (const auto& row : cells) print_row([&](size_t c) { return row[c]; });
+}
+
+void write_text_report(std::ostream& out, const Report& report) {
+  out << printable(report.title) << '\n';
+  write_table(out, report.cells);
+  if (!report.speed.empty()) {
+    out << "\nrelative speed (p50, runs and iterations resampled):\n";
+    for (const auto& comparison : report.speed) out << "  " << printable(speed_line(comparison)) << '\n';
+  }
+  if (!report.legend.empty()) {
+    out << "\nwarnings:\n";
+    for (const auto& [code, meaning] : report.legend) out << "  " << code << ": " << meaning << '\n';
+  }
 }
 
 }  // namespace orch

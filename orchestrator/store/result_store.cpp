@@ -250,6 +250,19 @@ void ResultStore::check_integrity() {
   if (verdict != "ok") throw damaged("PRAGMA quick_check: " + verdict);
 }
 
+// Cells stored before their settings were hashed (schema 13) get their hash, from
+// the same stored columns a new cell's is made of.
+void ResultStore::fill_settings_hashes() {
+  const auto cells = select_rows("SELECT * FROM cells WHERE settings_hash IS NULL", [](SQLite::Statement&) {});
+  SQLite::Statement update(*db_, "UPDATE cells SET settings_hash = ? WHERE id = ?");
+  for (const auto& cell : cells) {
+    update.reset();
+    update.bind(1, settings_hash(cell));
+    update.bind(2, std::get<int64_t>(value_of(cell, "id")));
+    update.exec();
+  }
+}
+
 int ResultStore::latest_schema_version() { return static_cast<int>(schema_migrations().size()); }
 
 int ResultStore::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
@@ -279,6 +292,7 @@ void ResultStore::migrate() {
   for (int version = current; version < latest_schema_version(); ++version)
     db_->exec(schema_migrations()[static_cast<size_t>(version)]);
   if (current < latest_schema_version()) db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+  fill_settings_hashes();
   db_->exec(schema_views());
   transaction.commit();
 }
@@ -317,6 +331,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
                    {"command_line", cell_commands.at(cell.index)}};
     for (const auto& setting : settings_table())
       for (auto& column : stored_columns(setting.id, cell.settings)) row.push_back(std::move(column));
+    row.push_back({"settings_hash", settings_hash(row)});
     insert_row("cells", row);
     ids.cell_ids.push_back(db_->getLastInsertRowid());
   }
@@ -560,6 +575,82 @@ std::vector<Columns> ResultStore::cell_summary(int64_t experiment_id) {
   return guarded([&] {
     return select_rows("SELECT * FROM cell_summary WHERE experiment_id = ? ORDER BY cell_index",
                        [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+  });
+}
+
+int64_t ResultStore::find_experiment(const std::string& which) {
+  return guarded([&] {
+    std::string sql;
+    if (which == "latest")
+      sql = "SELECT id FROM experiments ORDER BY id DESC LIMIT 1";
+    else if (which == "previous")
+      sql = "SELECT id FROM experiments ORDER BY id DESC LIMIT 1 OFFSET 1";
+    else if (!which.empty() && which.size() < 19 && which.find_first_not_of("0123456789") == std::string::npos)
+      sql = "SELECT id FROM experiments WHERE id = " + which;
+    else
+      throw UserError("'" + printable(which) + "' is not an experiment: expected latest, previous or an id",
+                      "sqlite3 " + printable(path_) + " 'SELECT id, name, started_at FROM experiments' lists them");
+    SQLite::Statement query(*db_, sql);
+    if (!query.executeStep())
+      throw UserError("results DB " + printable(path_) + " has no experiment '" + printable(which) + "'",
+                      "sqlite3 " + printable(path_) + " 'SELECT id, name, started_at FROM experiments' lists them");
+    return query.getColumn(0).getInt64();
+  });
+}
+
+Columns ResultStore::experiment(int64_t experiment_id) {
+  return guarded([&] {
+    auto rows = select_rows(
+        "SELECT id, name, status, started_at, finished_at, hostname, kernel, cpu_model, "
+        "orchestrator_version, matrix_path, matrix_hash, warnings FROM experiments WHERE id = ?",
+        [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+    return rows.empty() ? Columns{} : rows.front();
+  });
+}
+
+std::vector<std::vector<double>> ResultStore::measured_samples(int64_t cell_id) {
+  return guarded([&] {
+    SQLite::Statement query(*db_,
+                            "SELECT r.id, s.latency_ms FROM runs r JOIN samples s ON s.run_id = r.id "
+                            "WHERE r.cell_id = ? AND r.is_warmup = 0 AND r.status = 'ok' "
+                            "ORDER BY r.run_index, s.iteration");
+    query.bind(1, cell_id);
+    std::vector<std::vector<double>> runs;
+    int64_t current = -1;
+    while (query.executeStep()) {
+      if (query.getColumn(0).getInt64() != current) {
+        current = query.getColumn(0).getInt64();
+        runs.emplace_back();
+      }
+      runs.back().push_back(query.getColumn(1).getDouble());
+    }
+    return runs;
+  });
+}
+
+std::vector<Columns> ResultStore::measured_runs(int64_t cell_id) {
+  return guarded([&] {
+    return select_rows("SELECT * FROM runs WHERE cell_id = ? AND is_warmup = 0 AND status = 'ok' ORDER BY run_index",
+                       [&](SQLite::Statement& query) { query.bind(1, cell_id); });
+  });
+}
+
+std::vector<double> ResultStore::history_p50s(const std::string& settings_hash, const std::string& name,
+                                              const std::string& hostname, int64_t before, int limit) {
+  return guarded([&] {
+    SQLite::Statement query(*db_,
+                            "SELECT s.latency_p50_ms FROM cells c JOIN experiments e ON e.id = c.experiment_id "
+                            "JOIN cell_statistics s ON s.cell_id = c.id WHERE c.settings_hash = ? AND "
+                            "e.name = ? AND e.hostname IS ? AND e.id < ? AND s.latency_p50_ms IS NOT NULL "
+                            "ORDER BY e.id DESC LIMIT ?");
+    query.bind(1, settings_hash);
+    query.bind(2, name);
+    query.bind(3, hostname);
+    query.bind(4, before);
+    query.bind(5, limit);
+    std::vector<double> p50s;
+    while (query.executeStep()) p50s.push_back(query.getColumn(0).getDouble());
+    return p50s;
   });
 }
 

@@ -106,6 +106,19 @@ class ResultStore {
 
   // The cell_summary view's rows of one experiment, typed, in cell order.
   std::vector<Columns> cell_summary(int64_t experiment_id);
+  // An experiment's id from "latest", "previous" (the one before the latest) or its
+  // number. Throws UserError when there is no such experiment.
+  int64_t find_experiment(const std::string& which);
+  // Its experiments row.
+  Columns experiment(int64_t experiment_id);
+  // The timed iterations (ms) of a cell's measured ok runs, run by run.
+  std::vector<std::vector<double>> measured_samples(int64_t cell_id);
+  // A cell's measured ok runs (every column of runs), in run order.
+  std::vector<Columns> measured_runs(int64_t cell_id);
+  // The p50s of the cell with `settings_hash` in the `limit` latest experiments named
+  // `name` on `hostname` before experiment `before`, newest first.
+  std::vector<double> history_p50s(const std::string& settings_hash, const std::string& name,
+                                   const std::string& hostname, int64_t before, int limit);
 
  private:
   void check_folder(const PathInFolder& file) const;
@@ -114,6 +127,7 @@ class ResultStore {
   void distrust_schema();
   UserError damaged(const std::string& why) const;
   void migrate();
+  void fill_settings_hashes();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   // The rows `query` selects, each column by its name; `bind` fills its parameters.
   std::vector<Columns> select_rows(const std::string& query, const std::function<void(SQLite::Statement&)>& bind);

@@ -16,7 +16,7 @@ o="$source_dir/orchestrator"
 clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$o" -I"$source_dir" "$source_dir/tests/fuzz/matrix_fuzzer.cpp" \
   "$o"/matrix/*.cpp "$o/common/cpu_list.cpp" "$o/common/spelling.cpp" "$o/common/error.cpp" \
-  "$o/common/text.cpp" "$o/common/safe_files.cpp" \
+  "$o/common/text.cpp" "$o/common/safe_files.cpp" "$o/common/value.cpp" \
   -lyaml-cpp -o "$work/matrix_fuzzer"
 cp "$source_dir"/configs/*.yaml "$source_dir"/tests/data/bad/*.yaml "$work/corpus/"
 cd "$work"

@@ -16,7 +16,7 @@ TEST_CASE("order statistics: the confidence of [min, max] and of narrower interv
   CHECK(orch::values_for_confidence(0.75) == 3);
 }
 
-TEST_CASE("median interval: a 3-run cell claims 75%, not 95%; more runs give a narrower 95% one", "[intervals]") {
+TEST_CASE("median interval: a 3-run cell claims 75%, not 95%, and more runs give a narrower 95% one", "[intervals]") {
   const auto three = orch::median_interval({10.3, 9.9, 10.1});
   CHECK(three.low == 9.9);
   CHECK(three.high == 10.3);

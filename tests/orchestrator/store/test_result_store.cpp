@@ -169,7 +169,7 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   CHECK(summary.getColumn(6).getString() == "1");
   CHECK(summary.getColumn(7).getString() == "taskset");
 
-  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
   REQUIRE(report.rows.size() == 2);
   CHECK(shown(report, 0, "ok") == orch::Value(std::string("0/0")));
   CHECK(shown(report, 1, "ok") == orch::Value(std::string("3/4")));
@@ -198,7 +198,7 @@ TEST_CASE("CUDA event times are stored per iteration and summarised per run and 
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 4);
   CHECK(db.execAndGet("SELECT device FROM cell_summary WHERE cell_index = 0").getString() == "cuda");
 
-  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
   CHECK(shown(report, 0, "gpu p50 ms") == orch::Value(2.5));
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[sto
   auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1, 2}));
   compute_statistics(store, ids);
-  const auto report = orch::cell_summary_report(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
   CHECK_FALSE(has_column(report, "gpu p50 ms"));
   CHECK(has_column(report, "p50 ms"));
   SQLite::Database db(dir.file("r.db"));
@@ -400,7 +400,7 @@ TEST_CASE("a DB of schema 10 is migrated: phase columns filled from phases, cell
   CHECK(summary.getColumn(0).getInt() == 3);
   CHECK(summary.getColumn(1).getDouble() == 200);
   CHECK(summary.getColumn(2).getDouble() == 11);
-  CHECK(summary.getColumn(3).getDouble() == 10);  // recomputed from the runs, not the old 123
+  CHECK(summary.getColumn(3).getDouble() == 10);          // recomputed from the runs, not the old 123
   CHECK(summary.getColumn(4).getString() == "few-runs");  // nor the old 'stale': 3 runs
   CHECK(summary.getColumn(5).getString() == "50.0");
 }
