@@ -5,6 +5,9 @@
 
 DROP VIEW IF EXISTS cell_summary;
 DROP VIEW IF EXISTS run_phases;
+DROP VIEW IF EXISTS cell_trend;
+DROP VIEW IF EXISTS run_warnings;
+DROP VIEW IF EXISTS cold_vs_warm;
 
 -- One row per run: the cell's parameters, each phase in ms, the latency statistics.
 -- A plain join of stored rows: selecting one experiment reads only its rows.
@@ -148,3 +151,74 @@ SELECT c.experiment_id,
        c.settings_hash
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
+
+-- One row per cell per experiment, for following the same settings across nights:
+-- filter on settings_hash (and name, hostname) and order by experiment_id.
+CREATE VIEW cell_trend AS
+SELECT c.settings_hash,
+       e.id AS experiment_id,
+       e.name,
+       e.hostname,
+       e.started_at,
+       e.matrix_hash,
+       c.label AS cell,
+       s.runs_ok,
+       s.latency_p50_ms,
+       s.latency_p50_ci_low_ms,
+       s.latency_p50_ci_high_ms,
+       s.latency_p50_ci_confidence,
+       s.latency_p99_ms,
+       s.cold_start_ms,
+       s.warnings
+FROM cells c
+JOIN experiments e ON e.id = c.experiment_id
+JOIN cell_statistics s ON s.cell_id = c.id;
+
+-- One row per warning code: of a run (level 'run', with its run_id) or of a cell as a
+-- whole (level 'cell': first-run-slow, few-runs). Codes: see README, Warnings.
+CREATE VIEW run_warnings AS
+SELECT 'run' AS level,
+       c.experiment_id,
+       c.cell_index,
+       c.label AS cell,
+       r.id AS run_id,
+       r.run_index,
+       r.is_warmup,
+       code.value AS code
+FROM runs r
+JOIN cells c ON c.id = r.cell_id,
+     json_each('["' || REPLACE(r.warnings, ',', '","') || '"]') AS code
+WHERE r.warnings IS NOT NULL AND r.warnings <> ''
+UNION ALL
+SELECT 'cell', c.experiment_id, c.cell_index, c.label, NULL, NULL, NULL, code.value
+FROM cells c
+JOIN cell_statistics s ON s.cell_id = c.id,
+     json_each('["' || REPLACE(s.warnings, ',', '","') || '"]') AS code
+WHERE s.warnings IS NOT NULL AND s.warnings <> ''
+  AND code.value IN ('first-run-slow', 'few-runs');
+
+-- Every run's cold start next to what its cache policy did: `cold` is 1 for drop and
+-- evict, 0 for none and warm N. Major faults, bytes read from storage and page-cache
+-- residency say whether a cold policy really made the run cold.
+CREATE VIEW cold_vs_warm AS
+SELECT c.experiment_id,
+       c.cell_index,
+       c.label AS cell,
+       c.settings_hash,
+       c.cache_policy,
+       CASE WHEN c.cache_policy IN ('drop', 'evict') THEN 1 ELSE 0 END AS cold,
+       r.id AS run_id,
+       r.run_index,
+       r.is_warmup,
+       r.status,
+       r.cache_action,
+       r.cold_start_ms,
+       r.library_load_ms,
+       r.model_load_ms,
+       r.first_inference_ms,
+       r.major_faults,
+       r.fs_read_kib,
+       r.model_resident_pct,
+       r.libtorch_resident_pct
+FROM runs r
+JOIN cells c ON c.id = r.cell_id;

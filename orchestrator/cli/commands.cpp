@@ -23,6 +23,8 @@
 #include "measure/cell_statistics.h"
 #include "measure/comparison.h"
 #include "measure/relative_speed.h"
+#include "measure/statistics.h"
+#include "protocol/worker_report.h"
 #include "report/exporters.h"
 #include "run/experiment_runner.h"
 #include "run/interrupt.h"
@@ -166,6 +168,35 @@ std::string experiment_title(const Columns& experiment) {
          "), " + text_of(value_of(experiment, "started_at")) + " on " + text_of(value_of(experiment, "hostname"));
 }
 
+// What the HTML report draws of a cell: its pooled latency quantiles, its phase
+// medians, and its p50 across the nights of the same matrix name and host.
+CellCharts cell_charts(ResultStore& store, const Columns& experiment, const Columns& row,
+                       const std::vector<std::vector<double>>& runs) {
+  CellCharts charts;
+  charts.label = text_of(value_of(row, "cell"));
+  std::vector<double> samples;
+  for (const auto& run : runs) samples.insert(samples.end(), run.begin(), run.end());
+  if (!samples.empty()) {
+    std::sort(samples.begin(), samples.end());
+    charts.latency_box =
+        std::array<double, 5>{percentile(samples, 0.01), percentile(samples, 0.25), percentile(samples, 0.5),
+                              percentile(samples, 0.75), percentile(samples, 0.99)};
+  }
+  for (const char* phase : protocol::phase::kAll) {
+    const std::string name = phase;
+    if (name == protocol::phase::kWarmup || name == protocol::phase::kTimedLoop) continue;  // not the cold start
+    if (const auto ms = number_of(value_of(row, name + "_ms"))) charts.phases.push_back({name, *ms});
+  }
+  for (const auto& night :
+       store.trend(text_of(value_of(row, "settings_hash")), text_of(value_of(experiment, "name")),
+                   text_of(value_of(experiment, "hostname")), std::get<int64_t>(value_of(experiment, "id")), 30))
+    charts.trend.push_back({std::get<int64_t>(value_of(night, "experiment_id")), text_of(value_of(night, "started_at")),
+                            number_of(value_of(night, "latency_p50_ms")).value_or(0),
+                            number_of(value_of(night, "latency_p50_ci_low_ms")).value_or(0),
+                            number_of(value_of(night, "latency_p50_ci_high_ms")).value_or(0)});
+  return charts;
+}
+
 // One experiment's report: its cells in the columns the format reads best (or those
 // asked for), the relative speed of its cells, and the legend of its warnings.
 Report make_report(ResultStore& store, int64_t experiment_id, bool people, const std::vector<std::string>& columns,
@@ -176,9 +207,12 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   report.title = experiment_title(report.experiment) + ": medians over measured ok runs";
   report.cells = people && columns.empty() ? reading_summary(rows) : data_summary(rows, columns);
   std::vector<CellRuns> cells;
-  for (const auto& row : rows)
-    cells.push_back({text_of(value_of(row, "cell")),
-                     store.measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))});
+  for (const auto& row : rows) {
+    CellRuns cell{text_of(value_of(row, "cell")),
+                  store.measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))};
+    report.charts.push_back(cell_charts(store, report.experiment, row, cell.runs));
+    cells.push_back(std::move(cell));
+  }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
   report.legend = warning_legend(rows);
   return report;

@@ -77,14 +77,14 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
   auto* run = app.add_subcommand("run", "run every cell and store the results");
   auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
-  auto* report = app.add_subcommand("report", "print an experiment's results: table, md, csv or json");
+  auto* report = app.add_subcommand("report", "print an experiment's results: table, md, csv, json or html");
   orch::ReportOptions report_options;
   report->add_option("--db", report_options.db_path, "results database (SQLite)")->capture_default_str();
   report->add_option("--experiment", report_options.experiment, "latest, previous, or an experiment id")
       ->capture_default_str();
-  report->add_option("--format", report_options.format, "table, md, csv or json")
+  report->add_option("--format", report_options.format, "table, md, csv, json or html")
       ->capture_default_str()
-      ->check(CLI::IsMember({"table", "md", "csv", "json"}));
+      ->check(CLI::IsMember({"table", "md", "csv", "json", "html"}));
   report->add_option("--columns", report_options.columns, "cell_summary columns to show, or 'all'")->delimiter(',');
   report->add_option("--baseline", report_options.baseline,
                      "the cell the relative speed is against (its label); default: the fastest");

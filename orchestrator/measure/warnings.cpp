@@ -2,6 +2,7 @@
 #include "measure/warnings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,15 +14,28 @@ namespace orch {
 
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes) {
   std::vector<std::string> codes;
-  if (run.latency && run.latency->cv > kMaxCv) codes.push_back("cv");
-  if (run.evidence.cgroup && run.evidence.cgroup->throttled_ms.value_or(0) > 0) codes.push_back("throttled");
+  if (run.latency && run.latency->p50_ms > 0 && run.latency->n > 0 &&
+      1.2533 * run.latency->stddev_ms / std::sqrt(static_cast<double>(run.latency->n)) / run.latency->p50_ms >
+          kMaxP50Uncertainty)
+    codes.push_back("cv");
+  if (run.evidence.cgroup && run.process.wall_ms > 0 &&
+      run.evidence.cgroup->throttled_ms.value_or(0) > kMaxThrottledShare * run.process.wall_ms)
+    codes.push_back("throttled");
   if (run.report) {
     const auto& runtime = run.report->runtime;
     // Compute threads against CPUs: the intra-op pool is what runs at once (the process
-    // also has a main thread and idle inter-op threads, which do not compete).
-    if (!runtime.allowed_cpus.empty() && runtime.torch.intra_op_threads > static_cast<int>(runtime.allowed_cpus.size()))
-      codes.push_back("oversubscribed");
+    // also has a main thread and idle inter-op threads, which do not compete). A quota
+    // of 100% is one CPU's worth of time, whatever the affinity allows.
+    const int threads = runtime.torch.intra_op_threads;
+    const bool above_cpus = !runtime.allowed_cpus.empty() && threads > static_cast<int>(runtime.allowed_cpus.size());
+    const auto& quota = runtime.cgroup.cpu_quota_percent;
+    const bool above_quota = quota && threads > static_cast<int>(std::ceil(*quota / 100 - 1e-9));
+    if (above_cpus || above_quota) codes.push_back("oversubscribed");
   }
+  const bool made_cold = !run.cache_action.empty() && run.cache_action.rfind("could not", 0) != 0;
+  if (made_cold && (run.model_resident_pct.value_or(0) > kMaxResidentPercentWhenCold ||
+                    run.libtorch_resident_pct.value_or(0) > kMaxResidentPercentWhenCold))
+    codes.push_back("not-cold");
   if (!run.limit_mismatches.empty()) codes.push_back("limits");
   if (!run.concurrent_orchestrators.empty()) codes.push_back("concurrent");
   if (swap_used_bytes > 0) codes.push_back("swap");
@@ -87,11 +101,12 @@ std::string join_codes(const std::vector<std::string>& codes) { return join(code
 
 std::string warning_meaning(const std::string& code) {
   static const std::vector<std::pair<std::string, std::string>> meanings = {
-      {"cv", "a run's latencies vary: stddev above 5% of the mean"},
+      {"cv", "a run's iterations vary so much that its own p50 is uncertain by more than 1%"},
       {"few-runs", "too few ok runs for a 95% interval: the interval shows the confidence it has; 6 runs give 95%"},
       {"first-run-slow", "the first measured run's cold start was over 1.5x the others': it met a colder cache"},
-      {"throttled", "the run's cgroup was throttled by its CPU quota"},
-      {"oversubscribed", "more intra-op threads than CPUs the worker may run on"},
+      {"throttled", "the CPU quota held the run back for more than 1% of its time"},
+      {"oversubscribed", "more intra-op threads than the CPUs, or the CPU quota, the worker had"},
+      {"not-cold", "drop or evict ran, but the model or LibTorch stayed over 10% in the page cache"},
       {"limits", "a limit in effect differed from the one asked (runs.limits_mismatch)"},
       {"swap", "swap was in use just before the run"},
       {"concurrent", "another orchestrator measured on this machine during the run"},

@@ -11,8 +11,18 @@
 
 namespace orch {
 
-// Thresholds, named here once.
-inline constexpr double kMaxCv = 0.05;              // latency stddev / mean within a run
+// Thresholds, named here once, each from what it means for a result.
+// `cv`: the run's own p50 is uncertain by more than this share, from its iterations'
+// spread: the standard error of a median, 1.2533 x stddev / sqrt(n), over the p50. A
+// noisy run of many iterations still has a precise p50; 1% is a fifth of the 5% a
+// comparison calls a change.
+inline constexpr double kMaxP50Uncertainty = 0.01;
+// `throttled`: the run's cgroup was held back for more than this share of the run's
+// wall time: its latencies were stretched by at least as much.
+inline constexpr double kMaxThrottledShare = 0.01;
+// `not-cold`: after drop or evict, more than this share of the model or of LibTorch
+// was still in the page cache (other processes had it mapped): not a cold start.
+inline constexpr double kMaxResidentPercentWhenCold = 10;
 inline constexpr double kFirstRunSlowFactor = 1.5;  // first measured cold start vs the others' median
 // The confidence a cell's interval should have; with fewer ok runs than it takes
 // (values_for_confidence: 6), the interval says what it has and the cell is few-runs.
@@ -24,7 +34,8 @@ inline constexpr double kBusyCpusMin = 0.5;
 inline constexpr double kBusyShare = 0.1;
 inline constexpr std::chrono::milliseconds kBusyWindow{500};
 
-// cv, throttled, oversubscribed, limits, concurrent, swap: from one finished run.
+// cv, throttled, oversubscribed (more intra-op threads than CPUs, or than the CPU
+// quota's whole CPUs), not-cold, limits, concurrent, swap: from one finished run.
 // `swap_used_bytes` is read just before the run.
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes);
 

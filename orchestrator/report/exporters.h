@@ -2,6 +2,7 @@
 // `orchestrator report` print through these.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -13,16 +14,31 @@
 
 namespace orch {
 
+// What the HTML report draws of a cell, beyond the table.
+struct CellCharts {
+  std::string label;
+  // The timed iterations of its measured ok runs, pooled: p1, q1, median, q3, p99 (ms).
+  std::optional<std::array<double, 5>> latency_box;
+  std::vector<std::pair<std::string, double>> phases;  // cold-start phase -> median ms
+  struct Night {
+    int64_t experiment_id = 0;
+    std::string started_at;
+    double p50 = 0, low = 0, high = 0;
+  };
+  std::vector<Night> trend;  // the same settings in the nights of this matrix name and host, oldest first
+};
+
 struct Report {
   std::string title;   // "experiment 'quickstart' (id 3), 2026-12-01T02:00:00Z on lab1"
   Columns experiment;  // the experiments row, for the machine-readable formats
   Summary cells;
   std::vector<SpeedComparison> speed;                       // relative speed within the experiment
   std::vector<std::pair<std::string, std::string>> legend;  // warning code, meaning
+  std::vector<CellCharts> charts;                           // for html
 };
 
-enum class Format { kTable, kMarkdown, kCsv, kJson };
-std::optional<Format> parse_format(const std::string& name);  // table, md, csv, json
+enum class Format { kTable, kMarkdown, kCsv, kJson, kHtml };
+std::optional<Format> parse_format(const std::string& name);  // table, md, csv, json, html
 // Whether the format is for people (display columns) or programs (cell_summary's names).
 bool for_people(Format format);
 
@@ -37,6 +53,11 @@ void write_markdown(std::ostream& out, const Report& report);
 void write_csv(std::ostream& out, const Report& report);
 // {"experiment": {...}, "cells": [{...}], "relative_speed": [{...}], "legend": {...}}.
 void write_json(std::ostream& out, const Report& report);
+// One self-contained HTML file: the table, the relative speed and the legend, and
+// four charts drawn by Chart.js (Debian's libjs-chart.js, inlined: no network) --
+// latency distributions, stacked cold-start phases, each cell's p50 across nights,
+// and the relative speed. Throws UserError when Chart.js is not installed.
+void write_html(std::ostream& out, const Report& report);
 
 void write_report(std::ostream& out, const Report& report, Format format);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -651,6 +652,26 @@ std::vector<double> ResultStore::history_p50s(const std::string& settings_hash, 
     std::vector<double> p50s;
     while (query.executeStep()) p50s.push_back(query.getColumn(0).getDouble());
     return p50s;
+  });
+}
+
+std::vector<Columns> ResultStore::trend(const std::string& settings_hash, const std::string& name,
+                                        const std::string& hostname, int64_t up_to, int limit) {
+  return guarded([&] {
+    auto rows = select_rows(
+        "SELECT e.id AS experiment_id, e.started_at, s.latency_p50_ms, s.latency_p50_ci_low_ms, "
+        "s.latency_p50_ci_high_ms, s.latency_p50_ci_confidence FROM cells c JOIN experiments e ON e.id = "
+        "c.experiment_id JOIN cell_statistics s ON s.cell_id = c.id WHERE c.settings_hash = ? AND e.name = ? AND "
+        "e.hostname IS ? AND e.id <= ? AND s.latency_p50_ms IS NOT NULL ORDER BY e.id DESC LIMIT ?",
+        [&](SQLite::Statement& query) {
+          query.bind(1, settings_hash);
+          query.bind(2, name);
+          query.bind(3, hostname);
+          query.bind(4, up_to);
+          query.bind(5, limit);
+        });
+    std::reverse(rows.begin(), rows.end());
+    return rows;
   });
 }
 

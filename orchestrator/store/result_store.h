@@ -113,6 +113,12 @@ class ResultStore {
   Columns experiment(int64_t experiment_id);
   // The timed iterations (ms) of a cell's measured ok runs, run by run.
   std::vector<std::vector<double>> measured_samples(int64_t cell_id);
+  // The cell with `settings_hash` in the `limit` latest experiments named `name` on
+  // `hostname` up to experiment `up_to` (included), oldest first: experiment_id,
+  // started_at, latency_p50_ms, latency_p50_ci_low_ms, latency_p50_ci_high_ms,
+  // latency_p50_ci_confidence.
+  std::vector<Columns> trend(const std::string& settings_hash, const std::string& name, const std::string& hostname,
+                             int64_t up_to, int limit);
   // A cell's measured ok runs (every column of runs), in run order.
   std::vector<Columns> measured_runs(int64_t cell_id);
   // The p50s of the cell with `settings_hash` in the `limit` latest experiments named

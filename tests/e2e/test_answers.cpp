@@ -4,10 +4,12 @@
 // alone (RUN_SERIAL, tests/CMakeLists.txt): a neighbour test on the same CPU would be
 // a real slowdown.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -143,4 +145,68 @@ TEST_CASE("nights: report in every format, compare without history says so, a sl
       CHECK(p50["ratio"].get<double>() < 1.25);
     }
   }
+}
+
+TEST_CASE("report --format html: one self-contained file that headless Chromium draws, mark by mark",
+          "[.][answers][e2e][html]") {
+  const char* browsers[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"};
+  std::string browser;
+  for (const char* candidate : browsers)
+    if (::access(candidate, X_OK) == 0) browser = candidate;
+  if (browser.empty()) test::skip("no headless Chromium (apt-get install chromium) to open the HTML report");
+  if (::access("/usr/share/javascript/chart.js/chart.min.js", R_OK) != 0)
+    test::skip("Chart.js is not installed (apt-get install libjs-chart.js)");
+  test::TempDir dir;
+  const std::string matrix =
+      dir.write("m.yaml", "name: html\nruns: 2\nwarmup_runs: 0\nworker:\n  model: " + test::model("tiny_cnn.pt") +
+                              "\n  input_shape: [1, 3, 32, 32]\n  iterations: 30\nmatrix:\n  placement:\n"
+                              "    - {launcher: host}\n    - {launcher: taskset, cpuset: \"0\"}\n"
+                              "  env:\n    - {}\n    - {OMP_NUM_THREADS: \"1\"}\n");
+  const std::string db = dir.file("r.db");
+  constexpr int kNights = 3;
+  for (int night = 0; night < kNights; ++night)
+    REQUIRE(orchestrator({"run", matrix, "--db", db, "--lock", dir.file("lock")}).exit_code == 0);
+  const std::string html = dir.file("r.html");
+  const auto written = orchestrator({"report", "--db", db, "--format", "html", "-o", html});
+  INFO(written.stderr_tail);
+  REQUIRE(written.exit_code == 0);
+  std::stringstream text;
+  text << std::ifstream(html).rdbuf();
+  // Self-contained: nothing is fetched.
+  CHECK(text.str().find("src=\"http") == std::string::npos);
+  CHECK(text.str().find("<link") == std::string::npos);
+
+  const std::vector<std::string> headless = {browser,
+                                             "--headless",
+                                             "--no-sandbox",
+                                             "--disable-gpu",
+                                             "--allow-file-access-from-files",
+                                             "--virtual-time-budget=10000"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), headless.begin(), headless.end());
+    args.push_back("file://" + html);
+    orch::ProcessSpec spec{args, {{"HOME", dir.path().string()}}, 120};
+    spec.output_limit_bytes = 8 << 20;
+    return orch::run_process(spec);
+  };
+  const auto dom = with({"--dump-dom"});
+  INFO(dom.stderr_tail);
+  REQUIRE(dom.exit_code == 0);
+  auto attribute = [&](const std::string& name) {
+    const std::string key = "data-" + name + "=\"";
+    const size_t at = dom.stdout_tail.find(key);
+    if (at == std::string::npos) return std::string("missing");
+    return dom.stdout_tail.substr(at + key.size(), dom.stdout_tail.find('"', at + key.size()) - at - key.size());
+  };
+  CHECK(attribute("ready") == "yes");
+  CHECK(attribute("distributions") == "4");                  // one distribution per cell
+  CHECK(attribute("phases") == "4");                         // one phase bar per cell
+  CHECK(attribute("trend") == std::to_string(4 * kNights));  // one point per night per cell
+  CHECK(attribute("speed") == "3");                          // each cell against the fastest
+  // A picture to look at: build/tests/html_report.png.
+  const std::string picture = (std::filesystem::current_path() / "html_report.png").string();
+  const auto shot = with({"--screenshot=" + picture, "--window-size=1300,3000", "--hide-scrollbars"});
+  CHECK(shot.exit_code == 0);
+  CHECK(std::filesystem::exists(picture));
+  std::cout << "html report screenshot: " << picture << std::endl;
 }

@@ -47,7 +47,7 @@ orch::ComparedCell with_history(orch::ComparedCell cell, double p50) {
   return cell;
 }
 
-TEST_CASE("compare: a cell 20% slower is slower, and a regression; one 20% faster is faster", "[compare]") {
+TEST_CASE("compare: a cell 20% slower is slower, and a regression, and one 20% faster is faster", "[compare]") {
   const auto result = orch::compare_cells(
       {cell("h1", "a", 10), cell("h2", "b", 20)},
       {with_history(cell("h1", "a", 12, 400, 5), 10), with_history(cell("h2", "b", 16, 400, 6), 20)});
@@ -85,7 +85,7 @@ TEST_CASE("compare: a change the nights' own spread explains is no change, and s
         orch::Verdict::kSlower);
 }
 
-TEST_CASE("compare: cells are matched on settings, not labels; the rest are listed", "[compare]") {
+TEST_CASE("compare: cells are matched on settings, not labels, and the rest are listed", "[compare]") {
   const auto result = orch::compare_cells({cell("h1", "a", 10), cell("h2", "b", 10), cell("h3", "c", 10)},
                                           {cell("h1", "renamed", 10), cell("h9", "b", 10), cell("h4", "d", 10)});
   REQUIRE(result.matched.size() == 1);

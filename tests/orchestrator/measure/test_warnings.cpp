@@ -25,19 +25,39 @@ orch::RunRecord clean_run() {
 
 TEST_CASE("a clean run has no warning", "[warnings]") { CHECK(orch::run_warnings(clean_run(), 0).empty()); }
 
-TEST_CASE("each run warning has its own cause", "[warnings]") {
+TEST_CASE("each run warning has its own cause, and fires when it changes the conclusion", "[warnings]") {
   auto noisy = clean_run();
-  noisy.latency = orch::summarize({10, 12, 8, 10});  // CV about 16%
+  noisy.latency = orch::summarize({10, 12, 8, 10});  // CV 16% over 4 iterations: p50 uncertain by ~10%
   CHECK(orch::run_warnings(noisy, 0) == std::vector<std::string>{"cv"});
+  std::vector<double> many;  // the same 16% spread over 10,000 iterations: a p50 precise to 0.2%
+  for (int i = 0; i < 10000; ++i) many.push_back(i % 4 == 0 ? 12 : i % 4 == 1 ? 8 : 10);
+  auto precise = clean_run();
+  precise.latency = orch::summarize(many);
+  CHECK(orch::run_warnings(precise, 0).empty());
 
   auto throttled = clean_run();
+  throttled.process.wall_ms = 1000;
   throttled.evidence.cgroup = orch::CgroupReadings{};
-  throttled.evidence.cgroup->throttled_ms = 12.5;
+  throttled.evidence.cgroup->throttled_ms = 12.5;  // 1.25% of the run
   CHECK(orch::run_warnings(throttled, 0) == std::vector<std::string>{"throttled"});
+  throttled.evidence.cgroup->throttled_ms = 2.9;  // one period of 2.9 ms in a second: nothing changed
+  CHECK(orch::run_warnings(throttled, 0).empty());
 
   auto oversubscribed = clean_run();
   oversubscribed.report->runtime.torch.intra_op_threads = 16;
   CHECK(orch::run_warnings(oversubscribed, 0) == std::vector<std::string>{"oversubscribed"});
+  auto over_quota = clean_run();  // 2 threads, 2 CPUs, but a 100% quota: one CPU's worth of time
+  over_quota.report->runtime.cgroup.cpu_quota_percent = 100;
+  CHECK(orch::run_warnings(over_quota, 0) == std::vector<std::string>{"oversubscribed"});
+  over_quota.report->runtime.cgroup.cpu_quota_percent = 200;
+  CHECK(orch::run_warnings(over_quota, 0).empty());
+
+  auto warm_after_drop = clean_run();
+  warm_after_drop.cache_action = "dropped all caches in 31 ms";
+  warm_after_drop.libtorch_resident_pct = 47;  // other processes had it mapped
+  CHECK(orch::run_warnings(warm_after_drop, 0) == std::vector<std::string>{"not-cold"});
+  warm_after_drop.libtorch_resident_pct = 2;
+  CHECK(orch::run_warnings(warm_after_drop, 0).empty());
 
   auto mismatched = clean_run();
   mismatched.limit_mismatches = {"cpu_quota: asked 200%, in effect none"};

@@ -448,3 +448,30 @@ TEST_CASE("every phase of the protocol is stored as its own column of run_phases
   for (const char* name : protocol::phase::kAll)
     CHECK(db.execAndGet(std::string("SELECT ") + name + "_ms FROM run_phases").getDouble() == duration++);
 }
+
+TEST_CASE("the views for common questions: cell_trend, run_warnings, cold_vs_warm", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  auto experiment = two_cell_experiment();
+  experiment.cells[1].settings.cache = {orch::CachePolicy::Mode::kEvict, 0};
+  for (int night = 0; night < 2; ++night) {
+    auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    auto run = ok_run(0, false, 10, {1.0 + night});
+    run.warnings = {"cv", "throttled"};
+    store_run(store, ids.cell_ids[0], run);
+    store_run(store, ids.cell_ids[1], ok_run(0, false, 10, {2}));
+    compute_statistics(store, ids);
+  }
+  SQLite::Database db(dir.file("r.db"));
+  // The same settings in both experiments: one hash, two nights.
+  CHECK(db.execAndGet("SELECT COUNT(DISTINCT settings_hash) FROM cell_trend").getInt() == 2);
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(latency_p50_ms) FROM (SELECT latency_p50_ms FROM cell_trend "
+                      "WHERE cell = 'cell 0' ORDER BY experiment_id)")
+            .getString() == "1.0,2.0");
+  CHECK(
+      db.execAndGet("SELECT COUNT(*) FROM run_warnings WHERE level = 'run' AND code IN ('cv', 'throttled')").getInt() ==
+      4);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM run_warnings WHERE level = 'cell' AND code = 'few-runs'").getInt() == 4);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM cold_vs_warm WHERE cold = 1").getInt() == 2);
+  CHECK(db.execAndGet("SELECT MIN(cache_policy) FROM cold_vs_warm WHERE cold = 1").getString() == "evict");
+}
