@@ -40,9 +40,8 @@ void judge_against_history(MetricChange& p50, const std::vector<double>& history
     // Within-night intervals leave out the variance between nights, which on a shared
     // machine is often larger (two quiet nights here differed by 15%): without the
     // nights' own spread, a change is not a verdict. Conbench and asv decide the same.
-    p50.why = std::string("too little history to tell it from the nights' own spread (") +
-              std::to_string(history.size()) + " earlier nights, " + std::to_string(options.min_history) +
-              " needed); the interval alone says " + verdict_name(p50.verdict);
+    p50.why = "too little history (" + std::to_string(history.size()) + " of " + std::to_string(options.min_history) +
+              " nights) to tell it from the nights' spread; the interval alone says " + verdict_name(p50.verdict);
     p50.verdict = Verdict::kNoChange;
     return;
   }
@@ -54,7 +53,8 @@ void judge_against_history(MetricChange& p50, const std::vector<double>& history
   const double z = (p50.now - center) / spread;
   if (std::fabs(z) <= options.max_z) {
     p50.why = "within the spread of the last " + std::to_string(history.size()) + " nights (z " +
-              std::to_string(static_cast<int>(std::lround(z))) + ")";
+              std::to_string(static_cast<int>(std::lround(z))) + "); the interval alone says " +
+              verdict_name(p50.verdict);
     p50.verdict = Verdict::kNoChange;
   }
 }
@@ -123,9 +123,9 @@ Comparison compare_cells(const std::vector<ComparedCell>& base, const std::vecto
       // interval is too narrow to trust (a p99 of three runs swings by 20%).
       const size_t runs = std::min(old_values->second.size(), new_values->second.size());
       if (runs < options.min_runs && run_metric.verdict != Verdict::kNoChange) {
+        run_metric.why = "not judged: " + std::to_string(runs) + " runs (" + std::to_string(options.min_runs) +
+                         " needed); the interval alone says " + verdict_name(run_metric.verdict);
         run_metric.verdict = Verdict::kNoChange;
-        run_metric.why = "not judged: " + std::to_string(runs) + " runs, " + std::to_string(options.min_runs) +
-                         " give a 95% interval";
       }
       change.metrics.push_back(run_metric);
     }

@@ -9,15 +9,16 @@
 
 #include "common/text.h"
 #include "launch/cgroups/cgroup_files.h"
+#include "measure/intervals.h"
 
 namespace orch {
 
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes) {
   std::vector<std::string> codes;
-  if (run.latency && run.latency->p50_ms > 0 && run.latency->n > 0 &&
-      1.2533 * run.latency->stddev_ms / std::sqrt(static_cast<double>(run.latency->n)) / run.latency->p50_ms >
-          kMaxP50Uncertainty)
-    codes.push_back("cv");
+  if (run.report && !run.report->samples_ms.empty() && run.latency && run.latency->p50_ms > 0) {
+    const Interval p50 = median_interval(run.report->samples_ms);
+    if ((p50.high - p50.low) / 2 / run.latency->p50_ms > kMaxP50Uncertainty) codes.push_back("cv");
+  }
   if (run.evidence.cgroup && run.process.wall_ms > 0 &&
       run.evidence.cgroup->throttled_ms.value_or(0) > kMaxThrottledShare * run.process.wall_ms)
     codes.push_back("throttled");
@@ -101,7 +102,7 @@ std::string join_codes(const std::vector<std::string>& codes) { return join(code
 
 std::string warning_meaning(const std::string& code) {
   static const std::vector<std::pair<std::string, std::string>> meanings = {
-      {"cv", "a run's iterations vary so much that its own p50 is uncertain by more than 1%"},
+      {"cv", "a run's own p50 is uncertain by more than 1% (the 95% interval of the median of its iterations)"},
       {"few-runs", "too few ok runs for a 95% interval: the interval shows the confidence it has; 6 runs give 95%"},
       {"first-run-slow", "the first measured run's cold start was over 1.5x the others': it met a colder cache"},
       {"throttled", "the CPU quota held the run back for more than 1% of its time"},

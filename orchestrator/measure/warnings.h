@@ -12,10 +12,10 @@
 namespace orch {
 
 // Thresholds, named here once, each from what it means for a result.
-// `cv`: the run's own p50 is uncertain by more than this share, from its iterations'
-// spread: the standard error of a median, 1.2533 x stddev / sqrt(n), over the p50. A
-// noisy run of many iterations still has a precise p50; 1% is a fifth of the 5% a
-// comparison calls a change.
+// `cv`: the run's own p50 is uncertain by more than this share: the half-width of the
+// distribution-free 95% interval of the median of its iterations (intervals.h), over
+// the p50. A run with a long tail or many iterations still has a precise p50; 1% is a
+// fifth of the 5% a comparison calls a change.
 inline constexpr double kMaxP50Uncertainty = 0.01;
 // `throttled`: the run's cgroup was held back for more than this share of the run's
 // wall time: its latencies were stretched by at least as much.

@@ -26,14 +26,15 @@ orch::RunRecord clean_run() {
 TEST_CASE("a clean run has no warning", "[warnings]") { CHECK(orch::run_warnings(clean_run(), 0).empty()); }
 
 TEST_CASE("each run warning has its own cause, and fires when it changes the conclusion", "[warnings]") {
-  auto noisy = clean_run();
-  noisy.latency = orch::summarize({10, 12, 8, 10});  // CV 16% over 4 iterations: p50 uncertain by ~10%
+  auto noisy = clean_run();  // iterations between 8 and 12 ms: the p50 of 20 is uncertain by ~10%
+  for (int i = 0; i < 20; ++i) noisy.report->samples_ms.push_back(8 + (i * 7 % 20) / 5.0);
+  noisy.latency = orch::summarize(noisy.report->samples_ms);
   CHECK(orch::run_warnings(noisy, 0) == std::vector<std::string>{"cv"});
-  std::vector<double> many;  // the same 16% spread over 10,000 iterations: a p50 precise to 0.2%
-  for (int i = 0; i < 10000; ++i) many.push_back(i % 4 == 0 ? 12 : i % 4 == 1 ? 8 : 10);
-  auto precise = clean_run();
-  precise.latency = orch::summarize(many);
-  CHECK(orch::run_warnings(precise, 0).empty());
+  auto tail = clean_run();  // a long tail (every 10th iteration 5x slower) leaves the p50 precise
+  for (int i = 0; i < 1000; ++i) tail.report->samples_ms.push_back(i % 10 == 0 ? 50 : 10 + (i % 7) * 0.001);
+  tail.latency = orch::summarize(tail.report->samples_ms);
+  CHECK(tail.latency->cv > 0.5);  // the old rule, stddev / mean above 5%, fired here
+  CHECK(orch::run_warnings(tail, 0).empty());
 
   auto throttled = clean_run();
   throttled.process.wall_ms = 1000;
