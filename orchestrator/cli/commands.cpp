@@ -279,10 +279,22 @@ int compare_command(const CompareOptions& options) {
   if (!format) throw UserError("unknown format '" + printable(options.format) + "'", "table, md or json");
   ResultStore store(options.db_path);
   store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
-  const int64_t base = store.find_experiment(options.base), now = store.find_experiment(options.now);
+  const int64_t base =
+      options.baseline.empty() ? store.find_experiment(options.base) : store.find_baseline(options.baseline);
+  const int64_t now = store.find_experiment(options.now);
   const bool slower =
       write_compared(std::cout, store, base, now, options.threshold_percent / 100, options.lookback, *format);
   return slower && options.fail_on_regression ? kExitRegression : kExitOk;
+}
+
+int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment) {
+  if (name.empty() || name.size() > 200 || has_control_character(name))
+    throw UserError("a baseline name is one line of at most 200 characters", "e.g. release-1.2 or good-night");
+  ResultStore store(db_path);
+  const int64_t id = store.find_experiment(experiment);
+  store.name_baseline(name, id);
+  std::cout << "baseline '" << printable(name) << "' is now " << experiment_title(store.experiment(id)) << '\n';
+  return kExitOk;
 }
 
 int report_command(const ReportOptions& options) {

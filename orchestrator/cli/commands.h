@@ -34,6 +34,7 @@ struct CompareOptions {
   std::string db_path = "results.db";
   std::string base = "previous";  // latest, previous or an id
   std::string now = "latest";
+  std::string baseline;          // a named experiment, instead of `base`
   double threshold_percent = 5;  // smaller changes are no change
   int lookback = 10;             // earlier nights a p50 change is judged against
   bool fail_on_regression = false;
@@ -41,6 +42,8 @@ struct CompareOptions {
 };
 // Exits kExitRegression when fail_on_regression and some cell got slower.
 int compare_command(const CompareOptions& options);
+// Names experiment `experiment` (latest, previous or an id) `name`, for compare --baseline.
+int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment);
 // Says, for every launcher and for cgroups, whether it is usable here, and if not why
 // and what fixes it.
 int doctor_command();

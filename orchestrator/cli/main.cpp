@@ -28,20 +28,30 @@ const CLI::Validator kSeconds(
     },
     "SECONDS");
 
+// What the command line asked for, subcommand by subcommand.
+struct CommandLine {
+  bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false;
+  std::string matrix_path;
+  orch::MatrixOptions matrix_options;
+  orch::RunOptions run_options;
+  orch::ReportOptions report_options;
+  orch::CompareOptions compare_options;
+  std::string baseline_name, baseline_experiment = "latest", baseline_db = "results.db";
+  std::string log_file;
+};
+
 // The chosen command, with every user and environment error turned into a message
 // and an exit code: the one place where that happens.
-int run_command_line(bool validate, bool plan, bool doctor, bool report, bool compare, const std::string& matrix_path,
-                     const orch::MatrixOptions& matrix_options, const orch::RunOptions& run_options,
-                     const orch::ReportOptions& report_options, const orch::CompareOptions& compare_options,
-                     const std::string& log_file) {
+int run_command_line(const CommandLine& line) {
   try {
-    if (!log_file.empty()) orch::add_log_file(log_file);
-    if (validate) return orch::validate_command(matrix_path, matrix_options);
-    if (plan) return orch::plan_command(matrix_path, matrix_options);
-    if (doctor) return orch::doctor_command();
-    if (report) return orch::report_command(report_options);
-    if (compare) return orch::compare_command(compare_options);
-    return orch::run_command(matrix_path, matrix_options, run_options);
+    if (!line.log_file.empty()) orch::add_log_file(line.log_file);
+    if (line.validate) return orch::validate_command(line.matrix_path, line.matrix_options);
+    if (line.plan) return orch::plan_command(line.matrix_path, line.matrix_options);
+    if (line.doctor) return orch::doctor_command();
+    if (line.report) return orch::report_command(line.report_options);
+    if (line.compare) return orch::compare_command(line.compare_options);
+    if (line.baseline) return orch::baseline_command(line.baseline_db, line.baseline_name, line.baseline_experiment);
+    return orch::run_command(line.matrix_path, line.matrix_options, line.run_options);
   } catch (const orch::UserError& e) {
     std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
     if (!e.hint().empty()) std::cerr << "  hint: " << orch::printable(e.hint()) << '\n';
@@ -63,68 +73,74 @@ int main(int argc, char** argv) {
   // Global options also after the subcommand, as a crontab line writes them:
   // `orchestrator run m.yaml --log-file night.log`.
   app.fallthrough();
-  std::string matrix_path;
-  orch::MatrixOptions matrix_options;
-  orch::RunOptions run_options;
-  run_options.lock_path = orch::default_lock_path();
+  CommandLine line;
+  line.run_options.lock_path = orch::default_lock_path();
   std::string log_level = "info";
-  std::string log_file;
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.add_option("--log-file", log_file, "also log to this file (rotated at 5 MiB, 3 kept)");
+  app.add_option("--log-file", line.log_file, "also log to this file (rotated at 5 MiB, 3 kept)");
 
   auto* validate = app.add_subcommand("validate", "check a matrix file; launches nothing");
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
   auto* run = app.add_subcommand("run", "run every cell and store the results");
   auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
   auto* report = app.add_subcommand("report", "print an experiment's results: table, md, csv, json or html");
-  orch::ReportOptions report_options;
-  report->add_option("--db", report_options.db_path, "results database (SQLite)")->capture_default_str();
-  report->add_option("--experiment", report_options.experiment, "latest, previous, or an experiment id")
+  report->add_option("--db", line.report_options.db_path, "results database (SQLite)")->capture_default_str();
+  report->add_option("--experiment", line.report_options.experiment, "latest, previous, or an experiment id")
       ->capture_default_str();
-  report->add_option("--format", report_options.format, "table, md, csv, json or html")
+  report->add_option("--format", line.report_options.format, "table, md, csv, json or html")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "md", "csv", "json", "html"}));
-  report->add_option("--columns", report_options.columns, "cell_summary columns to show, or 'all'")->delimiter(',');
-  report->add_option("--baseline", report_options.baseline,
+  report->add_option("--columns", line.report_options.columns, "cell_summary columns to show, or 'all'")
+      ->delimiter(',');
+  report->add_option("--baseline", line.report_options.baseline,
                      "the cell the relative speed is against (its label); default: the fastest");
-  report->add_option("-o,--output", report_options.output, "write the report to this file instead of stdout");
+  report->add_option("-o,--output", line.report_options.output, "write the report to this file instead of stdout");
   auto* compare = app.add_subcommand("compare", "compare two experiments cell by cell: did anything change?");
-  orch::CompareOptions compare_options;
-  compare->add_option("base", compare_options.base, "latest, previous, or an experiment id")->capture_default_str();
-  compare->add_option("new", compare_options.now, "latest, previous, or an experiment id")->capture_default_str();
-  compare->add_option("--db", compare_options.db_path, "results database (SQLite)")->capture_default_str();
-  compare->add_option("--threshold", compare_options.threshold_percent, "percent: smaller changes are no change")
+  compare->add_option("base", line.compare_options.base, "latest, previous, or an experiment id")
+      ->capture_default_str();
+  compare->add_option("new", line.compare_options.now, "latest, previous, or an experiment id")->capture_default_str();
+  compare->add_option("--db", line.compare_options.db_path, "results database (SQLite)")->capture_default_str();
+  compare->add_option("--threshold", line.compare_options.threshold_percent, "percent: smaller changes are no change")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
   compare
-      ->add_option("--lookback", compare_options.lookback,
+      ->add_option("--lookback", line.compare_options.lookback,
                    "earlier nights of the same matrix name and host a p50 change is judged against")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
-  compare->add_flag("--fail-on-regression", compare_options.fail_on_regression, "exit 5 when some cell got slower");
-  compare->add_option("--format", compare_options.format, "table, md or json")
+  compare->add_flag("--fail-on-regression", line.compare_options.fail_on_regression,
+                    "exit 5 when some cell got slower");
+  compare->add_option("--format", line.compare_options.format, "table, md or json")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "md", "json"}));
+  compare->add_option("--baseline", line.compare_options.baseline,
+                      "compare against this named experiment (orchestrator baseline NAME) instead of BASE");
+  auto* baseline = app.add_subcommand("baseline", "name an experiment, to compare against it with --baseline");
+  baseline->add_option("name", line.baseline_name, "e.g. release-1.2")->required();
+  baseline->add_option("--experiment", line.baseline_experiment, "latest, previous, or an experiment id")
+      ->capture_default_str();
+  baseline->add_option("--db", line.baseline_db, "results database (SQLite)")->capture_default_str();
   for (auto* command : {validate, plan, run}) {
-    command->add_option("matrix", matrix_path, "the experiment matrix (YAML)")->required();
-    command->add_option("--max-cells", matrix_options.max_cells, "refuse a matrix that expands to more cells")
+    command->add_option("matrix", line.matrix_path, "the experiment matrix (YAML)")->required();
+    command->add_option("--max-cells", line.matrix_options.max_cells, "refuse a matrix that expands to more cells")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
   }
-  run->add_option("--db", run_options.db_path, "results database (SQLite), created if missing")->capture_default_str();
-  run->add_flag("--resume", run_options.resume,
+  run->add_option("--db", line.run_options.db_path, "results database (SQLite), created if missing")
+      ->capture_default_str();
+  run->add_flag("--resume", line.run_options.resume,
                 "go on with the latest interrupted experiment of this matrix, skipping stored runs");
-  run->add_option("--lock", run_options.lock_path, "this machine's measurement lock file")->capture_default_str();
-  run->add_option("--lock-wait", run_options.lock_wait_s,
+  run->add_option("--lock", line.run_options.lock_path, "this machine's measurement lock file")->capture_default_str();
+  run->add_option("--lock-wait", line.run_options.lock_wait_s,
                   "seconds to wait for the lock and for other orchestrators measuring here, then exit 4")
       ->capture_default_str()
       ->check(kSeconds);
-  run->add_option("--compare-to", run_options.compare_to,
+  run->add_option("--compare-to", line.run_options.compare_to,
                   "at the end, compare with this experiment: previous (the one before this run) or an id");
-  run->add_flag("--fail-on-regression", run_options.fail_on_regression,
+  run->add_flag("--fail-on-regression", line.run_options.fail_on_regression,
                 "with --compare-to: exit 5 when some cell got slower");
-  run->add_flag("--share-machine", run_options.share_machine,
+  run->add_flag("--share-machine", line.run_options.share_machine,
                 "measure even while another orchestrator measures on this machine; its runs are flagged "
                 "'concurrent'");
 
@@ -138,9 +154,13 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
   orch::adopt_orphans();       // what a worker's or a helper's descendants leave is ours to kill
 
-  const int exit_code =
-      run_command_line(validate->parsed(), plan->parsed(), doctor->parsed(), report->parsed(), compare->parsed(),
-                       matrix_path, matrix_options, run_options, report_options, compare_options, log_file);
+  line.validate = validate->parsed();
+  line.plan = plan->parsed();
+  line.doctor = doctor->parsed();
+  line.report = report->parsed();
+  line.compare = compare->parsed();
+  line.baseline = baseline->parsed();
+  const int exit_code = run_command_line(line);
   orch::kill_adopted();  // whatever a worker's or a helper's descendants left
   return exit_code;
 }

@@ -675,4 +675,23 @@ std::vector<Columns> ResultStore::trend(const std::string& settings_hash, const 
   });
 }
 
+void ResultStore::name_baseline(const std::string& name, int64_t experiment_id) {
+  guarded([&] {
+    insert_row("baselines", {{"name", name}, {"experiment_id", experiment_id}, {"named_at", utc_timestamp()}},
+               /*replace=*/true);
+  });
+}
+
+int64_t ResultStore::find_baseline(const std::string& name) {
+  return guarded([&] {
+    SQLite::Statement query(*db_, "SELECT experiment_id FROM baselines WHERE name = ?");
+    query.bind(1, name);
+    if (!query.executeStep())
+      throw UserError("results DB " + printable(path_) + " has no baseline '" + printable(name) + "'",
+                      "name one with `orchestrator baseline " + printable(name) + " --experiment ID`; sqlite3 " +
+                          printable(path_) + " 'SELECT * FROM baselines' lists them");
+    return query.getColumn(0).getInt64();
+  });
+}
+
 }  // namespace orch

@@ -109,6 +109,10 @@ class ResultStore {
   // An experiment's id from "latest", "previous" (the one before the latest) or its
   // number. Throws UserError when there is no such experiment.
   int64_t find_experiment(const std::string& which);
+  // Names an experiment (a release, a known-good night), replacing what the name named.
+  void name_baseline(const std::string& name, int64_t experiment_id);
+  // The experiment a baseline names. Throws UserError for an unknown name.
+  int64_t find_baseline(const std::string& name);
   // Its experiments row.
   Columns experiment(int64_t experiment_id);
   // The timed iterations (ms) of a cell's measured ok runs, run by run.

@@ -475,3 +475,20 @@ TEST_CASE("the views for common questions: cell_trend, run_warnings, cold_vs_war
   CHECK(db.execAndGet("SELECT COUNT(*) FROM cold_vs_warm WHERE cold = 1").getInt() == 2);
   CHECK(db.execAndGet("SELECT MIN(cache_policy) FROM cold_vs_warm WHERE cold = 1").getString() == "evict");
 }
+
+TEST_CASE("experiments are found as latest, previous, an id, or by a baseline's name", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  CHECK_THROWS_WITH(store.find_experiment("latest"), Catch::Contains("has no experiment 'latest'"));
+  for (int i = 0; i < 3; ++i) store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  CHECK(store.find_experiment("latest") == 3);
+  CHECK(store.find_experiment("previous") == 2);
+  CHECK(store.find_experiment("1") == 1);
+  CHECK_THROWS_WITH(store.find_experiment("7"), Catch::Contains("has no experiment '7'"));
+  CHECK_THROWS_WITH(store.find_experiment("1; DROP TABLE runs"), Catch::Contains("is not an experiment"));
+  CHECK_THROWS_WITH(store.find_baseline("release-1"), Catch::Contains("has no baseline 'release-1'"));
+  store.name_baseline("release-1", 2);
+  CHECK(store.find_baseline("release-1") == 2);
+  store.name_baseline("release-1", 1);  // a name moves
+  CHECK(store.find_baseline("release-1") == 1);
+}
