@@ -78,11 +78,7 @@ void write_table_html(std::ostream& out, const Summary& summary) {
   for (const auto& row : summary.rows) {
     out << "<tr>";
     for (size_t c = 0; c < row.size(); ++c) {
-      std::string text = "-";
-      if (const auto* real = std::get_if<double>(&row[c]))
-        text = format_number(*real, summary.columns[c].decimals);
-      else if (!std::holds_alternative<std::monostate>(row[c]))
-        text = text_of(row[c]);
+      const std::string text = shown_text(row[c], summary.columns[c].decimals);
       out << "<td>" << html_escaped(text) << "</td>";
     }
     out << "</tr>\n";

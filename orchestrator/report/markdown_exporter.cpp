@@ -31,11 +31,7 @@ void write_markdown(std::ostream& out, const Report& report) {
   for (const auto& row : summary.rows) {
     std::string line = "|";
     for (size_t c = 0; c < row.size(); ++c) {
-      std::string text = "-";
-      if (const auto* real = std::get_if<double>(&row[c]))
-        text = format_number(*real, summary.columns[c].decimals);
-      else if (!std::holds_alternative<std::monostate>(row[c]))
-        text = text_of(row[c]);
+      const std::string text = shown_text(row[c], summary.columns[c].decimals);
       line += " " + cell_text(text) + " |";
     }
     out << line << '\n';

@@ -184,6 +184,12 @@ Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector
   return summary;
 }
 
+std::string shown_text(const Value& value, int decimals) {
+  if (const auto* real = std::get_if<double>(&value)) return format_number(*real, decimals);
+  if (std::holds_alternative<std::monostate>(value)) return "-";
+  return text_of(value);
+}
+
 std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary) {
   std::set<std::string> codes;
   for (const auto& cell : cell_summary) {

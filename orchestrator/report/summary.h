@@ -39,6 +39,10 @@ Summary reading_summary(const std::vector<Columns>& cell_summary);
 // Throws UserError for a column cell_summary does not have.
 Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector<std::string>& columns);
 
+// How a value reads in a table for people: "-" for nothing, a real with `decimals`
+// (trailing zeros dropped), anything else as its text.
+std::string shown_text(const Value& value, int decimals);
+
 // The warning codes in a summary's "warnings" column, each with its meaning.
 std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary);
 

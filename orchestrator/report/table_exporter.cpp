@@ -17,11 +17,8 @@ void write_table(std::ostream& out, const Summary& summary) {
     auto& texts = cells.emplace_back();
     for (size_t c = 0; c < columns; ++c) {
       const Value& value = row[c];
-      std::string text = "-";
-      if (const auto* real = std::get_if<double>(&value))
-        text = format_number(*real, summary.columns[c].decimals);
-      else if (!std::holds_alternative<std::monostate>(value))
-        text = printable(text_of(value));  // labels and reasons come from matrices and workers
+      // Labels and reasons come from matrices and workers: printable, one line each.
+      std::string text = printable(shown_text(value, summary.columns[c].decimals));
       if (std::holds_alternative<std::string>(value)) numeric[c] = false;
       width[c] = std::max(width[c], text.size());
       texts.push_back(std::move(text));
