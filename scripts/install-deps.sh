@@ -12,12 +12,14 @@ PACKAGES="
   nlohmann-json3-dev libcli11-dev catch2
   util-linux docker.io
   libjs-chart.js chromium
+  qemu-system-x86 qemu-utils debootstrap e2fsprogs
 "
 # libopenblas0-openmp: without a real BLAS, Debian's libtorch falls back to the
 # reference BLAS and runs MobileNetV2 ~7x slower. docker.io: the docker launcher and
 # its tests (which start a private engine of their own; nothing is started here).
 # libjs-chart.js: Chart.js, inlined into `report --format html` (no network); chromium:
-# the test that opens that report headless and counts what it drew.
+# the test that opens that report headless and counts what it drew. qemu-system-x86,
+# qemu-utils, debootstrap: the systemd + cgroup v2 guest of tests/vm (ctest -L vm).
 
 missing=""
 for package in $PACKAGES; do

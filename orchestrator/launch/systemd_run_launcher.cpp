@@ -26,6 +26,37 @@ std::string percent_text(double percent) {
   return text.str();
 }
 
+// `systemctl [--user]` with `args`.
+std::vector<std::string> systemctl_argv(const std::string& systemctl, std::vector<std::string> args) {
+  std::vector<std::string> argv = {systemctl.empty() ? "systemctl" : systemctl};
+  if (geteuid() != 0) argv.push_back("--user");
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+// A run in its transient scope: a timeout or a stop reaches every process of the
+// scope; once it is over, systemd's verdict on the unit says whether the OOM killer
+// ended it, and a failed scope is reset so that nothing of the run stays listed.
+class ScopeRun final : public LaunchedRun {
+ public:
+  ScopeRun(LaunchCommand command, std::string systemctl, std::string unit)
+      : LaunchedRun(std::move(command)), systemctl_(std::move(systemctl)), unit_(std::move(unit)) {}
+
+  void kill_all() override { capture_output(systemctl_argv(systemctl_, {"kill", "--signal=SIGKILL", unit_})); }
+
+  RunEvidence collect() override {
+    RunEvidence evidence;
+    const auto result = capture_output(systemctl_argv(systemctl_, {"show", "--property=Result", "--value", unit_}));
+    evidence.oom_killed = result.ok && result.text.rfind("oom-kill", 0) == 0;
+    capture_output(systemctl_argv(systemctl_, {"reset-failed", unit_}));
+    return evidence;
+  }
+
+ private:
+  std::string systemctl_;
+  std::string unit_;
+};
+
 class SystemdRunLauncher final : public Launcher {
  public:
   SystemdRunLauncher()
@@ -79,6 +110,11 @@ class SystemdRunLauncher final : public Launcher {
     return launch;
   }
 
+  std::unique_ptr<LaunchedRun> launch(const CellSettings& settings, const WorkerSettings& worker,
+                                      const RunArguments& run) const override {
+    return std::make_unique<ScopeRun>(command(settings, worker, run), systemctl_, run.run_name + ".scope");
+  }
+
   int remove_leftovers() const override {
     if (!booted_with_systemd() || systemctl_.empty()) return 0;
     std::vector<std::string> systemctl = {systemctl_};
@@ -98,6 +134,9 @@ class SystemdRunLauncher final : public Launcher {
       auto stop = systemctl;
       stop.insert(stop.end(), {"stop", unit});
       removed += capture_output(stop).ok ? 1 : 0;
+      auto reset = systemctl;
+      reset.insert(reset.end(), {"reset-failed", unit});
+      capture_output(reset);
     }
     return removed;
   }
