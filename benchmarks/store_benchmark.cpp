@@ -199,13 +199,21 @@ void print_queries(const std::string& db_path, const std::string& title, std::ve
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_benchmark(int argc, char** argv) {
   const int64_t target_runs = argc > 1 ? std::stoll(argv[1]) : 100000;
   const std::filesystem::path folder =
       argc > 2 ? std::filesystem::path(argv[2])
                : std::filesystem::temp_directory_path() / ("store-benchmark-" + std::to_string(::getpid()));
   std::filesystem::create_directories(folder);
   std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
+  // A folder of our own making goes with the program, however it ends.
+  struct RemovedAtExit {
+    std::filesystem::path folder;
+    ~RemovedAtExit() {
+      std::error_code ignored;
+      if (!folder.empty()) std::filesystem::remove_all(folder, ignored);
+    }
+  } removed{argc > 2 ? std::filesystem::path() : folder};
   const std::string one = (folder / "one.db").string(), big = (folder / "history.db").string();
   std::filesystem::remove(one);
   std::filesystem::remove(big);
@@ -266,6 +274,14 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < small.size(); ++i)
     std::printf("%-34s %10.3f %10.3f %8.2f   (target < 20 ms and < 2x)\n", user_queries()[i].first.c_str(), small[i],
                 large[i], large[i] / small[i]);
-  if (argc <= 2) std::filesystem::remove_all(folder);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_benchmark(argc, argv);  // its folder is removed as the stack unwinds
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "store_benchmark: %s\n", e.what());
+    return 1;
+  }
 }
