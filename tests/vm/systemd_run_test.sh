@@ -2,7 +2,8 @@
 # The systemd-run launcher on a real systemd + cgroup v2 host (a QEMU guest,
 # tests/vm/guest.sh), as root: each limit in effect as the worker read it, the
 # variables it was given, an OOM under MemoryMax stored as oom, rusage stored, and no
-# scope left. Skipped, saying why, without QEMU, debootstrap or a mirror.
+# scope left; worker.user honoured; a timeout and a SIGTERM mid-run kill the whole
+# scope, a child that left its process group included. Skipped, saying why, without QEMU, debootstrap or a mirror.
 # Usage: systemd_run_test.sh SOURCE_DIR BUILD_DIR
 set -eu
 source_dir=$1
@@ -32,6 +33,18 @@ check "--setenv reached the worker" "2" \
 check "rusage stored" "2" "$(q "SELECT COUNT(*) FROM run_phases WHERE cell = 'limited' AND user_cpu_ms > 0 AND max_rss_kib > 0")"
 check "an OOM under MemoryMax is oom" "oom,oom" "$(q "SELECT GROUP_CONCAT(status) FROM run_phases WHERE cell = 'oom'")"
 check "no scope of a run is left" "" "$(cat "$out/scopes")"
+check "worker.user: the worker ran as that user, limits in effect" "1" \
+  "$(q "SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'as-bench' AND r.status = 'ok'
+          AND r.worker_uid = $(cat "$out/bench_uid") AND r.effective_cpu_quota_percent = 50
+          AND r.effective_memory_limit_bytes = 268435456 AND r.limits_mismatch IS NULL")"
+check "worker.user run exit code" "0" "$(cat "$out/user.exit")"
+check "a hanging worker is stored as timeout" "timeout" "$(q "SELECT status FROM run_phases WHERE cell = 'hang'")"
+check "the timeout killed the whole scope, the setsid child too" "0" "$(cat "$out/hang.left")"
+check "no scope left after the timeout" "" "$(cat "$out/hang.scopes")"
+check "SIGTERM mid-run exits 130" "130" "$(cat "$out/term.exit")"
+check "SIGTERM: the run is stored as aborted" "aborted" "$(sqlite3 "$out/term.db" "SELECT status FROM runs")"
+check "SIGTERM: nothing of the run is left" "0" "$(cat "$out/term.left")"
+check "SIGTERM: no scope left" "" "$(cat "$out/term.scopes")"
 if [ "$failures" -ne 0 ]; then
   echo "--- run.stderr"; tail -20 "$out/run.stderr"; echo "--- guest log"; tail -20 "$out/log"; exit 1
 fi
