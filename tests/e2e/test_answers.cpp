@@ -25,19 +25,22 @@ orch::ProcessOutcome orchestrator(const std::vector<std::string>& args) {
 }
 
 // The quickstart (its model, labels and axes) on a smaller input, through a worker
-// script that can share its CPU with a busy loop: the cell's settings stay the same.
+// script that can share its CPU with busy loops: the cell's settings stay the same.
 // At 96x96 an iteration of MobileNetV2 takes ~4 ms of compute, longer than a
-// scheduler slice, so a loop on the same CPU doubles the p50. (The tiny model's 16 us
-// iterations fit in a slice and would show it only in the p99; at 1024x1024 it is
-// memory-bound, and its p50 moved by a third between two quiet nights here.)
+// scheduler slice, so two loops on the same CPU triple the p50: far beyond the
+// nights' own spread, which on this VM reaches ±17% (a doubling was only z 4 against
+// 3 nights). (The tiny model's 16 us iterations fit in a slice and would show it only
+// in the p99; at 1024x1024 it is memory-bound, and its p50 moved by a third between
+// two quiet nights here.)
 std::string night_matrix(const test::TempDir& dir) {
   const std::string slow = dir.file("slow");
   const std::string script = dir.write("worker.sh",
                                        "#!/bin/sh\n"
-                                       "# With the flag file, a busy loop shares CPU 0 with the worker there.\n"
+                                       "# With the flag file, two busy loops share CPU 0 with the worker there.\n"
                                        "if [ -e " +
                                            slow +
                                            " ] && grep -q '^Cpus_allowed_list:[[:space:]]*0$' /proc/self/status; then\n"
+                                           "  while :; do :; done &\n"
                                            "  while :; do :; done &\n"
                                            "fi\n"
                                            "exec " +
@@ -122,7 +125,7 @@ TEST_CASE("nights: report in every format, compare without history says so, a sl
   CHECK_THAT(same.stdout_tail, Catch::Contains("no regression"));
   REQUIRE(night().exit_code == 0);  // a third night: the history a fourth is judged against
 
-  // A fourth night with a busy loop on CPU 0: its cells there are slower, flagged, exit 5.
+  // A fourth night with two busy loops on CPU 0: its cells there are slower, flagged, exit 5.
   std::ofstream(dir.file("slow")) << "on\n";
   const auto slowed = night({"--compare-to", "previous", "--fail-on-regression"});
   INFO(slowed.stdout_tail);
@@ -136,11 +139,11 @@ TEST_CASE("nights: report in every format, compare without history says so, a sl
     const auto& p50 = cell["metrics"][0];
     REQUIRE(p50["metric"] == "p50");
     CHECK(cell["history_nights"] == 3);
-    // Only the cells on CPU 0 shared it with the loop: about twice as slow there, and
+    // Only the cells on CPU 0 shared it with the loops: about three times as slow there, and
     // far less changed on CPU 1 (a few percent either way, as nights differ).
     if (cell["cell"].get<std::string>().find("cpuset=0") != std::string::npos) {
       CHECK(p50["verdict"] == "slower");
-      CHECK(p50["ratio"].get<double>() > 1.5);
+      CHECK(p50["ratio"].get<double>() > 2);
     } else {
       CHECK(p50["ratio"].get<double>() < 1.25);
     }
