@@ -35,8 +35,9 @@ std::vector<std::string> systemctl_argv(const std::string& systemctl, std::vecto
 }
 
 // A run in its transient scope: a timeout or a stop reaches every process of the
-// scope; once it is over, systemd's verdict on the unit says whether the OOM killer
-// ended it, and a failed scope is reset so that nothing of the run stays listed.
+// scope; once it is over, the scope is stopped, systemd's verdict on the unit says
+// whether the OOM killer ended it, and a failed scope is reset so that nothing of the
+// run stays listed.
 class ScopeRun final : public LaunchedRun {
  public:
   ScopeRun(LaunchCommand command, std::string systemctl, std::string unit)
@@ -46,6 +47,10 @@ class ScopeRun final : public LaunchedRun {
 
   RunEvidence collect() override {
     RunEvidence evidence;
+    // systemd notices that a scope's processes are gone a moment after they are: stop
+    // waits for that, so the verdict is final and no scope outlives its run (after a
+    // SIGTERM the orchestrator exits right after this).
+    capture_output(systemctl_argv(systemctl_, {"stop", unit_}));
     const auto result = capture_output(systemctl_argv(systemctl_, {"show", "--property=Result", "--value", unit_}));
     evidence.oom_killed = result.ok && result.text.rfind("oom-kill", 0) == 0;
     capture_output(systemctl_argv(systemctl_, {"reset-failed", unit_}));
