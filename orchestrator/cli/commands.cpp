@@ -200,7 +200,7 @@ CellCharts cell_charts(ResultStore& store, const Columns& experiment, const Colu
 // One experiment's report: its cells in the columns the format reads best (or those
 // asked for), the relative speed of its cells, and the legend of its warnings.
 Report make_report(ResultStore& store, int64_t experiment_id, bool people, const std::vector<std::string>& columns,
-                   const std::string& baseline) {
+                   const std::string& baseline, bool charts = false) {
   const std::vector<Columns> rows = store.cell_summary(experiment_id);
   Report report;
   report.experiment = store.experiment(experiment_id);
@@ -210,7 +210,7 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   for (const auto& row : rows) {
     CellRuns cell{text_of(value_of(row, "cell")),
                   store.measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))};
-    report.charts.push_back(cell_charts(store, report.experiment, row, cell.runs));
+    if (charts) report.charts.push_back(cell_charts(store, report.experiment, row, cell.runs));  // html only
     cells.push_back(std::move(cell));
   }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
@@ -305,7 +305,9 @@ int report_command(const ReportOptions& options) {
   store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
   const int64_t id = store.find_experiment(options.experiment);
   std::ostringstream text;
-  write_report(text, make_report(store, id, for_people(*format), options.columns, options.baseline), *format);
+  write_report(text,
+               make_report(store, id, for_people(*format), options.columns, options.baseline, *format == Format::kHtml),
+               *format);
   if (options.output.empty())
     std::cout << text.str();
   else

@@ -28,6 +28,9 @@ inline std::string count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
+// `value` as a stream writes it by default (6 significant digits): 50, 0.5, 1e+20.
+std::string number_text(double value);
+
 // `value` with `decimals` decimals, trailing zeros (and a trailing '.') dropped:
 // 12.5, 3, 0.125.
 std::string format_number(double value, int decimals);

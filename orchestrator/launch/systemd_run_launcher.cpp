@@ -15,16 +15,11 @@
 
 #include "common/cpu_list.h"
 #include "common/session.h"
+#include "common/text.h"
 #include "launch/launcher.h"
 
 namespace orch {
 namespace {
-
-std::string percent_text(double percent) {
-  std::ostringstream text;
-  text << percent << '%';
-  return text.str();
-}
 
 // `systemctl [--user]` with `args`.
 std::vector<std::string> systemctl_argv(const std::string& systemctl, std::vector<std::string> args) {
@@ -98,7 +93,7 @@ class SystemdRunLauncher final : public Launcher {
       argv.insert(argv.end(),
                   {"--uid=" + std::to_string(worker.user->uid), "--gid=" + std::to_string(worker.user->gid)});
     if (settings.cpu_quota_percent)
-      argv.insert(argv.end(), {"-p", "CPUQuota=" + percent_text(*settings.cpu_quota_percent)});
+      argv.insert(argv.end(), {"-p", "CPUQuota=" + number_text(*settings.cpu_quota_percent) + "%"});
     if (!settings.cpuset.empty()) argv.insert(argv.end(), {"-p", "AllowedCPUs=" + format_cpu_list(settings.cpuset)});
     if (settings.memory_bytes)
       argv.insert(argv.end(), {"-p", "MemoryMax=" + std::to_string(*settings.memory_bytes), "-p", "MemorySwapMax=0"});

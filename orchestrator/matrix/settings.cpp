@@ -33,12 +33,6 @@ bool member_given(const CellSettings& settings) {
   return !(settings.*Member == CellSettings{}.*Member);
 }
 
-std::string number_text(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
 // 2G, 512M, 1536K, or bytes: as a matrix would write it.
 std::string size_text(int64_t bytes) {
   for (const auto& [unit, shift] : std::vector<std::pair<const char*, int>>{{"T", 40}, {"G", 30}, {"M", 20}, {"K", 10}})

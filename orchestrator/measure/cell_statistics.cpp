@@ -53,17 +53,6 @@ Value distinct_of(const std::vector<const Columns*>& runs, const char* column) {
   return optional_text(join(seen, ","));
 }
 
-std::vector<std::string> codes_of(const Value& value) {
-  std::vector<std::string> codes;
-  std::string text = text_of(value);
-  for (size_t start = 0; start < text.size();) {
-    const size_t end = std::min(text.find(',', start), text.size());
-    if (end > start) codes.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return codes;
-}
-
 }  // namespace
 
 Columns cell_statistics(const std::vector<Columns>& runs) {
@@ -83,7 +72,7 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
   for (const Columns* run : measured) {
     if (!text_of(value_of(*run, "limits_mismatch")).empty()) ++mismatches;
     if (!is_ok(*run)) failed.push_back(run);
-    for (auto& code : codes_of(value_of(*run, "warnings"))) warnings.insert(code);
+    for (auto& code : split_codes(text_of(value_of(*run, "warnings")))) warnings.insert(code);
   }
   std::vector<double> p50s, cold_starts;
   for (const Columns* run : ok) {

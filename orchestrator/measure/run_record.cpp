@@ -30,12 +30,6 @@ std::string last_line(const std::string& text) {
 
 constexpr long long kPageBytes = 4096;  // the kernel rounds memory limits to pages
 
-std::string number_text(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
 std::string signal_text(int signal_number) {
   const char* name = sigabbrev_np(signal_number);
   return std::string("SIG") + (name ? name : std::to_string(signal_number));

@@ -100,6 +100,16 @@ std::vector<std::string> host_warnings(const HostState& host) {
 
 std::string join_codes(const std::vector<std::string>& codes) { return join(codes, ","); }
 
+std::vector<std::string> split_codes(const std::string& text) {
+  std::vector<std::string> codes;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    if (end > start) codes.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return codes;
+}
+
 std::string warning_meaning(const std::string& code) {
   static const std::vector<std::pair<std::string, std::string>> meanings = {
       {"cv", "a run's own p50 is uncertain by more than 1% (the 95% interval of the median of its iterations)"},

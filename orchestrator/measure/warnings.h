@@ -60,6 +60,7 @@ long long swap_used_bytes();  // /proc/meminfo: SwapTotal - SwapFree
 std::vector<std::string> host_warnings(const HostState& host);
 
 std::string join_codes(const std::vector<std::string>& codes);  // "cv,throttled"; "" if none
+std::vector<std::string> split_codes(const std::string& text);  // the reverse: "" gives none
 
 // What a warning code means, in one line, for a report's legend (the README says more
 // and what to do); "" for a code this build does not know.

@@ -193,12 +193,7 @@ std::string shown_text(const Value& value, int decimals) {
 std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary) {
   std::set<std::string> codes;
   for (const auto& cell : cell_summary) {
-    const std::string text = text_of(value_of(cell, "warnings"));
-    for (size_t start = 0; start < text.size();) {
-      const size_t end = std::min(text.find(',', start), text.size());
-      if (end > start) codes.insert(text.substr(start, end - start));
-      start = end + 1;
-    }
+    for (auto& code : split_codes(text_of(value_of(cell, "warnings")))) codes.insert(code);
   }
   std::vector<std::pair<std::string, std::string>> legend;
   for (const auto& code : codes) legend.push_back({code, warning_meaning(code)});
