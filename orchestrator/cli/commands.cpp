@@ -349,30 +349,36 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
 int doctor_command() {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
-  const auto cgroup_problem = launchers.cgroups().unusable_reason();
-  std::cout << "cgroups: "
-            << (cgroup_problem ? "unusable: " + *cgroup_problem
-                               : "cgroup v" + std::to_string(launchers.cgroups().version()) +
-                                     ", run groups nested under this process's own cgroup")
-            << "\n";
+  std::cout << "cgroups: " << launchers.cgroups().description() << "\n";
   // Each launcher is asked about a cell that uses every setting it can apply, with
   // the settings table's example values.
   const YamlReader examples("the settings table");
   const WorkerSettings default_settings;  // the worker as a matrix gives it when it says nothing
+  // A setting it cannot apply here (a controller not delegated) is named and left out,
+  // and the launcher asked again about the rest.
   for (size_t kind = 0; kind < launcher_names().size(); ++kind) {
     const std::string& name = launcher_names()[kind];
     const Launcher& launcher = launchers.get(static_cast<LauncherKind>(kind));
-    CellSettings settings;
-    settings.program = default_worker();
-    std::vector<std::string> applied;
-    for (const Setting setting : launcher.applies()) {
-      read_setting(setting, examples, YAML::Load(setting_info(setting).example), settings);
-      applied.push_back(setting_info(setting).key);
+    std::vector<Setting> applied = launcher.applies();
+    std::vector<std::string> left_out;
+    std::optional<Refusal> refusal;
+    for (;;) {
+      CellSettings settings;
+      settings.program = default_worker();
+      for (const Setting setting : applied)
+        read_setting(setting, examples, YAML::Load(setting_info(setting).example), settings);
+      refusal = launcher.refuse(settings, default_settings);
+      const auto at_fault = refusal ? std::find(applied.begin(), applied.end(), refusal->setting) : applied.end();
+      if (at_fault == applied.end()) break;
+      left_out.push_back(setting_info(*at_fault).key + " (" + refusal->reason + ")");
+      applied.erase(at_fault);
     }
-    const auto refusal = launcher.refuse(settings, default_settings);
-    const std::string applies = join(applied, ", ");
+    std::vector<std::string> keys;
+    for (const Setting setting : applied) keys.push_back(setting_info(setting).key);
+    const std::string applies = join(keys, ", ");
     std::cout << name << ": " << (refusal ? "unusable: " + refusal->reason : std::string("usable"))
               << " (applies: " << (applies.empty() ? "nothing" : applies) << ")\n";
+    for (const auto& what : left_out) std::cout << "  cannot apply " << what << "\n";
     if (refusal && !refusal->hint.empty()) std::cout << "  fix: " << refusal->hint << "\n";
   }
   for (const char* policy : {"drop", "evict"}) {

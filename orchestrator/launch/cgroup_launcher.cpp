@@ -11,8 +11,8 @@ class CgroupLauncher final : public Launcher {
 
   std::vector<Setting> applies() const override { return {Setting::kCpuset, Setting::kCpuQuota, Setting::kMemory}; }
 
-  std::optional<Refusal> refuse(const CellSettings&, const WorkerSettings&) const override {
-    return refuse_without_cgroups(cgroups_, "cgroup");
+  std::optional<Refusal> refuse(const CellSettings& settings, const WorkerSettings&) const override {
+    return refuse_without_cgroups(cgroups_, "cgroup", cgroup_limits(settings));
   }
 
   bool uses_cgroups(const CellSettings&) const override { return true; }

@@ -34,10 +34,20 @@ std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand
   return std::make_unique<CgroupRun>(std::move(command), cgroups, run_name, limits);
 }
 
-std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher) {
+std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher,
+                                              const CgroupLimits& limits) {
   if (auto reason = cgroups.unusable_reason())
     return Refusal{Setting::kLauncher, "launcher " + launcher + " needs cgroups: " + *reason,
                    "`orchestrator doctor` shows what is usable here"};
+  // Each limit alone, so that the error points at the setting a controller is missing for.
+  const std::pair<Setting, CgroupLimits> each[] = {{Setting::kCpuQuota, {limits.cpu_quota_percent, {}, {}}},
+                                                   {Setting::kCpuset, {{}, limits.cpuset, {}}},
+                                                   {Setting::kMemory, {{}, {}, limits.memory_bytes}}};
+  for (const auto& [setting, limit] : each)
+    if (auto reason = cgroups.cannot_apply(limit))
+      return Refusal{setting, "launcher " + launcher + ": " + *reason,
+                     "run as root, or delegate the controller to the user's manager (systemd's "
+                     "user@.service Delegate=), or drop the setting"};
   return std::nullopt;
 }
 

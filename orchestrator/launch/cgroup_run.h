@@ -36,7 +36,9 @@ std::unique_ptr<LaunchedRun> launch_tracked(CgroupSystem& cgroups, LaunchCommand
 // Whether `limits` limits anything.
 bool has_limits(const CgroupLimits& limits);
 
-// Refuses a cell when the cgroups it needs cannot be made here.
-std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher);
+// Refuses a cell when the cgroups it needs cannot be made here, or cannot have its
+// `limits` (a controller not delegated).
+std::optional<Refusal> refuse_without_cgroups(const CgroupSystem& cgroups, const std::string& launcher,
+                                              const CgroupLimits& limits);
 
 }  // namespace orch

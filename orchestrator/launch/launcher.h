@@ -60,6 +60,8 @@ class LaunchedRun {
   const LaunchCommand& command() const { return command_; }
   // cgroup.procs files the child writes its pid to before it execs.
   virtual std::vector<std::string> join_files() const { return {}; }
+  // As soon as the child exists (it may not have exec'd the worker yet).
+  virtual void started(pid_t) {}
   // On timeout or interrupt, beyond the worker's process group (cgroup, container).
   virtual void kill_all() {}
   // After the child was reaped.

@@ -5,6 +5,7 @@
 
 #include "common/text.h"
 #include "launch/launcher.h"
+#include "launch/systemd_units.h"
 #include "matrix/settings.h"
 
 namespace orch {
@@ -41,6 +42,7 @@ std::optional<Refusal> refuse_program_for_env(const std::string& launcher, const
 }
 
 Launchers::Launchers(std::unique_ptr<CgroupSystem> cgroups) : cgroups_(std::move(cgroups)) {
+  find_user_manager();
   launchers_[LauncherKind::kHost] = make_host_launcher(*cgroups_);
   launchers_[LauncherKind::kTaskset] = make_taskset_launcher(*cgroups_);
   launchers_[LauncherKind::kCgroup] = make_cgroup_launcher(*cgroups_);

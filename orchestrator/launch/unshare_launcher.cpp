@@ -42,7 +42,7 @@ class UnshareLauncher final : public Launcher {
                      "run the orchestrator as root"};
     if (worker.user || !settings.env.empty())
       if (auto refusal = refuse_program_for_env("unshare", settings)) return refusal;
-    if (uses_cgroups(settings)) return refuse_without_cgroups(cgroups_, "unshare");
+    if (uses_cgroups(settings)) return refuse_without_cgroups(cgroups_, "unshare", cgroup_limits(settings));
     return std::nullopt;
   }
 

@@ -78,7 +78,10 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   ProcessSpec spec{launch.argv,          launch.env,
                    experiment.timeout_s, launched->join_files(),
                    launch.run_as,        [&launched] { launched->kill_all(); }};
-  spec.on_spawn = [&scratch](pid_t pid) { scratch.record_process(pid); };
+  spec.on_spawn = [&scratch, &launched](pid_t pid) {
+    scratch.record_process(pid);
+    launched->started(pid);
+  };
   run.process = run_process(spec);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect();

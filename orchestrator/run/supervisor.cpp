@@ -18,6 +18,7 @@
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -310,6 +311,29 @@ ProcessOutcome run_process(const ProcessSpec& spec) {
   out_reader.finish();
   err_reader.finish();
   return outcome;
+}
+
+IdleProcess::IdleProcess() {
+  std::lock_guard<std::mutex> guard(g_supervised_mutex);  // no sweep sees it unregistered
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {  // async-signal-safe calls only
+    die_with_parent(parent);
+    ::close_range(3, ~0U, 0);
+    sigset_t all;
+    ::sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    for (;;) ::pause();
+  }
+  if (pid_ > 0) g_supervised.insert(pid_);
+}
+
+IdleProcess::~IdleProcess() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  stop_supervising(pid_);
 }
 
 std::map<std::string, std::string> base_environment(const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {

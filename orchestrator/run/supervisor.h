@@ -11,6 +11,8 @@
 //     where the launcher makes one, reaches them even while their parent lives.)
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -83,6 +85,22 @@ void adopt_orphans();
 // Kills every adopted descendant that no run_process waits for: main calls it last,
 // so that nothing a worker or a helper left outlives the orchestrator.
 void kill_adopted();
+
+// A process of ours that only waits -- every signal blocked but SIGKILL, no descriptor
+// beyond 0-2, dying with the orchestrator -- until it is destroyed, which kills and
+// reaps it. Sweeps for strays leave it alone. A launcher keeps one in a run's cgroup
+// so that the cgroup, and its counters, outlive the run's last process until read.
+class IdleProcess {
+ public:
+  IdleProcess();  // pid() < 0 when fork failed
+  ~IdleProcess();
+  IdleProcess(const IdleProcess&) = delete;
+  IdleProcess& operator=(const IdleProcess&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
 
 // Runs a short helper command (e.g. `docker inspect`) to its end, or kills it after
 // kHelperTimeoutS. Its stdout is kept whole up to kHelperOutputBytes; output beyond

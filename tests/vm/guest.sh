@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 build=${ORCH_BUILD_DIR:-$source_dir/build}
 cache=${ORCH_VM_CACHE:-/var/cache/orchestrator-vm}
-packages=systemd-sysv,linux-image-cloud-amd64,initramfs-tools,util-linux,procps,dbus
+packages=systemd-sysv,linux-image-cloud-amd64,initramfs-tools,util-linux,procps,dbus,dbus-user-session
 skip() { echo "skipped: $*"; exit 77; }
 
 mirror() { sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1; }

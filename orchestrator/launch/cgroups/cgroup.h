@@ -56,6 +56,11 @@ class CgroupSystem {
   virtual int version() const = 0;  // 1 or 2; 0 when unusable
   // Why no run cgroup can be made here, with the fix; nullopt when they can.
   virtual std::optional<std::string> unusable_reason() const = 0;
+  // What `doctor` says: the version and where run groups go, or why none can be made.
+  virtual std::string description() const = 0;
+  // Why a group with `limits` cannot be made here (a controller not delegated);
+  // nullopt when it can, or when cgroups are unusable altogether.
+  virtual std::optional<std::string> cannot_apply(const CgroupLimits&) const { return std::nullopt; }
   // Makes this orchestrator's session folder now rather than at the first create(),
   // so that the first run's start-up time does not include it. Throws CgroupError.
   virtual void prepare_session() = 0;
@@ -71,6 +76,9 @@ struct CgroupHost {
   std::string mounts_text;       // /proc/self/mounts
   std::string self_cgroup_text;  // /proc/self/cgroup
   ProcessIdentity owner;         // names the session folder orchestrator-<pid>-<start>
+  // systemd can give this process a delegated scope of its own (systemd_units.h), for
+  // a cgroup v2 host where its own cgroup is not its to divide.
+  bool systemd_scopes = false;
 
   static CgroupHost real();
 };
@@ -83,6 +91,10 @@ std::unique_ptr<CgroupSystem> detect_cgroups(const CgroupHost& host = CgroupHost
 // SIGKILL, say; session.h): their tasks are killed, their groups removed. Returns
 // how many sessions went. For the backends.
 int remove_dead_cgroup_sessions(const std::string& own_dir);
+
+// Reads a cgroup v2 group's limits and counters at `dir` (its folder in cgroupfs): for
+// the v2 backend's run groups, and for scopes systemd made.
+CgroupReadings read_cgroup_v2(const std::string& dir);
 
 // Implementation detail of detect_cgroups, exposed for tests.
 std::unique_ptr<CgroupSystem> make_cgroup_v1(const CgroupHost& host);

@@ -5,6 +5,7 @@
 
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
+#include "launch/systemd_units.h"
 
 namespace orch {
 namespace {
@@ -14,6 +15,7 @@ class NoCgroups final : public CgroupSystem {
  public:
   explicit NoCgroups(std::string reason) : reason_(std::move(reason)) {}
   int version() const override { return 0; }
+  std::string description() const override { return "unusable: " + reason_; }
   std::optional<std::string> unusable_reason() const override { return reason_; }
   void prepare_session() override { throw CgroupError(reason_); }
   std::unique_ptr<RunCgroup> create(const std::string&, const CgroupLimits&) override { throw CgroupError(reason_); }
@@ -27,7 +29,7 @@ class NoCgroups final : public CgroupSystem {
 
 CgroupHost CgroupHost::real() {
   return {cgroup_files::read("/proc/self/mounts").value_or(""), cgroup_files::read("/proc/self/cgroup").value_or(""),
-          ProcessIdentity::self()};
+          ProcessIdentity::self(), can_start_own_scope()};
 }
 
 std::unique_ptr<CgroupSystem> detect_cgroups(const CgroupHost& host) {

@@ -95,6 +95,9 @@ class CgroupV1 final : public CgroupSystem {
     for (const auto& [controller, own] : own_dirs_) files::remove_dir(own + "/" + session_);
   }
 
+  std::string description() const override {
+    return reason_ ? "unusable: " + *reason_ : "cgroup v1, run groups nested under this process's own cgroup";
+  }
   int version() const override { return reason_ ? 0 : 1; }
 
   int remove_dead_sessions() override {

@@ -108,6 +108,7 @@ class NoCgroupsHere final : public orch::CgroupSystem {
  public:
   int version() const override { return 0; }
   std::optional<std::string> unusable_reason() const override { return "no write access to /sys/fs/cgroup/cpu"; }
+  std::string description() const override { return "unusable: " + *unusable_reason(); }
   void prepare_session() override { throw orch::CgroupError("unusable"); }
   std::unique_ptr<orch::RunCgroup> create(const std::string&, const orch::CgroupLimits&) override {
     throw orch::CgroupError("unusable");

@@ -107,8 +107,46 @@ TEST_CASE("fake cgroup v2 tree: missing controllers make cgroups unusable, with 
   CHECK(detected->version() == 0);
   auto v2 = orch::make_cgroup_v2(root.path().string(), host);
   CHECK_THAT(v2->unusable_reason().value_or(""),
-             Catch::Contains("'cpu' is not available") && Catch::Contains("Delegate=yes"));
+             Catch::Contains("'memory' is not available") && Catch::Contains("Delegate=yes"));
   CHECK_THROWS_AS(v2->create("run", {}), orch::CgroupError);
+}
+
+TEST_CASE("fake cgroup v2 tree: a controller not delegated refuses only the limits that need it", "[cgroup][fake-v2]") {
+  test::TempDir root;
+  const fs::path own = root.path() / "user.slice" / "user-1000.slice" / "user@1000.service" / "app.slice" / "x.scope";
+  fs::create_directories(own);
+  put(own / "cgroup.controllers", "cpu memory pids");  // systemd's default for user@.service: no cpuset
+  const orch::CgroupHost host{"cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n",
+                              "0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope\n",
+                              {4242, 7}};
+  auto cgroups = orch::make_cgroup_v2(root.path().string(), host);
+  REQUIRE(cgroups->version() == 2);
+  CHECK_FALSE(cgroups->cannot_apply({150.0, {}, int64_t(1) << 30}));
+  CHECK_THAT(cgroups->cannot_apply({{}, {0}, {}}).value_or(""), Catch::Contains("'cpuset' is not available"));
+  CHECK_THROWS_AS(cgroups->create("run-1", {{}, {0}, {}}), orch::CgroupError);
+  auto group = cgroups->create("run-2", {150.0, {}, int64_t(1) << 30});
+  CHECK(slurp(own / "cgroup.subtree_control") == "+cpu +memory");
+  CHECK_THAT(cgroups->description(), Catch::Contains("cgroup v2 (cpu memory)"));
+}
+
+TEST_CASE("fake cgroup v2 tree: a shared cgroup on a systemd host asks for a delegated scope", "[cgroup][fake-v2]") {
+  test::TempDir root;
+  put(root.path() / "cgroup.controllers", "cpuset cpu io memory pids");
+  const fs::path own = root.path() / "system.slice" / "cron.service";
+  fs::create_directories(own);
+  put(own / "cgroup.controllers", "memory pids");
+  put(own / "cgroup.procs", "300\n4242\n");  // cron and the orchestrator
+  const std::string mounts = "cgroup2 " + root.path().string() + " cgroup2 rw 0 0\n";
+  const orch::CgroupHost without_systemd{mounts, "0::/system.slice/cron.service\n", {4242, 7}};
+  CHECK_THAT(orch::make_cgroup_v2(root.path().string(), without_systemd)->unusable_reason().value_or(""),
+             Catch::Contains("also holds process 300"));
+  orch::CgroupHost with_systemd = without_systemd;
+  with_systemd.systemd_scopes = true;
+  auto cgroups = orch::make_cgroup_v2(root.path().string(), with_systemd);
+  CHECK(cgroups->version() == 2);
+  CHECK_THAT(cgroups->description(), Catch::Contains("cgroup v2 (cpu cpuset memory)") &&
+                                         Catch::Contains("a delegated scope systemd makes for each orchestrator"));
+  CHECK_FALSE(cgroups->cannot_apply({150.0, {0}, int64_t(1) << 30}));
 }
 
 TEST_CASE("a process's own cgroup path is read for each controller", "[cgroup]") {
