@@ -88,7 +88,14 @@ SELECT r.id AS run_id,
        -- added by 012: spawn to the end of the first inference
        r.cold_start_ms,
        -- added by 013
-       c.settings_hash
+       c.settings_hash,
+       -- added by 015: when the run executed within its experiment (1, 2, ...)
+       r.sequence,
+       -- added by 016: what other work did on the run's CPUs while it ran
+       r.others_cpu_share,
+       r.steal_share,
+       r.cpu_pressure_share,
+       r.runnable_others
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 

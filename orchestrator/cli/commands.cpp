@@ -29,6 +29,7 @@
 #include "run/experiment_runner.h"
 #include "run/interrupt.h"
 #include "run/run_lock.h"
+#include "run/run_order.h"
 #include "run/scratch_dir.h"
 #include "run/supervisor.h"
 #include "store/result_store.h"
@@ -145,8 +146,22 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   std::cout << "experiment '" << printable(experiment.name) << "': " << count(experiment.cells.size(), "cell") << " x ("
             << experiment.warmup_runs << " warm-up + " << experiment.runs
             << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = " << total_runs(experiment)
-            << " runs, timeout " << experiment.timeout_s << " s each\n"
-            << "<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
+            << " runs, timeout " << experiment.timeout_s << " s each\n";
+  // The order, as cell.run (1-based), for the first runs: with order: random only when
+  // the matrix fixes the seed (otherwise `run` draws one).
+  std::cout << "order: " << run_order_name(experiment.order);
+  if (experiment.order != RunOrder::kRandom || experiment.order_seed) {
+    if (experiment.order_seed) std::cout << " (seed " << *experiment.order_seed << ")";
+    const auto order = schedule_runs(experiment, experiment.order_seed.value_or(0));
+    constexpr size_t kShown = 24;
+    std::cout << ":";
+    for (size_t i = 0; i < std::min(order.size(), kShown); ++i)
+      std::cout << " " << order[i].cell_index + 1 << "." << order[i].run_index + 1;
+    if (order.size() > kShown) std::cout << " ... (" << order.size() - kShown << " more)";
+  } else {
+    std::cout << " (a seed is drawn and stored at run; give order_seed to fix it)";
+  }
+  std::cout << "\n<spawn-ns>, <result-file> and <run-name> are filled in per run.\n";
   for (const auto& cell : experiment.cells) {
     const LaunchCommand launch = launchers.command(experiment, cell);
     std::string env;

@@ -11,6 +11,13 @@ const std::vector<std::string>& launcher_names() {
   return names;
 }
 
+std::string run_order_name(RunOrder order) { return run_order_names().at(static_cast<size_t>(order)); }
+
+const std::vector<std::string>& run_order_names() {
+  static const std::vector<std::string> names = {"sequential", "interleaved", "random"};  // RunOrder order
+  return names;
+}
+
 int warmup_runs_of(const Experiment& experiment, const Cell& cell) {
   return cell.settings.cache.mode == CachePolicy::Mode::kWarm ? cell.settings.cache.warm_runs : experiment.warmup_runs;
 }

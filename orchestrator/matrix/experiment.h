@@ -87,6 +87,13 @@ struct Cell {
   std::map<Setting, SourceLocation> origins;  // where the matrix gave each setting it gave
 };
 
+inline constexpr int64_t kMaxOrderSeed = (int64_t{1} << 53) - 1;  // exact in JSON and in a double
+
+// In what order the runs of an experiment's cells execute (run/run_order.h).
+enum class RunOrder { kSequential, kInterleaved, kRandom };
+std::string run_order_name(RunOrder order);
+const std::vector<std::string>& run_order_names();  // in enum order
+
 struct Experiment {
   std::string name;
   std::string matrix_path;  // absolute
@@ -95,6 +102,8 @@ struct Experiment {
   int runs = 3;             // measured fresh-process runs per cell
   int warmup_runs = 1;      // discarded fresh-process runs per cell, before the measured ones
   double timeout_s = 600;   // per run; the worker's whole process group is killed after it
+  RunOrder order = RunOrder::kInterleaved;
+  std::optional<int64_t> order_seed;  // order: random; unset: drawn once and stored (<= kMaxOrderSeed)
   WorkerSettings worker;
   std::vector<Cell> cells;
 };

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name",      "description", "runs",  "warmup_runs",
-                                                "timeout_s", "worker",      "matrix"};
+const std::vector<std::string> kTopLevelKeys = {"name",  "description", "runs",   "warmup_runs", "timeout_s",
+                                                "order", "order_seed",  "worker", "matrix"};
 // The worker block's own keys, beside the settings it may give for every cell.
 const std::vector<std::string> kWorkerOnlyKeys = {"docker_image", "user"};
 
@@ -84,7 +84,7 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   Cell base;
   base.settings.program = default_worker;
   // Default-made nodes count as defined in yaml-cpp: whether each was given is kept apart.
-  YAML::Node worker_node, matrix_node;
+  YAML::Node worker_node, matrix_node, seed_node;
   bool has_worker = false, has_matrix = false;
   std::vector<Axis> axes;
   reader.for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
@@ -98,7 +98,12 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
       experiment.warmup_runs = static_cast<int>(reader.integer(value, key, 0, 100000));
     else if (key == "timeout_s")
       experiment.timeout_s = reader.number(value, key, 0.001, 7 * 24 * 3600.0);
-    else if (key == "worker") {
+    else if (key == "order")
+      experiment.order = static_cast<RunOrder>(reader.choice(value, key, run_order_names(), "order"));
+    else if (key == "order_seed") {
+      seed_node = value;
+      experiment.order_seed = reader.integer(value, key, 0, kMaxOrderSeed);
+    } else if (key == "worker") {
       has_worker = true;
       read_worker(reader.within("worker"), worker_node = value, experiment.worker, base);
     } else if (key == "matrix") {
@@ -108,6 +113,9 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   });
   if (experiment.name.empty()) reader.fail(root, "missing required key 'name'");
   if (!has_matrix) reader.fail(root, "missing required key 'matrix'");
+  if (experiment.order_seed && experiment.order != RunOrder::kRandom)
+    reader.fail(seed_node, "order_seed: only order: random uses a seed (the order here is " +
+                               run_order_name(experiment.order) + ")");
   check_cell_count(reader, matrix_node, axes, options);
   experiment.cells = expand(base, axes);
   for (const auto& cell : experiment.cells)

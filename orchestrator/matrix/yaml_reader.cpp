@@ -133,17 +133,22 @@ std::string YamlReader::executable(const YAML::Node& value, const std::string& k
   return path;
 }
 
-LauncherKind YamlReader::launcher(const YAML::Node& value, const std::string& key) const {
+size_t YamlReader::choice(const YAML::Node& value, const std::string& key, const std::vector<std::string>& names,
+                          const std::string& what) const {
   const std::string name = string(value, key);
-  const auto& names = launcher_names();
   auto it = std::find(names.begin(), names.end(), name);
   if (it == names.end()) {
     auto suggestion = closest_match(name, names);
     fail(value,
-         named(key) + ": unknown launcher '" + name + "'" + (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
-         "launchers: " + join(names, ", "));
+         named(key) + ": unknown " + what + " '" + name + "'" +
+             (suggestion ? "; did you mean '" + *suggestion + "'?" : ""),
+         what + "s: " + join(names, ", "));
   }
-  return static_cast<LauncherKind>(it - names.begin());
+  return static_cast<size_t>(it - names.begin());
+}
+
+LauncherKind YamlReader::launcher(const YAML::Node& value, const std::string& key) const {
+  return static_cast<LauncherKind>(choice(value, key, launcher_names(), "launcher"));
 }
 
 std::vector<int> YamlReader::cpu_list(const YAML::Node& value, const std::string& key) const {

@@ -68,6 +68,9 @@ class YamlReader {
   std::string executable(const YAML::Node& value, const std::string& key) const;
 
   // The value types of the settings (settings.h); `key` is the setting's, for messages.
+  // One of `names` (a `what`: "launcher"), as its index; an unknown one gets the closest as a suggestion.
+  size_t choice(const YAML::Node& value, const std::string& key, const std::vector<std::string>& names,
+                const std::string& what) const;
   LauncherKind launcher(const YAML::Node& value, const std::string& key) const;
   std::vector<int> cpu_list(const YAML::Node& value, const std::string& key) const;
   double cpu_quota_percent(const YAML::Node& value, const std::string& key) const;  // "150%"

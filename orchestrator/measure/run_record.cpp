@@ -134,6 +134,19 @@ void judge_run(RunRecord& record, const FileText& report_file) {
   set(RunStatus::kOk, "");
 }
 
+const protocol::ResourceUsage* worker_usage(const RunRecord& run) {
+  if (!run.process.launch_error.empty()) return nullptr;
+  if (run.evidence.child_is_worker) return &run.process.usage;
+  if (run.report && run.report->runtime.self_usage) return &*run.report->runtime.self_usage;
+  return nullptr;
+}
+
+double run_cpu_ms(const RunRecord& run) {
+  if (run.evidence.cgroup && run.evidence.cgroup->cpu_usage_ms) return *run.evidence.cgroup->cpu_usage_ms;
+  const protocol::ResourceUsage* usage = worker_usage(run);
+  return usage ? usage->user_cpu_ms + usage->sys_cpu_ms : 0;
+}
+
 void verify_limits(const CellSettings& requested, RunRecord& record) {
   auto& mismatches = record.limit_mismatches;
   // `where` says who read it: "" for the worker inside, " (read from outside)" for us.

@@ -9,6 +9,7 @@
 #include "common/safe_files.h"
 #include "launch/launcher.h"
 #include "matrix/experiment.h"
+#include "measure/interference.h"
 #include "measure/statistics.h"
 #include "protocol/worker_report.h"
 #include "run/supervisor.h"
@@ -32,7 +33,8 @@ std::string status_name(RunStatus status);
 
 struct RunRecord {
   int cell_index = 0;
-  int run_index = 0;  // 0-based within the cell; warm-up runs come first
+  int run_index = 0;     // 0-based within the cell; warm-up runs come first
+  int64_t sequence = 0;  // 1-based: when it executed within its experiment (run_order.h)
   bool warmup = false;
   std::string started_at;    // UTC
   std::string command_line;  // as executed, quoted for a shell
@@ -56,7 +58,15 @@ struct RunRecord {
   // Spawn to the end of the first inference, on the spawn's clock; nullopt when the
   // worker did not time from the spawn (clock_origin worker_main) or never got there.
   std::optional<double> cold_start_ms;
+  // What other work did on the run's CPUs while it ran (interference.h).
+  std::optional<Interference> interference;
 };
+
+// The worker's resource usage: wait4's when the supervised child is the worker, else
+// its own report's (docker's client is the child); nullptr when there is neither.
+const protocol::ResourceUsage* worker_usage(const RunRecord& run);
+// The CPU time the run's processes used: its cgroup's, else the worker's rusage; 0 unknown.
+double run_cpu_ms(const RunRecord& run);
 
 // A reason is one line of at most this many bytes, printable (text.h): a worker's
 // 50 MB error does not become a 50 MB column or log line.

@@ -39,6 +39,14 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
     codes.push_back("not-cold");
   if (!run.limit_mismatches.empty()) codes.push_back("limits");
   if (!run.concurrent_orchestrators.empty()) codes.push_back("concurrent");
+  // Another orchestrator measuring beside it is interference whatever its share. Where
+  // the supervised child is not the worker (docker's client), the others' share holds
+  // the engine's work for the run (starting the container): only steal counts there.
+  const auto& beside = run.interference;
+  if ((beside && ((run.evidence.child_is_worker && beside->others_cpu_share > kMaxInterferenceShare) ||
+                  beside->steal_share > kMaxInterferenceShare)) ||
+      !run.concurrent_orchestrators.empty())
+    codes.push_back("interference");
   if (swap_used_bytes > 0) codes.push_back("swap");
   return codes;
 }
@@ -62,19 +70,7 @@ long long swap_used_bytes() {
   return (total - free) * 1024;
 }
 
-namespace {
-
-// /proc/stat's first line: all CPUs' time in ticks, busy and in total.
-std::pair<long long, long long> cpu_ticks() {
-  std::ifstream stat("/proc/stat");
-  std::string label;
-  long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  stat >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-  const long long busy = user + nice + system + irq + softirq + steal;
-  return {busy, busy + idle + iowait};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 HostState read_host_state(int online_cpus) {
   HostState host;
@@ -82,11 +78,12 @@ HostState read_host_state(int online_cpus) {
   host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
   std::ifstream("/proc/loadavg") >> host.load_average_1m;
   host.swap_used_bytes = swap_used_bytes();
-  const auto [busy_before, total_before] = cpu_ticks();
+  const CpuTime before = read_cpu_time();
   std::this_thread::sleep_for(kBusyWindow);
-  const auto [busy_after, total_after] = cpu_ticks();
-  if (total_after > total_before)
-    host.busy_cpus = online_cpus * double(busy_after - busy_before) / double(total_after - total_before);
+  const CpuTime after = read_cpu_time();
+  if (after.total > before.total)
+    host.busy_cpus = online_cpus * double(after.busy + after.steal - before.busy - before.steal) /
+                     double(after.total - before.total);
   return host;
 }
 
@@ -121,6 +118,9 @@ std::string warning_meaning(const std::string& code) {
       {"limits", "a limit in effect differed from the one asked (runs.limits_mismatch)"},
       {"swap", "swap was in use just before the run"},
       {"concurrent", "another orchestrator measured on this machine during the run"},
+      {"interference",
+       "other processes (or the hypervisor) took over 10% of the run's CPUs, or another "
+       "orchestrator measured beside it (runs.others_cpu_share)"},
       {"governor", "the CPU frequency governor is not performance"},
       {"load", "other work kept the CPUs busy when the experiment started"},
   };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <sstream>
 
 #include "common/clock.h"
@@ -16,6 +17,7 @@
 #include "run/cold_start_files.h"
 #include "run/interrupt.h"
 #include "run/machine_presence.h"
+#include "run/run_order.h"
 #include "run/scratch_dir.h"
 
 namespace orch {
@@ -27,6 +29,8 @@ std::string describe(const RunRecord& run) {
   text.precision(4);
   text << "ok, p50 " << run.latency->p50_ms << " ms";
   if (run.device_latency) text << ", gpu p50 " << run.device_latency->p50_ms << " ms";
+  if (std::find(run.warnings.begin(), run.warnings.end(), "interference") != run.warnings.end() && run.interference)
+    text << "; interference: " << describe_interference(*run.interference);
   return text.str();
 }
 
@@ -78,15 +82,20 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   ProcessSpec spec{launch.argv,          launch.env,
                    experiment.timeout_s, launched->join_files(),
                    launch.run_as,        [&launched] { launched->kill_all(); }};
-  spec.on_spawn = [&scratch, &launched](pid_t pid) {
+  // What other work did on the run's CPUs, from its spawn to its reap.
+  std::optional<MachineSnapshot> before;
+  spec.on_spawn = [&](pid_t pid) {
+    before = take_machine_snapshot(cell.settings.cpuset);
     scratch.record_process(pid);
     launched->started(pid);
   };
   run.process = run_process(spec);
+  const MachineSnapshot after = take_machine_snapshot(cell.settings.cpuset);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect();
   judge_run(run, scratch.take_report(name, protocol::max_report_bytes(cell.settings.iterations)));
   verify_limits(cell.settings, run);
+  if (before) run.interference = interference_between(*before, after, run_cpu_ms(run));
 }
 
 // "3m05s" left, from the mean duration of the runs so far.
@@ -120,7 +129,10 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
         host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
   const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
                             OrchestratorIdentity::self()};
-  return {store.begin_experiment(experiment, system, cell_commands, context), {}};
+  ResultStore::Resumption opened;
+  if (experiment.order == RunOrder::kRandom) opened.order_seed = experiment.order_seed.value_or(draw_order_seed());
+  opened.ids = store.begin_experiment(experiment, system, cell_commands, context, opened.order_seed);
+  return opened;
 }
 
 // The run indices of `cell` still to do. A resumed cell with runs left warms up again
@@ -146,12 +158,13 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell, cons
 
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store, const RunLock& lock,
-                      const Cell& cell, int64_t cell_id, int run_index, ColdStartCatalog& cold_start,
+                      const Cell& cell, int64_t cell_id, int run_index, int64_t sequence, ColdStartCatalog& cold_start,
                       const ScratchDir& scratch) {
   const WorkerProgram program{cell.settings.program, cell.settings.env, worker_credentials(experiment.worker)};
   const ColdStartFiles files =
       cold_start.files(program, cell.settings.model_path, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
   RunRecord run = planned_run(experiment, cell, run_index);
+  run.sequence = sequence;
   const int64_t run_id = store.begin_run(cell_id, run);
   prepare_cache(experiment, cell, files, run);
   const long long swap_before = swap_used_bytes();
@@ -174,35 +187,49 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   // an orchestrator that died), and those of DBs from before they were stored.
   store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
   const auto& ids = opened.ids;
-  std::vector<std::vector<int>> plan;  // run indices to do, by cell
-  int64_t left = 0;
-  for (const auto& cell : experiment.cells) {
-    plan.push_back(runs_to_do(experiment, cell, opened, store));
-    left += static_cast<int64_t>(plan.back().size());
+  // The runs still to do, in the experiment's order (run_order.h); a resumed random
+  // order is the stored seed's.
+  std::vector<ScheduledRun> todo;
+  std::vector<int> left_in_cell(experiment.cells.size(), 0);
+  {
+    std::set<std::pair<int, int>> wanted;
+    for (const auto& cell : experiment.cells)
+      for (int run_index : runs_to_do(experiment, cell, opened, store)) wanted.insert({cell.index, run_index});
+    for (const auto& run : schedule_runs(experiment, opened.order_seed))
+      if (wanted.count({run.cell_index, run.run_index})) {
+        todo.push_back(run);
+        ++left_in_cell[static_cast<size_t>(run.cell_index)];
+      }
   }
+  int64_t left = static_cast<int64_t>(todo.size());
   ColdStartCatalog cold_start([&scratch](pid_t pid) { scratch.record_process(pid); });
   const size_t cells = experiment.cells.size();
-  spdlog::info("experiment '{}' (id {}): {}, {} to go", experiment.name, ids.experiment_id, count(cells, "cell"),
-               count(static_cast<size_t>(left), "run"));
+  spdlog::info("experiment '{}' (id {}): {}, {} to go, order {}{}", experiment.name, ids.experiment_id,
+               count(cells, "cell"), count(static_cast<size_t>(left), "run"), run_order_name(experiment.order),
+               experiment.order == RunOrder::kRandom ? " (seed " + std::to_string(opened.order_seed) + ")" : "");
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
   const auto started = std::chrono::steady_clock::now();
+  int64_t sequence = opened.last_sequence;
   try {
-    for (const auto& cell : experiment.cells) {
-      const int64_t cell_id = ids.cell_ids.at(cell.index);
-      for (int run_index : plan.at(cell.index)) {
-        if (stop_signal() != 0) break;
-        const RunRecord run =
-            measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, cold_start, scratch);
-        ++outcome.runs_total;
-        if (run.status == RunStatus::kOk) ++outcome.runs_ok;
-        spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
-                     runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
-                     eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
-      }
-      store.store_cell_statistics({cell_id}, cell_statistics);
+    for (const auto& [cell_index, run_index] : todo) {
+      if (stop_signal() != 0) break;
+      const Cell& cell = experiment.cells.at(static_cast<size_t>(cell_index));
+      const int64_t cell_id = ids.cell_ids.at(static_cast<size_t>(cell_index));
+      const RunRecord run =
+          measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, ++sequence, cold_start, scratch);
+      ++outcome.runs_total;
+      if (run.status == RunStatus::kOk) ++outcome.runs_ok;
+      spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
+                   runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
+                   eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
+      if (--left_in_cell[static_cast<size_t>(cell_index)] == 0) store.store_cell_statistics({cell_id}, cell_statistics);
     }
+    std::vector<int64_t> stopped_cells;  // by a stop signal: their statistics so far
+    for (size_t cell = 0; cell < cells; ++cell)
+      if (left_in_cell[cell] > 0) stopped_cells.push_back(ids.cell_ids.at(cell));
+    if (!stopped_cells.empty()) store.store_cell_statistics(stopped_cells, cell_statistics);
   } catch (const UserError&) {
     throw;  // the DB failed: nothing more can be stored
   } catch (const std::exception&) {

@@ -48,8 +48,7 @@ void add_summary_columns(Columns& row, const std::string& prefix, const std::opt
 Columns run_columns(int64_t cell_id, const RunRecord& run) {
   const ProcessOutcome& process = run.process;
   const bool launched = process.launch_error.empty();
-  const bool worker_usage = !run.evidence.child_is_worker && run.report && run.report->runtime.self_usage;
-  const protocol::ResourceUsage& usage = worker_usage ? *run.report->runtime.self_usage : process.usage;
+  const protocol::ResourceUsage* usage = worker_usage(run);
   Columns row = {
       {"cell_id", cell_id},
       {"run_index", int64_t{run.run_index}},
@@ -64,16 +63,16 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
       {"stderr_tail", process.stderr_tail},
   };
   if (launched) row.push_back({"wall_ms", process.wall_ms});
-  if (launched && (run.evidence.child_is_worker || worker_usage)) {
-    row.insert(row.end(), {{"rusage_source", std::string(worker_usage ? "worker" : "wait4")},
-                           {"user_cpu_ms", usage.user_cpu_ms},
-                           {"sys_cpu_ms", usage.sys_cpu_ms},
-                           {"max_rss_kib", int64_t{usage.max_rss_kib}},
-                           {"minor_faults", int64_t{usage.minor_faults}},
-                           {"major_faults", int64_t{usage.major_faults}},
-                           {"voluntary_ctx_switches", int64_t{usage.voluntary_ctx_switches}},
-                           {"involuntary_ctx_switches", int64_t{usage.involuntary_ctx_switches}},
-                           {"fs_read_kib", usage.fs_read_kib >= 0 ? Value(int64_t{usage.fs_read_kib}) : Value()}});
+  if (usage) {
+    row.insert(row.end(), {{"rusage_source", std::string(run.evidence.child_is_worker ? "wait4" : "worker")},
+                           {"user_cpu_ms", usage->user_cpu_ms},
+                           {"sys_cpu_ms", usage->sys_cpu_ms},
+                           {"max_rss_kib", int64_t{usage->max_rss_kib}},
+                           {"minor_faults", int64_t{usage->minor_faults}},
+                           {"major_faults", int64_t{usage->major_faults}},
+                           {"voluntary_ctx_switches", int64_t{usage->voluntary_ctx_switches}},
+                           {"involuntary_ctx_switches", int64_t{usage->involuntary_ctx_switches}},
+                           {"fs_read_kib", usage->fs_read_kib >= 0 ? Value(int64_t{usage->fs_read_kib}) : Value()}});
   }
   if (run.report) {
     const protocol::WorkerRuntime& rt = run.report->runtime;
@@ -123,6 +122,11 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
                            {"oom_kills", optional_value(group->oom_kills)}});
   }
   row.push_back({"cold_start_ms", optional_value(run.cold_start_ms)});
+  if (const auto& beside = run.interference)
+    row.insert(row.end(), {{"others_cpu_share", beside->others_cpu_share},
+                           {"steal_share", beside->steal_share},
+                           {"cpu_pressure_share", optional_value(beside->cpu_pressure_share)},
+                           {"runnable_others", beside->runnable_others}});
   row.insert(row.end(), {{"cache_action", optional_text(run.cache_action)},
                          {"model_resident_pct", optional_value(run.model_resident_pct)},
                          {"libtorch_resident_pct", optional_value(run.libtorch_resident_pct)},
@@ -300,7 +304,7 @@ void ResultStore::migrate() {
 
 ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& experiment, const SystemInfo& system,
                                                          const std::vector<std::string>& cell_commands,
-                                                         const HostContext& host) {
+                                                         const HostContext& host, int64_t order_seed) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
   insert_row("experiments",
@@ -322,7 +326,9 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
               {"boost", optional_text(system.boost)},
               {"smt", system.threads_per_core > 0 ? Value(std::to_string(system.threads_per_core) + " threads per core")
                                                   : Value()},
-              {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()}});
+              {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()},
+              {"run_order", run_order_name(experiment.order)},
+              {"order_seed", experiment.order == RunOrder::kRandom ? Value(order_seed) : Value()}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   for (const auto& cell : experiment.cells) {
@@ -344,6 +350,7 @@ int64_t ResultStore::begin_run(int64_t cell_id, const RunRecord& run) {
   return guarded([&] {
     insert_row("runs", {{"cell_id", cell_id},
                         {"run_index", int64_t{run.run_index}},
+                        {"sequence", run.sequence},
                         {"is_warmup", int64_t{run.warmup}},
                         {"status", std::string("running")},
                         {"started_at", run.started_at},
@@ -448,13 +455,14 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
   return guarded([&]() -> std::optional<Resumption> {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement find(*db_,
-                           "SELECT id FROM experiments WHERE matrix_hash = ? AND name = ? "
+                           "SELECT id, COALESCE(order_seed, 0) FROM experiments WHERE matrix_hash = ? AND name = ? "
                            "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
     find.bind(1, experiment.matrix_hash);
     find.bind(2, experiment.name);
     if (!find.executeStep()) return std::nullopt;
     Resumption resumption;
     resumption.ids.experiment_id = find.getColumn(0).getInt64();
+    resumption.order_seed = find.getColumn(1).getInt64();
     SQLite::Statement count(*db_, "SELECT COUNT(*) FROM cells WHERE experiment_id = ?");
     count.bind(1, resumption.ids.experiment_id);
     count.executeStep();
@@ -468,11 +476,13 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     cells.bind(1, resumption.ids.experiment_id);
     while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
     SQLite::Statement finished(*db_,
-                               "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
-                               "WHERE c.experiment_id = ?");
+                               "SELECT c.cell_index, r.run_index, COALESCE(r.sequence, 0) FROM runs r "
+                               "JOIN cells c ON c.id = r.cell_id WHERE c.experiment_id = ?");
     finished.bind(1, resumption.ids.experiment_id);
-    while (finished.executeStep())
+    while (finished.executeStep()) {
       resumption.finished.insert({finished.getColumn(0).getInt(), finished.getColumn(1).getInt()});
+      resumption.last_sequence = std::max(resumption.last_sequence, finished.getColumn(2).getInt64());
+    }
     SQLite::Statement reopen(*db_,
                              "UPDATE experiments SET status = 'running', orchestrator_pid = ?, "
                              "orchestrator_start_ticks = ?, boot_id = ? WHERE id = ?");

@@ -66,8 +66,10 @@ class ResultStore {
     std::vector<int64_t> cell_ids;  // by cell index
   };
   // `cell_commands` are the cells' command lines as `plan` shows them.
+  // `order_seed` is stored for order: random.
   ExperimentIds begin_experiment(const Experiment& experiment, const SystemInfo& system,
-                                 const std::vector<std::string>& cell_commands, const HostContext& host = {});
+                                 const std::vector<std::string>& cell_commands, const HostContext& host = {},
+                                 int64_t order_seed = 0);
   // Cell statistics are computed outside the store (measure/cell_statistics.h) from
   // the cell's stored runs, and stored in their own rows (cell_statistics). Every
   // transaction that changes a cell's runs deletes its row, so a row present is
@@ -98,6 +100,8 @@ class ResultStore {
   struct Resumption {
     ExperimentIds ids;
     std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
+    int64_t order_seed = 0;                  // the experiment's, for order: random
+    int64_t last_sequence = 0;               // of its runs stored so far
   };
   std::optional<Resumption> resume(const Experiment& experiment, const OrchestratorIdentity& by);
   // Deletes a stored run with its phases and samples (a resumed cell's warm-up runs,

@@ -13,10 +13,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
 #include "e2e/e2e_support.h"
+#include "matrix/matrix.h"
+#include "run/run_order.h"
 #include "run/supervisor.h"
 #include "test_support.h"
 
@@ -52,9 +55,11 @@ exec )sh" + test::bin("bench_worker") + R"sh( "$@"
   return path;
 }
 
+// Cell by cell (order: sequential), so that a case knows what ran before the cell it
+// breaks; the last case breaks runs in the other orders.
 std::string matrix(const test::TempDir& dir, const std::string& cells, const std::string& extra = "",
-                   int iterations = 20) {
-  return dir.write("m.yaml", "name: faults\nruns: 2\nwarmup_runs: 0\ntimeout_s: 5\n" + extra +
+                   int iterations = 20, const std::string& order = "sequential") {
+  return dir.write("m.yaml", "name: faults\nruns: 2\nwarmup_runs: 0\ntimeout_s: 5\norder: " + order + "\n" + extra +
                                  "worker:\n  program: " + faulty_worker(dir) +
                                  "\n  model: " + test::model("tiny_cnn.pt") + "\n  input_shape: [1, 3, 32, 32]\n" +
                                  "  warmup_iterations: 2\n  iterations: " + std::to_string(iterations) +
@@ -249,4 +254,66 @@ TEST_CASE("fault: after a SIGKILL in a measured run, --resume warms the cell up 
                   killed_at + "'") == "1");
   CHECK(query(db, "SELECT COUNT(*) FROM run_phases WHERE cell = 'first' AND run_id <= 3") == "3");  // kept
   CHECK(query(db, intact_runs()) == "6");
+}
+
+TEST_CASE("fault: SIGKILL mid-run in interleaved and random order, then --resume completes in that order", "[faults]") {
+  for (const std::string order : {"interleaved", "random\norder_seed: 7"}) {
+    INFO("order: " << order);
+    test::TempDir dir;
+    std::string text;
+    {
+      std::ifstream in(matrix(dir,
+                              "    - {label: first, env: {}}\n"
+                              "    - {label: stuck, env: " +
+                                  fault_env(dir, "hang-second-once") +
+                                  "}\n"
+                                  "    - {label: last, env: {}}\n",
+                              "", 20, order));
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    text.replace(text.find("warmup_runs: 0"), 14, "warmup_runs: 1");
+    text.replace(text.find("timeout_s: 5\n"), 13,
+                 "timeout_s: 120\n");  // a loaded machine's cold start is no fault here
+    const auto m = dir.write("order.yaml", text);
+    const auto db = dir.file("r.db");
+    // The runs in their stored order, "cell.run" (0-based).
+    const std::string executed =
+        "SELECT GROUP_CONCAT(cell_index || '.' || run_index, ' ') FROM (SELECT cell_index, run_index FROM run_phases "
+        "ORDER BY sequence)";
+    const auto schedule =
+        orch::schedule_runs(orch::parse_experiment(text, m, test::four_cpu_machine(), test::bin("bench_worker")), 7);
+    std::vector<std::string> planned;
+    for (const auto& run : schedule)
+      planned.push_back(std::to_string(run.cell_index) + "." + std::to_string(run.run_index));
+    {
+      Orchestrator orchestrator({"run", m, "--db", db, "--lock", dir.file("lock")});
+      while (!fs::exists(dir.path() / "hung")) std::this_thread::sleep_for(20ms);  // in stuck's second run
+      orchestrator.signal(SIGKILL);
+      orchestrator.wait();
+    }
+    // What ran before the kill is the order's beginning, up to stuck's second run.
+    std::string prefix;
+    for (const auto& run : planned) {
+      prefix += (prefix.empty() ? "" : " ") + run;
+      if (run == "1.1") break;
+    }
+    CHECK(query(db, executed) == prefix);
+    const std::string kept_before = query(db, "SELECT COALESCE(MAX(sequence), 0) FROM runs WHERE status = 'ok'");
+    CHECK(run({"run", m, "--db", db, "--lock", dir.file("lock"), "--resume"}) == 0);
+    CHECK(query(db, "SELECT status FROM experiments") == "finished");
+    CHECK(query(db, "SELECT COUNT(*) FROM runs WHERE status = 'ok'") == "9");
+    CHECK(query(db, "SELECT COUNT(DISTINCT cell_id || '.' || run_index) FROM runs") == "9");
+    // The resumed runs come in the order's own order (warm-ups of cells with runs left first).
+    const std::string resumed = query(db,
+                                      "SELECT GROUP_CONCAT(cell_index || '.' || run_index, ' ') FROM (SELECT "
+                                      "cell_index, run_index FROM run_phases WHERE sequence > " +
+                                          kept_before + " ORDER BY sequence)");
+    std::istringstream words(resumed);
+    size_t at = 0;
+    for (std::string word; words >> word;) {
+      while (at < planned.size() && planned[at] != word) ++at;
+      CHECK(at < planned.size());  // else out of the order
+    }
+    CHECK(query(db, "SELECT run_order FROM experiments") == order.substr(0, order.find('\n')));
+  }
 }
