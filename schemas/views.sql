@@ -95,7 +95,12 @@ SELECT r.id AS run_id,
        r.others_cpu_share,
        r.steal_share,
        r.cpu_pressure_share,
-       r.runnable_others
+       r.runnable_others,
+       -- added by 017: its samples far from its median; whether its p50 is far from its
+       -- cell's (NULL until the cell's statistics are stored)
+       r.outlier_iterations,
+       (SELECT ',' || s.outlier_runs || ',' LIKE '%,' || r.run_index || ',%' FROM cell_statistics s
+         WHERE s.cell_id = r.cell_id) AS outlier_run
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 
@@ -155,7 +160,9 @@ SELECT c.experiment_id,
        s.runtime_init_ms AS runtime_init_ms,
        c.id AS cell_id,
        -- added by 013: the cell's identity across experiments (its settings, hashed)
-       c.settings_hash
+       c.settings_hash,
+       -- added by 017: the run_index of each measured ok run whose p50 is an outlier
+       s.outlier_runs
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
 

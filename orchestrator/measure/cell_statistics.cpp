@@ -2,6 +2,7 @@
 #include "measure/cell_statistics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -82,8 +83,19 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
     cold_starts.push_back(cold_start);
   }
   for (auto& code : cell_warnings(cold_starts)) warnings.insert(code);
+  // Runs whose p50 is far from the others' (statistics.h: modified Z-score) and off the
+  // cell's median by more than kMinOutlierShare: kept in every median and interval, and
+  // named. (Three tight runs make a tiny MAD, and a run 1% off would score high.)
+  std::vector<std::string> outliers;
+  const auto scores = modified_z_scores(p50s);
+  const double cell_p50 = p50s.empty() ? 0 : median(p50s);
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (std::abs(scores[i]) > kOutlierScore && std::abs(p50s[i] - cell_p50) > kMinOutlierShare * cell_p50)
+      outliers.push_back(text_of(value_of(*ok[i], "run_index")));
+  if (!outliers.empty()) warnings.insert("outlier-run");
   // Too few ok runs for the interval to reach kTargetConfidence (README: Warnings).
   if (!p50s.empty() && p50s.size() < values_for_confidence(kTargetConfidence)) warnings.insert("few-runs");
+  row.push_back({"outlier_runs", join(outliers, ",")});
   row.push_back({"limit_mismatches", mismatches});
   row.push_back({"failures", distinct_of(failed, "status")});
   row.push_back({"warnings", optional_text(join(std::vector<std::string>(warnings.begin(), warnings.end()), ","))});

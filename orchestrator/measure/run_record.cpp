@@ -93,8 +93,10 @@ void judge_run(RunRecord& record, const FileText& report_file) {
   } else if (!report_file.missing && process.exit_code == 0) {
     return set(RunStatus::kBadResult, "the report was not read: " + report_file.problem);
   }
-  if (record.report && record.report->ok && !record.report->samples_ms.empty())
+  if (record.report && record.report->ok && !record.report->samples_ms.empty()) {
     record.latency = summarize(record.report->samples_ms);
+    record.outlier_iterations = static_cast<int64_t>(count_outliers(record.report->samples_ms));
+  }
   if (record.report && record.report->ok && !record.report->device_samples_ms.empty())
     record.device_latency = summarize(record.report->device_samples_ms);
   if (record.report && record.report->clock_origin == "spawn")

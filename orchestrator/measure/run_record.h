@@ -54,6 +54,7 @@ struct RunRecord {
   // Other orchestrators measuring on this machine when the run began or ended.
   std::vector<std::string> concurrent_orchestrators;
   std::optional<LatencySummary> latency;         // over the host clock's samples
+  std::optional<int64_t> outlier_iterations;     // of those samples (statistics.h: count_outliers)
   std::optional<LatencySummary> device_latency;  // over the CUDA event times, on a GPU
   // Spawn to the end of the first inference, on the spawn's clock; nullopt when the
   // worker did not time from the spawn (clock_origin worker_main) or never got there.

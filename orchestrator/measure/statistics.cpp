@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace orch {
@@ -44,6 +45,26 @@ double median(std::vector<double> values) {
 
 double coefficient_of_variation(const std::vector<double>& values) {
   return values.size() < 2 ? 0 : summarize(values).cv;
+}
+
+std::vector<double> modified_z_scores(const std::vector<double>& values) {
+  if (values.empty()) return {};
+  const double center = median(values);
+  std::vector<double> deviations;
+  for (double value : values) deviations.push_back(std::abs(value - center));
+  const double mad = median(deviations);
+  std::vector<double> scores;
+  for (double value : values)
+    scores.push_back(mad > 0           ? 0.6745 * (value - center) / mad
+                     : value == center ? 0.0
+                                       : std::copysign(std::numeric_limits<double>::infinity(), value - center));
+  return scores;
+}
+
+size_t count_outliers(const std::vector<double>& values) {
+  const auto scores = modified_z_scores(values);
+  return static_cast<size_t>(
+      std::count_if(scores.begin(), scores.end(), [](double score) { return std::abs(score) > kOutlierScore; }));
 }
 
 }  // namespace orch

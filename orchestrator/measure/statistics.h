@@ -28,6 +28,17 @@ LatencySummary summarize(std::vector<double> samples_ms);
 // Requires a non-empty input.
 double median(std::vector<double> values);
 
+// Iglewicz and Hoaglin's modified Z-score of each value: 0.6745 (x - median) / MAD,
+// with MAD the median absolute deviation from the median. Robust: an outlier does not
+// hide itself by inflating the spread, as it would a standard deviation. Where MAD is
+// 0 (most values equal), a value off the median scores infinity, the median's 0.
+std::vector<double> modified_z_scores(const std::vector<double>& values);
+// Above this |score| a value is an outlier (Iglewicz and Hoaglin's recommendation;
+// hyperfine flags outliers by the same score).
+inline constexpr double kOutlierScore = 3.5;
+// How many of `values` are outliers by that rule.
+size_t count_outliers(const std::vector<double>& values);
+
 // Sample coefficient of variation (stddev / mean); 0 when n < 2 or the mean is 0.
 double coefficient_of_variation(const std::vector<double>& values);
 

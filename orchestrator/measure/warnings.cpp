@@ -111,6 +111,9 @@ std::string warning_meaning(const std::string& code) {
   static const std::vector<std::pair<std::string, std::string>> meanings = {
       {"cv", "a run's own p50 is uncertain by more than 1% (the 95% interval of the median of its iterations)"},
       {"few-runs", "too few ok runs for a 95% interval: the interval shows the confidence it has; 6 runs give 95%"},
+      {"outlier-run",
+       "a measured run's p50 was far from the others' (modified Z-score over 3.5; "
+       "cell_summary.outlier_runs): kept in the medians, named"},
       {"first-run-slow", "the first measured run's cold start was over 1.5x the others': it met a colder cache"},
       {"throttled", "the CPU quota held the run back for more than 1% of its time"},
       {"oversubscribed", "more intra-op threads than the CPUs, or the CPU quota, the worker had"},

@@ -24,6 +24,10 @@ inline constexpr double kMaxThrottledShare = 0.01;
 // was still in the page cache (other processes had it mapped): not a cold start.
 inline constexpr double kMaxResidentPercentWhenCold = 10;
 inline constexpr double kFirstRunSlowFactor = 1.5;  // first measured cold start vs the others' median
+// `outlier-run`: besides its modified Z-score (statistics.h: kOutlierScore), a run's p50
+// must be this share off the cell's median p50: less than the 5% a comparison calls a
+// change would not change a conclusion.
+inline constexpr double kMinOutlierShare = 0.05;
 // The confidence a cell's interval should have; with fewer ok runs than it takes
 // (values_for_confidence: 6), the interval says what it has and the cell is few-runs.
 inline constexpr double kTargetConfidence = 0.95;

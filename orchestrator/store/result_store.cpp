@@ -108,6 +108,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
         }
   }
   add_summary_columns(row, "latency_", run.latency);
+  row.push_back({"outlier_iterations", optional_value(run.outlier_iterations)});
   add_summary_columns(row, "device_latency_", run.device_latency);
   if (const auto& group = run.evidence.cgroup) {
     row.insert(row.end(), {{"run_cgroup", run.evidence.cgroup_path},

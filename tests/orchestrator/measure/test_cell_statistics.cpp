@@ -66,3 +66,27 @@ TEST_CASE("cell statistics of a cell without runs: zero counts and no medians", 
   for (const char* column : {"latency_p50_ms", "latency_p50_ci_low_ms", "run_to_run_cv", "failures", "warnings"})
     CHECK(std::holds_alternative<std::monostate>(at(row, column)));
 }
+
+TEST_CASE("cell statistics: a run whose p50 is far from the others' is named, and kept in the median",
+          "[cell-statistics]") {
+  const std::vector<orch::Columns> runs = {run(0, "ok", 50, 100, /*warmup=*/true),
+                                           run(1, "ok", 10.0, 100),
+                                           run(2, "ok", 10.2, 100),
+                                           run(3, "ok", 9.9, 100),
+                                           run(4, "ok", 10.1, 100),
+                                           run(5, "ok", 14.0, 100)};
+  const orch::Columns row = orch::cell_statistics(runs);
+  CHECK(orch::text_of(at(row, "outlier_runs")) == "5");
+  CHECK_THAT(orch::text_of(at(row, "warnings")), Catch::Contains("outlier-run"));
+  CHECK(at(row, "latency_p50_ms") == orch::Value(10.1));  // 9.9, 10.0, 10.1, 10.2, 14.0
+  const orch::Columns quiet =
+      orch::cell_statistics({run(1, "ok", 10.0, 100), run(2, "ok", 10.2, 100), run(3, "ok", 9.9, 100)});
+  CHECK(orch::text_of(at(quiet, "outlier_runs")).empty());
+  CHECK_THAT(orch::text_of(at(quiet, "warnings")), !Catch::Contains("outlier-run"));
+}
+
+TEST_CASE("cell statistics: a run off by less than 5% is no outlier, however tight the others", "[cell-statistics]") {
+  const orch::Columns row =
+      orch::cell_statistics({run(1, "ok", 10.0, 100), run(2, "ok", 10.001, 100), run(3, "ok", 10.3, 100)});
+  CHECK(orch::text_of(at(row, "outlier_runs")).empty());
+}

@@ -43,3 +43,16 @@ TEST_CASE("median and run-to-run CV", "[statistics]") {
   CHECK(orch::coefficient_of_variation({9, 10, 11}) == Approx(0.1));
   CHECK(orch::coefficient_of_variation({5}) == 0);
 }
+
+TEST_CASE("modified Z-scores flag a value far from the median, robustly", "[statistics]") {
+  // Three runs near 10 ms and one at 14: the spread of the three sets the scale.
+  const auto scores = orch::modified_z_scores({10.0, 10.2, 9.9, 14.0});
+  REQUIRE(scores.size() == 4);
+  CHECK(std::abs(scores[0]) < 1);
+  CHECK(scores[3] > orch::kOutlierScore);
+  CHECK(orch::count_outliers({10.0, 10.2, 9.9, 14.0}) == 1);
+  CHECK(orch::count_outliers({10.0, 10.2, 9.9, 10.1}) == 0);
+  // Most values equal: the one off the median is an outlier, the rest are not.
+  CHECK(orch::count_outliers({5.0, 5.0, 5.0, 6.0}) == 1);
+  CHECK(orch::modified_z_scores({}).empty());
+}
