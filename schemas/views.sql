@@ -162,7 +162,9 @@ SELECT c.experiment_id,
        -- added by 013: the cell's identity across experiments (its settings, hashed)
        c.settings_hash,
        -- added by 017: the run_index of each measured ok run whose p50 is an outlier
-       s.outlier_runs
+       s.outlier_runs,
+       -- added by 018: why it is slow or noisy, citing its counters
+       s.attribution
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
 

@@ -212,6 +212,15 @@ CellCharts cell_charts(ResultStore& store, const Columns& experiment, const Colu
   return charts;
 }
 
+// Each cell's attribution line (measure/attribution.h), for the cells that have one.
+std::vector<std::pair<std::string, std::string>> cell_reasons(const std::vector<Columns>& cell_summary) {
+  std::vector<std::pair<std::string, std::string>> reasons;
+  for (const auto& row : cell_summary)
+    if (const std::string why = text_of(value_of(row, "attribution")); !why.empty())
+      reasons.push_back({text_of(value_of(row, "cell")), why});
+  return reasons;
+}
+
 // One experiment's report: its cells in the columns the format reads best (or those
 // asked for), the relative speed of its cells, and the legend of its warnings.
 Report make_report(ResultStore& store, int64_t experiment_id, bool people, const std::vector<std::string>& columns,
@@ -230,6 +239,7 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
   report.legend = warning_legend(rows);
+  report.reasons = cell_reasons(rows);
   return report;
 }
 
@@ -283,6 +293,7 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
   options.threshold = threshold;
   report.comparison =
       compare_cells(compared_cells(store, base_row, lookback), compared_cells(store, now_row, lookback), options);
+  report.reasons = cell_reasons(store.cell_summary(now));
   write_comparison(out, report, format);
   return report.comparison.regression();
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/text.h"
+#include "measure/attribution.h"
 #include "measure/intervals.h"
 #include "measure/statistics.h"
 #include "measure/warnings.h"
@@ -96,6 +97,7 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
   // Too few ok runs for the interval to reach kTargetConfidence (README: Warnings).
   if (!p50s.empty() && p50s.size() < values_for_confidence(kTargetConfidence)) warnings.insert("few-runs");
   row.push_back({"outlier_runs", join(outliers, ",")});
+  row.push_back({"attribution", optional_text(join(attribution(runs), "; "))});
   row.push_back({"limit_mismatches", mismatches});
   row.push_back({"failures", distinct_of(failed, "status")});
   row.push_back({"warnings", optional_text(join(std::vector<std::string>(warnings.begin(), warnings.end()), ","))});

@@ -58,10 +58,14 @@ void write_comparison(std::ostream& out, const ComparisonReport& report, Format 
                            {"confidence", metric.ratio.interval.confidence},
                            {"verdict", verdict_name(metric.verdict)},
                            {"why", metric.why}});
+      nlohmann::json why;  // null: no counter past its threshold
+      for (const auto& [label, line] : report.reasons)
+        if (label == cell.label) why = line;
       document["cells"].push_back({{"cell", cell.label},
                                    {"settings_hash", cell.settings_hash},
                                    {"history_nights", cell.history_nights},
-                                   {"metrics", metrics}});
+                                   {"metrics", metrics},
+                                   {"attribution", why}});
     }
     out << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
@@ -84,6 +88,10 @@ void write_comparison(std::ostream& out, const ComparisonReport& report, Format 
       << (faster ? std::to_string(faster) + " faster" : std::string("nothing faster")) << " (of "
       << comparison.matched.size() << " matched cells; a change counts when its interval leaves out 0 and it is over "
       << format_number(report.threshold * 100, 1) << "%, and a p50's also beyond its nights' spread)\n";
+  if (!report.reasons.empty()) {
+    out << "\nwhy, in the new experiment (from its stored counters):\n";
+    for (const auto& [cell, why] : report.reasons) out << "  " << printable(cell) << ": " << printable(why) << '\n';
+  }
 }
 
 }  // namespace orch

@@ -32,9 +32,10 @@ struct Report {
   std::string title;   // "experiment 'quickstart' (id 3), 2026-12-01T02:00:00Z on lab1"
   Columns experiment;  // the experiments row, for the machine-readable formats
   Summary cells;
-  std::vector<SpeedComparison> speed;                       // relative speed within the experiment
-  std::vector<std::pair<std::string, std::string>> legend;  // warning code, meaning
-  std::vector<CellCharts> charts;                           // for html
+  std::vector<SpeedComparison> speed;                        // relative speed within the experiment
+  std::vector<std::pair<std::string, std::string>> legend;   // warning code, meaning
+  std::vector<std::pair<std::string, std::string>> reasons;  // cell label, why it is slow or noisy (attribution.h)
+  std::vector<CellCharts> charts;                            // for html
 };
 
 enum class Format { kTable, kMarkdown, kCsv, kJson, kHtml };
@@ -68,6 +69,7 @@ struct ComparisonReport {
   std::vector<std::string> warnings;  // e.g. the matrices differ
   double threshold = 0.05;
   Comparison comparison;
+  std::vector<std::pair<std::string, std::string>> reasons;  // the new experiment's cells: why slow or noisy
 };
 // table and md: the titles, cells added/removed/changed, one row per cell and metric
 // with the change, its interval and the verdict, and a count; csv and json: JSON.

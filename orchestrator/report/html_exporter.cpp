@@ -196,6 +196,12 @@ void write_html(std::ostream& out, const Report& report) {
     for (const auto& comparison : report.speed) out << "<li>" << html_escaped(speed_line(comparison)) << "</li>\n";
     out << "</ul>\n";
   }
+  if (!report.reasons.empty()) {
+    out << "<h2>Why (from the stored counters)</h2>\n<ul>\n";
+    for (const auto& [cell, why] : report.reasons)
+      out << "<li>" << html_escaped(cell) << ": " << html_escaped(why) << "</li>\n";
+    out << "</ul>\n";
+  }
   if (!report.legend.empty()) {
     out << "<h2>Warnings</h2>\n<ul>\n";
     for (const auto& [code, meaning] : report.legend)

@@ -40,6 +40,10 @@ void write_markdown(std::ostream& out, const Report& report) {
     out << "\nRelative speed (p50; runs and iterations resampled):\n\n";
     for (const auto& comparison : report.speed) out << "- " << cell_text(speed_line(comparison)) << '\n';
   }
+  if (!report.reasons.empty()) {
+    out << "\nWhy (from the stored counters):\n\n";
+    for (const auto& [cell, why] : report.reasons) out << "- " << cell_text(cell) << ": " << cell_text(why) << '\n';
+  }
   if (!report.legend.empty()) {
     out << "\nWarnings:\n\n";
     for (const auto& [code, meaning] : report.legend) out << "- `" << code << "`: " << cell_text(meaning) << '\n';

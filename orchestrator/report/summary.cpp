@@ -133,7 +133,8 @@ const std::vector<std::string>& default_data_columns() {
                                                    "cold_start_ms",
                                                    "limit_mismatches",
                                                    "failures",
-                                                   "warnings"};
+                                                   "warnings",
+                                                   "attribution"};
   return columns;
 }
 

@@ -46,6 +46,10 @@ void write_text_report(std::ostream& out, const Report& report) {
     out << "\nrelative speed (p50, runs and iterations resampled):\n";
     for (const auto& comparison : report.speed) out << "  " << printable(speed_line(comparison)) << '\n';
   }
+  if (!report.reasons.empty()) {
+    out << "\nwhy (from the stored counters):\n";
+    for (const auto& [cell, why] : report.reasons) out << "  " << printable(cell) << ": " << printable(why) << '\n';
+  }
   if (!report.legend.empty()) {
     out << "\nwarnings:\n";
     for (const auto& [code, meaning] : report.legend) out << "  " << code << ": " << meaning << '\n';
