@@ -116,6 +116,7 @@ struct MatrixOptions {
 inline constexpr size_t kMaxMatrixBytes = 1 << 20;       // the file itself
 inline constexpr size_t kMaxExpandedBytes = 64 << 20;    // labels and env of all cells together
 inline constexpr size_t kMaxArgumentBytes = 128 * 1024;  // one argument or variable: the kernel's MAX_ARG_STRLEN
+inline constexpr int64_t kMaxRuns = 1000000;             // all cells' runs: a million fresh processes is weeks
 
 // Discarded fresh-process runs before a cell's measured ones: `cache: warm N` says N,
 // otherwise the experiment's warmup_runs.

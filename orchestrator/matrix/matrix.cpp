@@ -84,17 +84,19 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   Cell base;
   base.settings.program = default_worker;
   // Default-made nodes count as defined in yaml-cpp: whether each was given is kept apart.
-  YAML::Node worker_node, matrix_node, seed_node;
-  bool has_worker = false, has_matrix = false;
+  YAML::Node worker_node, matrix_node, seed_node, runs_node;
+  bool has_worker = false, has_matrix = false, has_runs = false;
   std::vector<Axis> axes;
   reader.for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "name")
       experiment.name = reader.label_text(value, key);
     else if (key == "description")
       reader.string(value, key);
-    else if (key == "runs")
+    else if (key == "runs") {
+      has_runs = true;
+      runs_node = value;
       experiment.runs = static_cast<int>(reader.integer(value, key, 1, 100000));
-    else if (key == "warmup_runs")
+    } else if (key == "warmup_runs")
       experiment.warmup_runs = static_cast<int>(reader.integer(value, key, 0, 100000));
     else if (key == "timeout_s")
       experiment.timeout_s = reader.number(value, key, 0.001, 7 * 24 * 3600.0);
@@ -118,6 +120,13 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
                                run_order_name(experiment.order) + ")");
   check_cell_count(reader, matrix_node, axes, options);
   experiment.cells = expand(base, axes);
+  int64_t runs = 0;
+  for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
+  if (runs > kMaxRuns)
+    reader.fail(has_runs ? runs_node : root,
+                "the matrix asks for " + std::to_string(runs) +
+                    " runs (each cell's warm-up and measured runs), more than " + std::to_string(kMaxRuns),
+                "fewer cells or runs; split the sweep into several matrices");
   for (const auto& cell : experiment.cells)
     if (cell.settings.model_path.empty())
       reader.fail(has_worker ? worker_node : root,

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <sstream>
 
 #include "common/clock.h"
@@ -192,11 +191,14 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   std::vector<ScheduledRun> todo;
   std::vector<int> left_in_cell(experiment.cells.size(), 0);
   {
-    std::set<std::pair<int, int>> wanted;
-    for (const auto& cell : experiment.cells)
-      for (int run_index : runs_to_do(experiment, cell, opened, store)) wanted.insert({cell.index, run_index});
+    std::vector<std::vector<char>> wanted;  // by cell, by run index
+    for (const auto& cell : experiment.cells) {
+      wanted.emplace_back(static_cast<size_t>(runs_of(experiment, cell)), 0);
+      for (int run_index : runs_to_do(experiment, cell, opened, store))
+        wanted.back()[static_cast<size_t>(run_index)] = 1;
+    }
     for (const auto& run : schedule_runs(experiment, opened.order_seed))
-      if (wanted.count({run.cell_index, run.run_index})) {
+      if (wanted[static_cast<size_t>(run.cell_index)][static_cast<size_t>(run.run_index)]) {
         todo.push_back(run);
         ++left_in_cell[static_cast<size_t>(run.cell_index)];
       }

@@ -75,3 +75,11 @@ TEST_CASE("run order: an unknown order or a seed without random is refused where
                     Catch::Contains("/tmp/m.yaml:2:13") && Catch::Contains("only order: random uses a seed"));
   CHECK(parse("order: random\norder_seed: 7\n", kThreeCells).order_seed == 7);
 }
+
+TEST_CASE("a matrix of more than a million runs is refused at its runs key, before any cell is scheduled", "[order]") {
+  std::string cells;
+  for (int i = 0; i < 20; ++i) cells += "    - {label: c" + std::to_string(i) + "}\n";
+  CHECK_THROWS_WITH(parse("runs: 100000\n", cells), Catch::Contains("/tmp/m.yaml:2:7") &&
+                                                        Catch::Contains("2000020 runs") &&
+                                                        Catch::Contains("more than 1000000"));
+}
