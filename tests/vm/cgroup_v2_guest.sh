@@ -4,9 +4,7 @@
 # user inside `systemd-run --user --scope -p Delegate=yes`; a dead orchestrator's groups
 # repaired at the next start; doctor and the cache policies.
 set -u
-cp -an /opt/orch/closure/. /
-out=/opt/orch/out
-O=/opt/orch/bin/orchestrator
+. /opt/orch/lib.sh
 left() {  # what of ours is left: cgroups, scopes, processes of the hanging worker
   find /sys/fs/cgroup -name 'orch*' ! -name 'orch-test.service' | sort
   systemctl list-units --all --plain --no-legend 'orch*.scope' 'orchestrator-*.scope' | awk '{print $1}'
@@ -14,31 +12,19 @@ left() {  # what of ours is left: cgroups, scopes, processes of the hanging work
 }
 $O doctor > "$out/doctor" 2>&1
 
-cat > /tmp/root.yaml <<'YAML'
-name: v2-root
-runs: 1
-warmup_runs: 0
-timeout_s: 600
-worker: {model: /opt/orch/models/tiny_cnn.pt, input_shape: [1, 3, 16, 16], warmup_iterations: 1, iterations: 20}
-matrix:
-  limits:
+matrix /tmp/root.yaml v2-root 1 <<'YAML'
     - {label: cgroup, launcher: cgroup, cpu_quota: 20%, cpuset: "1", memory: 256M, env: {OMP_NUM_THREADS: "1"}}
     - {label: cgroup-oom, launcher: cgroup, memory: 8M}
     - {label: unshare, launcher: unshare, cpu_quota: 20%, cpuset: "0", memory: 256M, env: {OMP_NUM_THREADS: "1"}}
     - {label: drop, launcher: cgroup, memory: 256M, cache: drop}
     - {label: evict, launcher: cgroup, memory: 256M, cache: evict}
 YAML
-$O run /tmp/root.yaml --db "$out/root.db" --lock /run/o.lock > "$out/root.stdout" 2> "$out/root.stderr"
+$O run /tmp/root.yaml --db "$out/root.db" --lock /run/orch.lock > "$out/root.stdout" 2> "$out/root.stderr"
 echo "$?" > "$out/root.exit"
 left > "$out/root.left"
 
 # A dead orchestrator: SIGKILL mid-run, its worker's setsid child still in the run group.
-cat > /opt/orch/hang.sh <<'HANG'
-#!/bin/sh
-setsid sleep 1000 &
-exec sleep 1000
-HANG
-chmod +x /opt/orch/hang.sh
+hang_worker
 cat > /tmp/hang.yaml <<'YAML'
 name: v2-hang
 runs: 1
@@ -49,40 +35,18 @@ matrix:
   limits:
     - {label: hang, launcher: cgroup, memory: 256M}
 YAML
-$O run /tmp/hang.yaml --db "$out/dead.db" --lock /run/o.lock > /dev/null 2> "$out/dead.stderr" &
-orchestrator=$!
-for i in $(seq 60); do
-  [ "$(ps -eo args= | grep -c '^sleep 1000')" -ge 2 ] && break
-  sleep 1
-done
-kill -KILL "$orchestrator"
-wait "$orchestrator" 2>/dev/null
-sleep 1
+killed_mid_run /tmp/hang.yaml "$out/dead.db"
 left > "$out/dead.before"
 # The next start (any matrix) removes what it left, and marks its run aborted.
 sed -e 's/^name: v2-hang/name: v2-after/' -e 's#program: /opt/orch/hang.sh#iterations: 5, input_shape: [1, 3, 16, 16]#' \
   /tmp/hang.yaml > /tmp/after.yaml
-$O run /tmp/after.yaml --db "$out/dead.db" --lock /run/o.lock > /dev/null 2> "$out/after.stderr"
+$O run /tmp/after.yaml --db "$out/dead.db" --lock /run/orch.lock > /dev/null 2> "$out/after.stderr"
 echo "$?" > "$out/after.exit"
 left > "$out/dead.after"
 
 # A user, lingering, in a delegated scope of their own manager.
-useradd --create-home --shell /bin/sh lab
-uid=$(id -u lab)
-echo "$uid" > "$out/lab_uid"
-loginctl enable-linger lab
-for i in $(seq 60); do
-  [ "$(systemctl is-active "user@$uid.service")" = active ] && break
-  sleep 1
-done
-cat > /home/lab/user.yaml <<'YAML'
-name: v2-user
-runs: 1
-warmup_runs: 0
-timeout_s: 600
-worker: {model: /opt/orch/models/tiny_cnn.pt, input_shape: [1, 3, 16, 16], warmup_iterations: 1, iterations: 20}
-matrix:
-  limits:
+lingering_user lab
+matrix /home/lab/user.yaml v2-user 1 <<'YAML'
     - {label: user-cgroup, launcher: cgroup, cpu_quota: 20%, memory: 256M, env: {OMP_NUM_THREADS: "1"}}
     - {label: user-oom, launcher: cgroup, memory: 8M}
 YAML

@@ -8,13 +8,8 @@
 set -eu
 source_dir=$1
 export ORCH_BUILD_DIR=$2
-out=$(mktemp -d)
-trap 'if [ -n "${ORCH_VM_KEEP:-}" ]; then cp -r "$out" "$ORCH_VM_KEEP"; fi; rm -rf "$out"' EXIT  # ORCH_VM_KEEP=DIR keeps what the guest left
-status=0
-"$source_dir/tests/vm/guest.sh" run "$source_dir/tests/vm/cgroup_v2_guest.sh" "$out" || status=$?
-[ "$status" -eq 77 ] && exit 77
-[ "$status" -eq 0 ] || { echo "the guest did not complete (exit $status)"; exit 1; }
 . "$source_dir/tests/vm/checks.sh"
+run_guest cgroup_v2_guest.sh
 q() { sqlite3 "$out/$1" "$2"; }
 in_effect="status = 'ok' AND limits_mismatch IS NULL AND effective_memory_limit_bytes = 268435456
            AND outside_memory_limit_bytes = 268435456 AND peak_memory_bytes > 0"

@@ -89,6 +89,7 @@ project_disk() {  # SCRIPT DISK
       cp -L "$library" "$stage/closure$folder/$(basename "$library")"
     done
   cp "$1" "$stage/test.sh"
+  cp "$here/guest_lib.sh" "$stage/lib.sh"
   size=$(( $(du -sm "$stage" | cut -f1) * 2 + 256 ))
   mkfs.ext4 -q -F -L orch -d "$stage" "$2" "${size}M" >&2
   rm -rf "$stage"

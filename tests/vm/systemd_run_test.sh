@@ -12,13 +12,8 @@
 set -eu
 source_dir=$1
 export ORCH_BUILD_DIR=$2
-out=$(mktemp -d)
-trap 'if [ -n "${ORCH_VM_KEEP:-}" ]; then cp -r "$out" "$ORCH_VM_KEEP"; fi; rm -rf "$out"' EXIT  # ORCH_VM_KEEP=DIR keeps what the guest left
-status=0
-"$source_dir/tests/vm/guest.sh" run "$source_dir/tests/vm/systemd_run_root.sh" "$out" || status=$?
-[ "$status" -eq 77 ] && exit 77
-[ "$status" -eq 0 ] || { echo "the guest did not complete (exit $status)"; exit 1; }
 . "$source_dir/tests/vm/checks.sh"
+run_guest systemd_run_root.sh
 q() { sqlite3 "$out/r.db" "$1"; }
 check "PID 1 in the guest" "pid1: systemd" "$(sed -n 1p "$out/host")"
 check "cgroup hierarchy" "cgroup: cgroup2fs" "$(sed -n 2p "$out/host")"
@@ -77,7 +72,7 @@ check "lingering user: quota and memory in effect in the user's scope, as the us
        AND effective_cpu_quota_percent = 20 AND effective_memory_limit_bytes = 268435456 AND worker_uid = $(cat "$out/lab_uid")
        AND cgroup_path LIKE '/user.slice/user-%.slice/user@%.service/%orch-%.scope'")"
 check "lingering user: a cpuset cell is refused before anything runs, naming the setting" "1" \
-  "$(grep -c "cpuset.yaml:7:[0-9]*: .*not given the cgroup controller 'cpuset'" "$out/lab.cpuset")"
+  "$(grep -c "cpuset.yaml:8:[0-9]*: .*not given the cgroup controller 'cpuset'" "$out/lab.cpuset")"
 check "lingering user: validate exits non-zero" "1" "$(cat "$out/lab.cpuset.exit")"
 check "lingering user: no scope left" "" "$(cat "$out/lab.scopes")"
 finish

@@ -11,6 +11,7 @@
 
 #include "common/cpu_list.h"
 #include "common/session.h"
+#include "common/text.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
 #include "launch/systemd_units.h"
@@ -117,7 +118,7 @@ class CgroupV2 final : public CgroupSystem {
 
   std::string description() const override {
     if (reason_) return "unusable: " + *reason_;
-    std::string text = "cgroup v2 (" + join_words(controllers_) + "), run groups nested under ";
+    std::string text = "cgroup v2 (" + join(controllers_, " ") + "), run groups nested under ";
     return text + (delegated_ ? "a delegated scope systemd makes for each orchestrator (its own cgroup " + own_dir_ +
                                     " is not its to divide)"
                               : "this process's own cgroup");
@@ -186,12 +187,6 @@ class CgroupV2 final : public CgroupSystem {
     own_path_ = path;
     own_dir_ = mount_point_ + own_path_;
     controllers_ = offered_controllers(own_dir_);
-  }
-
-  static std::string join_words(const std::vector<std::string>& words) {
-    std::string text;
-    for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
-    return text;
   }
 
   static std::string delegation_hint() {
