@@ -23,6 +23,10 @@ std::string join_numbers(const std::vector<Int>& numbers, const std::string& sep
   return join(parts, separator);
 }
 
+inline bool ends_with(const std::string& text, const std::string& end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
 // "1 cell", "3 cells".
 inline std::string count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");

@@ -7,15 +7,12 @@
 // elsewhere cells are refused before anything runs. The
 // scopes of an orchestrator that died (named as runs are, session.h) are stopped at
 // the next start.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/process/search_path.hpp>
 #include <chrono>
 #include <fstream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -33,9 +30,13 @@ namespace {
 
 // The folder of the unified (v2) hierarchy where it is the only one (a systemd host's
 // default), where a scope's limits and counters are; "" elsewhere.
-std::string unified_hierarchy() {
-  const auto mounts = cgroup_files::cgroup_mounts(cgroup_files::read("/proc/self/mounts").value_or(""));
-  return mounts.v1.empty() && !mounts.v2.empty() ? mounts.v2.front() : "";
+// Read once: the mounts do not change while the orchestrator runs.
+const std::string& unified_hierarchy() {
+  static const std::string hierarchy = [] {
+    const auto mounts = cgroup_files::cgroup_mounts(cgroup_files::read("/proc/self/mounts").value_or(""));
+    return mounts.v1.empty() && !mounts.v2.empty() ? mounts.v2.front() : std::string();
+  }();
+  return hierarchy;
 }
 
 // A run in its transient scope: a timeout or a stop reaches every process of the
@@ -61,13 +62,13 @@ class ScopeRun final : public LaunchedRun {
     if (hierarchy_.empty()) return;
     // systemd-run moves itself into the scope, then execs the worker: wait for the move.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    const std::string suffix = "/" + unit_;
+    const std::string suffix = "/" + unit_;  // not the unit itself: a path ends in it
     while (std::chrono::steady_clock::now() < give_up) {
       const auto stat = read_process_stat(child);
       const auto cgroup = cgroup_files::read("/proc/" + std::to_string(child) + "/cgroup");
       if (!stat || stat->zombie || !cgroup) return;  // over already (systemd-run failed, say)
       const auto path = cgroup_files::own_path(*cgroup, "").value_or("");
-      if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (ends_with(path, suffix)) {
         auto holder = std::make_unique<IdleProcess>();
         if (holder->pid() <= 0) return;
         try {
@@ -89,7 +90,7 @@ class ScopeRun final : public LaunchedRun {
     RunEvidence evidence;
     // Read only while our holder keeps the scope: a scope systemd stopped on its own
     // (after an OOM kill) took the holder with it.
-    if (holder_ && ::kill(holder_->pid(), 0) == 0 && cgroup_files::exists(hierarchy_ + scope_path_ + "/cgroup.procs")) {
+    if (holder_ && cgroup_files::exists(hierarchy_ + scope_path_ + "/cgroup.procs")) {
       evidence.cgroup_path = scope_path_;
       evidence.cgroup = read_cgroup_v2(hierarchy_ + scope_path_);
       evidence.cgroup_limits = limits_;
@@ -118,11 +119,11 @@ class ScopeRun final : public LaunchedRun {
 // lingering), and applies only the controllers its user@.service was given: systemd
 // would silently leave out a limit whose controller it lacks (cpuset, often).
 std::optional<Refusal> refuse_for_user_manager(const CellSettings& settings) {
-  const std::string hierarchy = unified_hierarchy();
+  const std::string& hierarchy = unified_hierarchy();
   if (hierarchy.empty()) return std::nullopt;
   const std::string uid = std::to_string(geteuid());
   const std::string manager = "user@" + uid + ".service";
-  const std::string dir = hierarchy + "/user.slice/user-" + uid + ".slice/" + manager;
+  const std::string dir = cgroup_files::user_manager_dir(hierarchy);
   if (!cgroup_files::exists(dir + "/cgroup.controllers"))
     return Refusal{
         Setting::kLauncher,
@@ -134,8 +135,7 @@ std::optional<Refusal> refuse_for_user_manager(const CellSettings& settings) {
                    "there is none (no " +
                        user_runtime_dir() + "/bus)",
                    "apt-get install dbus-user-session, then log in again (or restart user@" + uid + ".service)"};
-  std::istringstream listed(cgroup_files::read(dir + "/cgroup.controllers").value_or(""));
-  const std::vector<std::string> given{std::istream_iterator<std::string>(listed), {}};
+  const std::vector<std::string> given = cgroup_files::controllers(dir);
   const std::tuple<Setting, const char*, bool> needs[] = {
       {Setting::kCpuQuota, "cpu", settings.cpu_quota_percent.has_value()},
       {Setting::kCpuset, "cpuset", !settings.cpuset.empty()},

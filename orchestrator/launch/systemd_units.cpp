@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/session.h"
+#include "common/text.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
 #include "run/supervisor.h"
@@ -32,10 +33,6 @@ std::vector<std::string> manager_argv(const std::string& program, const std::vec
   if (geteuid() != 0) argv.push_back("--user");
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
-}
-
-bool ends_with(const std::string& text, const std::string& end) {
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// cgroupfs file helpers that write (see cgroup_files.h).
+// cgroupfs file helpers that write, and those about a group's controllers (see cgroup_files.h).
 #include "launch/cgroups/cgroup_files.h"
 
 #include <signal.h>
@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +26,16 @@ void write(const std::string& path, const std::string& value) {
 }
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+std::vector<std::string> controllers(const std::string& dir) {
+  std::istringstream listed(read(dir + "/cgroup.controllers").value_or(""));
+  return {std::istream_iterator<std::string>(listed), {}};
+}
+
+std::string user_manager_dir(const std::string& hierarchy) {
+  const std::string uid = std::to_string(geteuid());
+  return hierarchy + "/user.slice/user-" + uid + ".slice/user@" + uid + ".service";
+}
 
 void make_dir(const std::string& path) {
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)

@@ -55,8 +55,7 @@ class RunCgroupV2 final : public RunCgroup {
 
 // The controllers among cpu, cpuset and memory that `dir`'s children can have.
 std::vector<std::string> offered_controllers(const std::string& dir) {
-  std::istringstream listed(files::read(dir + "/cgroup.controllers").value_or(""));
-  const std::vector<std::string> have{std::istream_iterator<std::string>(listed), {}};
+  const std::vector<std::string> have = files::controllers(dir);
   std::vector<std::string> offered;
   for (const auto& controller : kControllers)
     if (std::find(have.begin(), have.end(), controller) != have.end()) offered.push_back(controller);
@@ -82,9 +81,7 @@ class CgroupV2 final : public CgroupSystem {
     if (host.systemd_scopes) {
       // What a delegated scope of this user's manager gets: everything for root, and
       // for a user what their user@.service was given.
-      const std::string uid = std::to_string(geteuid());
-      auto offered = offered_controllers(
-          geteuid() == 0 ? mount_point_ : mount_point_ + "/user.slice/user-" + uid + ".slice/user@" + uid + ".service");
+      auto offered = offered_controllers(geteuid() == 0 ? mount_point_ : files::user_manager_dir(mount_point_));
       if (problem || offered.size() > controllers_.size()) {
         delegated_ = true;
         controllers_ = std::move(offered);
