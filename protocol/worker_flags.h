@@ -20,10 +20,15 @@ inline constexpr const char* kSpawnNs = "--spawn-ns";  // CLOCK_MONOTONIC ns jus
 inline constexpr const char* kResult = "--result";     // where to write the report
 inline constexpr const char* kIntraOpThreads = "--intra-op-threads";
 inline constexpr const char* kInterOpThreads = "--inter-op-threads";
-// The two questions that may come before any run (each answered on stdout).
+// The questions that may come before any run (each answered on stdout).
 inline constexpr const char* kProbeDevice = "--probe-device";
 inline constexpr const char* kListColdFiles = "--list-cold-files";
+inline constexpr const char* kCalibrate = "--calibrate";  // the bundled worker only: calibration.h
 }  // namespace flag
+
+// The calibration kernel's steps: untimed, then timed as one window (about 0.3 s here).
+inline constexpr int kCalibrationWarmupSteps = 50;
+inline constexpr int kCalibrationSteps = 1000;
 
 // One run of a worker, as its command line says it.
 struct WorkerInvocation {

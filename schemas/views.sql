@@ -164,7 +164,18 @@ SELECT c.experiment_id,
        -- added by 017: the run_index of each measured ok run whose p50 is an outlier
        s.outlier_runs,
        -- added by 018: why it is slow or noisy, citing its counters
-       s.attribution
+       s.attribution,
+       -- added by 019: runs: auto -- why the cell stopped (target, max-runs, time), and how
+       -- far the ends of its p50's interval are from it, in percent of it
+       c.stop_reason,
+       CASE WHEN s.latency_p50_ci_confidence >= 0.95 AND s.latency_p50_ms > 0
+            THEN 100.0 * MAX(s.latency_p50_ms - s.latency_p50_ci_low_ms, s.latency_p50_ci_high_ms - s.latency_p50_ms)
+                 / s.latency_p50_ms END AS precision_percent,
+       -- and where its variance comes from: of the variance of one run's mean, the share
+       -- that is run to run (Kalibera and Jones), with both components in ms^2
+       s.between_runs_share,
+       s.variance_within_ms2,
+       s.variance_between_ms2
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
 

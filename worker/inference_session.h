@@ -22,6 +22,11 @@ class InferenceSession {
   virtual std::optional<double> infer() = 0;
   // What LibTorch reports about itself (on a GPU with the device's name, cuda_driver.h).
   virtual protocol::TorchRuntime runtime_info() const = 0;
+  // The machine's speed, for its drift over an experiment: on one thread, the product
+  // of two fixed 256x256 float matrices, with the BLAS LibTorch uses. Prepare once,
+  // then each step computes one product.
+  virtual void prepare_calibration() = 0;
+  virtual void calibration_step() = 0;
   // Why `device` cannot run here ("" when it can), e.g. a CPU-only LibTorch asked for cuda.
   virtual std::string device_problem(const std::string& device) const = 0;
 };

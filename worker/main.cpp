@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "inference_session.h"
 #include "process_facts.h"
@@ -114,6 +115,25 @@ int list_cold_files() {
   }
 }
 
+// The calibration kernel's mean step, in ms, on stdout (protocol::kCalibrate): its
+// timed window over its steps, so that a neighbour's job sharing the CPU counts, as it
+// would for a run, and so does a slower CPU (its clock, its caches, shared memory).
+int calibrate() {
+  try {
+    const auto session = load_plugin();
+    session->prepare_calibration();
+    for (int i = 0; i < protocol::kCalibrationWarmupSteps; ++i) session->calibration_step();
+    const int64_t start = now_ns();
+    for (int i = 0; i < protocol::kCalibrationSteps; ++i) session->calibration_step();
+    std::cout.precision(9);
+    std::cout << ms_between(start, now_ns()) / protocol::kCalibrationSteps << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_worker: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int probe(const std::string& device) {
   try {
     const std::string problem = load_plugin()->device_problem(device);
@@ -133,13 +153,15 @@ int main(int argc, char** argv) {
 
   protocol::WorkerInvocation run;
   std::string probe_device;
-  bool cold_files = false;
+  bool cold_files = false, calibration = false;
   CLI::App app{"bench_worker: one timed LibTorch inference run (normally started by orchestrator)"};
   app.add_option(flag::kModel, run.model, "TorchScript file (required for a run)");
   app.add_option(flag::kProbeDevice, probe_device,
                  "only check that LibTorch can use this device: prints why not, exits 1");
   app.add_flag(flag::kListColdFiles, cold_files,
                "only print the files whose caching decides a cold start (for cache: evict), one per line");
+  app.add_flag(flag::kCalibrate, calibration,
+               "only time the calibration kernel (a fixed matrix product on one thread): prints its median ms");
   app.add_option(flag::kInputShape, run.input_shape, "e.g. 1,3,224,224")->delimiter(',');
   app.add_option(flag::kDevice, run.device, "cpu, cuda or cuda:N");
   app.add_option(flag::kWarmupIterations, run.warmup_iterations)->check(CLI::NonNegativeNumber);
@@ -151,6 +173,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (!probe_device.empty()) return probe(probe_device);
   if (cold_files) return list_cold_files();
+  if (calibration) return calibrate();
   if (run.model.empty()) {
     std::cerr << "bench_worker: " << flag::kModel << " is required\n";
     return 2;

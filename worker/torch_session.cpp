@@ -65,6 +65,20 @@ class TorchSession final : public worker::InferenceSession {
     });
   }
 
+  void prepare_calibration() override {
+    guarded([&] {
+      at::set_num_threads(1);
+      torch::manual_seed(0);
+      calibration_a_ = torch::randn({kCalibrationSize, kCalibrationSize});
+      calibration_b_ = torch::randn({kCalibrationSize, kCalibrationSize});
+      calibration_product_ = torch::empty({kCalibrationSize, kCalibrationSize});
+    });
+  }
+
+  void calibration_step() override {
+    guarded([&] { at::mm_out(calibration_product_, calibration_a_, calibration_b_); });
+  }
+
   std::string device_problem(const std::string& device) const override {
     if (device == "cpu") return "";
     const std::string requested = "device '" + device + "' requested but ";
@@ -118,6 +132,8 @@ class TorchSession final : public worker::InferenceSession {
   int cuda_index_ = -1;                            // -1: the current CUDA device
   torch::jit::script::Module module_;
   torch::Tensor input_;
+  static constexpr int64_t kCalibrationSize = 256;
+  torch::Tensor calibration_a_, calibration_b_, calibration_product_;
 };
 
 }  // namespace

@@ -22,8 +22,12 @@
 #include "matrix/settings.h"
 #include "measure/cell_statistics.h"
 #include "measure/comparison.h"
+#include "measure/drift.h"
+#include "measure/intervals.h"
 #include "measure/relative_speed.h"
 #include "measure/statistics.h"
+#include "measure/variance_components.h"
+#include "measure/warnings.h"
 #include "protocol/worker_report.h"
 #include "report/exporters.h"
 #include "run/experiment_runner.h"
@@ -122,6 +126,12 @@ void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launc
     spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
 }
 
+// "3 measured", or for runs: auto "6 to 30 measured".
+std::string measured_runs_text(const Experiment& experiment) {
+  if (!experiment.precision) return std::to_string(experiment.runs) + " measured";
+  return std::to_string(Precision::kFewestRuns) + " to " + std::to_string(experiment.runs) + " measured";
+}
+
 int64_t total_runs(const Experiment& experiment) {
   int64_t runs = 0;
   for (const auto& cell : experiment.cells) runs += runs_of(experiment, cell);
@@ -135,18 +145,86 @@ int validate_command(const std::string& matrix_path, const MatrixOptions& matrix
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
-            << count(static_cast<size_t>(total_runs(experiment)), "run") << "\n";
+            << (experiment.precision ? "at most " : "") << count(static_cast<size_t>(total_runs(experiment)), "run")
+            << "\n";
   return kExitOk;
 }
 
-int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+namespace {
+
+// plan --from-history: for each cell, the variance components of its newest stored
+// runs on this host (same settings_hash), and the cheapest runs x iterations that
+// reach the target (variance_components.h).
+void print_plan_advice(const Experiment& experiment, const SystemInfo& system, const PlanOptions& options) {
+  if (!fs::exists(options.history_db))
+    throw UserError("--from-history: no results DB at " + options.history_db,
+                    "give the DB that `orchestrator run` stored this matrix's runs in");
+  ResultStore store(options.history_db);
+  const double target = options.target_percent > 0 ? options.target_percent
+                        : experiment.precision     ? experiment.precision->target_percent
+                                                   : Precision{}.target_percent;
+  std::cout << "\nadvice from " << printable(options.history_db) << " for +-" << format_number(target, 2)
+            << "% (95%, on the mean of the run means; README: Statistics):\n";
+  double now_s = 0, advised_s = 0;
+  for (const auto& cell : experiment.cells) {
+    std::cout << "cell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label) << ": ";
+    const auto found = store.latest_cell(settings_hash(stored_columns(cell.settings)), system.hostname);
+    if (!found) {
+      std::cout << "no stored runs of these settings on " << printable(system.hostname) << "\n";
+      continue;
+    }
+    const auto runs = store.measured_runs(*number_of(value_of(*found, "cell_id")));
+    std::vector<RunMoments> moments;
+    for (const auto& run : runs) moments.push_back(moments_of(run));
+    const auto components = variance_components(moments);
+    const RunCost cost = cost_of(runs);
+    if (!components || cost.per_iteration_s <= 0) {
+      std::cout << "its stored runs have too few iterations to tell\n";
+      continue;
+    }
+    std::cout << "from experiment " << text_of(value_of(*found, "experiment_id")) << " ("
+              << count(runs.size(), "ok run") << "): " << format_number(components->between_share() * 100, 0)
+              << "% of a run's variance is run to run; a run costs " << format_number(cost.per_run_s, 2) << " s + "
+              << format_number(cost.per_iteration_s * 1000, 3) << " ms per iteration\n";
+    const int runs_now = experiment.runs, iterations_now = cell.settings.iterations;
+    const double cost_now = runs_now * (cost.per_run_s + iterations_now * cost.per_iteration_s);
+    std::cout << (experiment.precision ? "  at runs: auto's most, " : "  as written, ") << runs_now << " x "
+              << iterations_now << ": +-"
+              << format_number(relative_half_width(*components, runs_now, iterations_now) * 100, 2) << "% in "
+              << format_number(cost_now, 0) << " s\n";
+    const auto plan = cheapest_plan(*components, cost, target / 100,
+                                    static_cast<int>(values_for_confidence(kTargetConfidence)), 10, 100000);
+    if (!plan) {
+      std::cout << "  no plan of up to 100000 runs reaches +-" << format_number(target, 2) << "%\n";
+      continue;
+    }
+    now_s += cost_now;
+    advised_s += plan->machine_s;
+    std::cout << "  cheapest: runs " << plan->runs << " x iterations " << plan->iterations << ": +-"
+              << format_number(plan->relative_half_width * 100, 2) << "% in " << format_number(plan->machine_s, 0)
+              << " s\n";
+  }
+  if (advised_s > 0)
+    std::cout << "machine time of the measured runs: " << format_number(now_s, 0) << " s as written, "
+              << format_number(advised_s, 0) << " s with the cheapest plans\n";
+}
+
+}  // namespace
+
+int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const PlanOptions& options) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   std::cout << "experiment '" << printable(experiment.name) << "': " << count(experiment.cells.size(), "cell") << " x ("
-            << experiment.warmup_runs << " warm-up + " << experiment.runs
-            << " measured) fresh-process runs (cache: warm N changes a cell's warm-up) = " << total_runs(experiment)
-            << " runs, timeout " << experiment.timeout_s << " s each\n";
+            << experiment.warmup_runs << " warm-up + " << measured_runs_text(experiment)
+            << ") fresh-process runs (cache: warm N changes a cell's warm-up) = "
+            << (experiment.precision ? "at most " : "") << total_runs(experiment) << " runs, timeout "
+            << experiment.timeout_s << " s each\n";
+  if (const auto& precision = experiment.precision)
+    std::cout << "runs: auto: each cell runs until the interval of its p50 is within +-"
+              << format_number(precision->target_percent, 2) << "%, or " << precision->max_runs << " measured runs, or "
+              << format_number(precision->max_minutes, 2)
+              << " minutes of its runs (README: Statistics); the order below is the longest\n";
   // The order, as cell.run (1-based), for the first runs: with order: random only when
   // the matrix fixes the seed (otherwise `run` draws one).
   std::cout << "order: " << run_order_name(experiment.order);
@@ -169,10 +247,11 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
     std::cout << "\ncell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label)
               << "\n  launcher: " << launcher_name(cell.settings.launcher)
               << "\n  settings: " << printable(describe_settings(cell.settings))
-              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << experiment.runs << " measured"
+              << "\n  runs: " << warmup_runs_of(experiment, cell) << " warm-up + " << measured_runs_text(experiment)
               << "\n  env:" << (env.empty() ? " (no thread variables)" : printable(env))
               << "\n  command: " << printable(quote_command(launch.argv)) << "\n";
   }
+  if (!options.history_db.empty()) print_plan_advice(experiment, system, options);
   return kExitOk;
 }
 
@@ -238,7 +317,7 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
     cells.push_back(std::move(cell));
   }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
-  report.legend = warning_legend(rows);
+  report.legend = warning_legend(rows, text_of(value_of(report.experiment, "warnings")));
   report.reasons = cell_reasons(rows);
   return report;
 }
@@ -289,6 +368,11 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
         "same settings are compared");
   if (text_of(value_of(base_row, "hostname")) != text_of(value_of(now_row, "hostname")))
     report.warnings.push_back("the two experiments ran on different hosts");
+  for (const Columns* row : {&base_row, &now_row})
+    if (const auto share = number_of(value_of(*row, "drift_share")); share && *share > kMaxDriftShare)
+      report.warnings.push_back("experiment " + text_of(value_of(*row, "id")) +
+                                " drifted: its calibration kernel's level moved " + format_number(*share * 100, 0) +
+                                "%, so its cells were not all measured on a machine of the same speed");
   ComparisonOptions options;
   options.threshold = threshold;
   report.comparison =

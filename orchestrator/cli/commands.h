@@ -10,7 +10,11 @@
 namespace orch {
 
 int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options);
-int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options);
+struct PlanOptions {
+  std::string history_db;     // --from-history: advise each cell's runs x iterations from its stored runs
+  double target_percent = 0;  // the advice's target; 0: the matrix's precision, else 2
+};
+int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const PlanOptions& options);
 struct RunOptions {
   std::string db_path = "results.db";
   bool resume = false;              // go on with the latest interrupted experiment of this matrix

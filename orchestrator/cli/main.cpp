@@ -33,6 +33,7 @@ struct CommandLine {
   bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false;
   std::string matrix_path;
   orch::MatrixOptions matrix_options;
+  orch::PlanOptions plan_options;
   orch::RunOptions run_options;
   orch::ReportOptions report_options;
   orch::CompareOptions compare_options;
@@ -46,7 +47,7 @@ int run_command_line(const CommandLine& line) {
   try {
     if (!line.log_file.empty()) orch::add_log_file(line.log_file);
     if (line.validate) return orch::validate_command(line.matrix_path, line.matrix_options);
-    if (line.plan) return orch::plan_command(line.matrix_path, line.matrix_options);
+    if (line.plan) return orch::plan_command(line.matrix_path, line.matrix_options, line.plan_options);
     if (line.doctor) return orch::doctor_command();
     if (line.report) return orch::report_command(line.report_options);
     if (line.compare) return orch::compare_command(line.compare_options);
@@ -127,6 +128,11 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
   }
+  plan->add_option("--from-history", line.plan_options.history_db,
+                   "advise each cell's cheapest runs x iterations from its runs stored in this DB");
+  plan->add_option("--target-percent", line.plan_options.target_percent,
+                   "the advice's precision target (default: the matrix's precision, else 2)")
+      ->check(CLI::Range(0.01, 100.0));
   run->add_option("--db", line.run_options.db_path, "results database (SQLite), created if missing")
       ->capture_default_str();
   run->add_flag("--resume", line.run_options.resume,

@@ -94,15 +94,33 @@ enum class RunOrder { kSequential, kInterleaved, kRandom };
 std::string run_order_name(RunOrder order);
 const std::vector<std::string>& run_order_names();  // in enum order
 
+// runs: auto -- measured runs are added to each cell, in the experiment's order, until
+// the interval of its p50 (the one cell_summary shows) is within +-target_percent of
+// it, or the cell has had max_runs measured runs, or its runs (warm-ups included) took
+// max_minutes of machine time (measure/precision.h).
+struct Precision {
+  // The fewest measured ok runs whose median interval reaches 95% (measure/intervals.h:
+  // values_for_confidence), so the least max_runs may be.
+  static constexpr int kFewestRuns = 6;
+  double target_percent = 2;
+  int max_runs = 30;
+  double max_minutes = 20;
+};
+
 struct Experiment {
   std::string name;
-  std::string matrix_path;  // absolute
-  std::string matrix_text;  // the file as it was read, stored with the results
-  std::string matrix_hash;  // of matrix_text: `run --resume` finds the experiment by it
-  int runs = 3;             // measured fresh-process runs per cell
-  int warmup_runs = 1;      // discarded fresh-process runs per cell, before the measured ones
-  double timeout_s = 600;   // per run; the worker's whole process group is killed after it
+  std::string matrix_path;             // absolute
+  std::string matrix_text;             // the file as it was read, stored with the results
+  std::string matrix_hash;             // of matrix_text: `run --resume` finds the experiment by it
+  int runs = 3;                        // measured fresh-process runs per cell; with runs: auto, the most (max_runs)
+  std::optional<Precision> precision;  // runs: auto
+  int warmup_runs = 1;                 // discarded fresh-process runs per cell, before the measured ones
+  double timeout_s = 600;              // per run; the worker's whole process group is killed after it
   RunOrder order = RunOrder::kInterleaved;
+  // calibration: true -- the bundled worker's calibration kernel is timed before the
+  // first run, between rounds and after the last (measure/drift.h).
+  bool calibration = false;
+  std::string calibration_program;    // the bundled worker
   std::optional<int64_t> order_seed;  // order: random; unset: drawn once and stored (<= kMaxOrderSeed)
   WorkerSettings worker;
   std::vector<Cell> cells;
@@ -121,7 +139,8 @@ inline constexpr int64_t kMaxRuns = 1000000;             // all cells' runs: a m
 // Discarded fresh-process runs before a cell's measured ones: `cache: warm N` says N,
 // otherwise the experiment's warmup_runs.
 int warmup_runs_of(const Experiment& experiment, const Cell& cell);
-// All fresh-process runs of a cell: its warm-up runs and the measured ones.
+// All fresh-process runs of a cell: its warm-up runs and the measured ones (with
+// runs: auto, the most it may have).
 int runs_of(const Experiment& experiment, const Cell& cell);
 
 // Where the matrix gave `setting` for `cell`, or, when it did not, where it gave the

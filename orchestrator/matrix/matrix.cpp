@@ -20,8 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name",  "description", "runs",   "warmup_runs", "timeout_s",
-                                                "order", "order_seed",  "worker", "matrix"};
+const std::vector<std::string> kTopLevelKeys = {"name",        "description", "runs",  "precision",
+                                                "warmup_runs", "timeout_s",   "order", "order_seed",
+                                                "calibration", "worker",      "matrix"};
+const std::vector<std::string> kPrecisionKeys = {"target_percent", "max_runs", "max_minutes"};
 // The worker block's own keys, beside the settings it may give for every cell.
 const std::vector<std::string> kWorkerOnlyKeys = {"docker_image", "user"};
 
@@ -49,6 +51,27 @@ void read_worker(const YamlReader& reader, const YAML::Node& map, WorkerSettings
       base.origins[id] = reader.at(value);
     }
   });
+}
+
+// The `precision:` block of runs: auto. max_runs must let the cell's interval reach its
+// confidence at all (intervals.h: 6 runs for 95%).
+Precision read_precision(const YamlReader& reader, const YAML::Node& map) {
+  Precision precision;
+  constexpr long fewest = Precision::kFewestRuns;
+  reader.for_each_entry(map, "precision", kPrecisionKeys, [&](const std::string& key, const YAML::Node& value) {
+    if (key == "target_percent")
+      precision.target_percent = reader.number(value, key, 0.01, 100);
+    else if (key == "max_runs") {
+      precision.max_runs = static_cast<int>(reader.integer(value, key, 1, 100000));
+      if (precision.max_runs < fewest)
+        reader.fail(value,
+                    reader.named(key) + ": " + std::to_string(precision.max_runs) +
+                        " runs can never give a cell's p50 a 95% interval",
+                    "at least " + std::to_string(fewest) + " (README: Statistics)");
+    } else
+      precision.max_minutes = reader.number(value, key, 0.01, 7 * 24 * 60.0);
+  });
+  return precision;
 }
 
 // FNV-1a, 64 bits, as 16 hex digits: identifies a matrix's text, not a secret.
@@ -84,8 +107,8 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   Cell base;
   base.settings.program = default_worker;
   // Default-made nodes count as defined in yaml-cpp: whether each was given is kept apart.
-  YAML::Node worker_node, matrix_node, seed_node, runs_node;
-  bool has_worker = false, has_matrix = false, has_runs = false;
+  YAML::Node worker_node, matrix_node, seed_node, runs_node, precision_node;
+  bool has_worker = false, has_matrix = false, has_runs = false, runs_auto = false;
   std::vector<Axis> axes;
   reader.for_each_entry(root, "top level", kTopLevelKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "name")
@@ -95,13 +118,18 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
     else if (key == "runs") {
       has_runs = true;
       runs_node = value;
-      experiment.runs = static_cast<int>(reader.integer(value, key, 1, 100000));
+      runs_auto = value.IsScalar() && value.Scalar() == "auto";
+      if (!runs_auto) experiment.runs = static_cast<int>(reader.integer(value, key, 1, 100000));
+    } else if (key == "precision") {
+      experiment.precision = read_precision(reader.within("precision"), precision_node = value);
     } else if (key == "warmup_runs")
       experiment.warmup_runs = static_cast<int>(reader.integer(value, key, 0, 100000));
     else if (key == "timeout_s")
       experiment.timeout_s = reader.number(value, key, 0.001, 7 * 24 * 3600.0);
     else if (key == "order")
       experiment.order = static_cast<RunOrder>(reader.choice(value, key, run_order_names(), "order"));
+    else if (key == "calibration")
+      experiment.calibration = reader.boolean(value, key);
     else if (key == "order_seed") {
       seed_node = value;
       experiment.order_seed = reader.integer(value, key, 0, kMaxOrderSeed);
@@ -118,6 +146,14 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   if (experiment.order_seed && experiment.order != RunOrder::kRandom)
     reader.fail(seed_node, "order_seed: only order: random uses a seed (the order here is " +
                                run_order_name(experiment.order) + ")");
+  if (experiment.precision && !runs_auto)
+    reader.fail(precision_node,
+                "precision: only runs: auto uses it (runs here is " + std::to_string(experiment.runs) + ")",
+                "runs: auto adds runs to each cell until its p50 is as precise as asked");
+  if (runs_auto) {
+    if (!experiment.precision) experiment.precision = Precision{};
+    experiment.runs = experiment.precision->max_runs;
+  }
   check_cell_count(reader, matrix_node, axes, options);
   experiment.cells = expand(base, axes);
   int64_t runs = 0;
@@ -132,6 +168,7 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
       reader.fail(has_worker ? worker_node : root,
                   has_worker ? "missing required key 'model' in worker" : "missing required key 'worker'",
                   "give the model once in the worker block (model: path.pt), or an axis of models");
+  experiment.calibration_program = default_worker;
   experiment.matrix_path = fs::absolute(path).lexically_normal().string();
   experiment.matrix_text = text;
   experiment.matrix_hash = content_hash(text);

@@ -229,6 +229,13 @@ bool is_given(Setting id, const CellSettings& settings) { return def(id).given(s
 
 Columns stored_columns(Setting id, const CellSettings& settings) { return def(id).columns(settings); }
 
+Columns stored_columns(const CellSettings& settings) {
+  Columns row;
+  for (const auto& setting : settings_table())
+    for (auto& column : stored_columns(setting.id, settings)) row.push_back(std::move(column));
+  return row;
+}
+
 std::vector<std::string> stored_column_names() {
   std::vector<std::string> names;
   for (const auto& setting : table())

@@ -42,6 +42,8 @@ std::string label_of(Setting id, const CellSettings& settings);
 bool is_given(Setting id, const CellSettings& settings);
 // The columns of the cells table that hold setting `id` of `settings`.
 Columns stored_columns(Setting id, const CellSettings& settings);
+// The columns of every setting of `settings`, in settings_table() order.
+Columns stored_columns(const CellSettings& settings);
 // The names of every such column, of every setting.
 std::vector<std::string> stored_column_names();
 // A cell's identity across experiments: 16 hex digits of a 64-bit FNV-1a hash over

@@ -93,6 +93,11 @@ std::string YamlReader::label_text(const YAML::Node& value, const std::string& k
   return text;
 }
 
+bool YamlReader::boolean(const YAML::Node& value, const std::string& key) const {
+  if (value.IsScalar() && (value.Scalar() == "true" || value.Scalar() == "false")) return value.Scalar() == "true";
+  fail(value, named(key) + ": expected true or false, got " + describe(value));
+}
+
 long YamlReader::integer(const YAML::Node& value, const std::string& key, long min, long max) const {
   long result = 0;
   const std::string& text = value.Scalar();

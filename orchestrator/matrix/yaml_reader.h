@@ -61,6 +61,7 @@ class YamlReader {
   std::string string(const YAML::Node& value, const std::string& key) const;  // a non-empty scalar
   // A name or label: printed in logs and tables, so one line without control characters.
   std::string label_text(const YAML::Node& value, const std::string& key) const;
+  bool boolean(const YAML::Node& value, const std::string& key) const;  // true or false
   long integer(const YAML::Node& value, const std::string& key, long min, long max) const;
   double number(const YAML::Node& value, const std::string& key, double min, double max) const;
   // An existing file; relative paths are anchored at the matrix file's folder.

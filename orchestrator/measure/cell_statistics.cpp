@@ -10,6 +10,7 @@
 #include "measure/attribution.h"
 #include "measure/intervals.h"
 #include "measure/statistics.h"
+#include "measure/variance_components.h"
 #include "measure/warnings.h"
 
 namespace orch {
@@ -97,6 +98,12 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
   // Too few ok runs for the interval to reach kTargetConfidence (README: Warnings).
   if (!p50s.empty() && p50s.size() < values_for_confidence(kTargetConfidence)) warnings.insert("few-runs");
   row.push_back({"outlier_runs", join(outliers, ",")});
+  std::vector<RunMoments> moments;
+  for (const Columns* run : ok) moments.push_back(moments_of(*run));
+  const auto components = variance_components(moments);
+  row.push_back({"variance_within_ms2", components ? Value(components->within) : Value()});
+  row.push_back({"variance_between_ms2", components ? Value(components->between) : Value()});
+  row.push_back({"between_runs_share", components ? Value(components->between_share()) : Value()});
   row.push_back({"attribution", optional_text(join(attribution(runs), "; "))});
   row.push_back({"limit_mismatches", mismatches});
   row.push_back({"failures", distinct_of(failed, "status")});

@@ -191,8 +191,10 @@ std::string shown_text(const Value& value, int decimals) {
   return text_of(value);
 }
 
-std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary) {
+std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary,
+                                                                const std::string& experiment_warnings) {
   std::set<std::string> codes;
+  for (auto& code : split_codes(experiment_warnings)) codes.insert(code);
   for (const auto& cell : cell_summary) {
     for (auto& code : split_codes(text_of(value_of(cell, "warnings")))) codes.insert(code);
   }

@@ -43,8 +43,10 @@ Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector
 // (trailing zeros dropped), anything else as its text.
 std::string shown_text(const Value& value, int decimals);
 
-// The warning codes in a summary's "warnings" column, each with its meaning.
-std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary);
+// The warning codes in a summary's "warnings" column and the experiment's own
+// (experiments.warnings: governor, load, drift), each with its meaning.
+std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary,
+                                                                const std::string& experiment_warnings = "");
 
 // "'pin2 t2' ran 1.81 ± 0.06 times faster than 'pin2 t16'", or "... are not
 // distinguishable (ratio 1.02, 95% interval 0.97-1.08)".

@@ -5,14 +5,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <sstream>
 
 #include "common/clock.h"
 #include "common/session.h"
 #include "common/text.h"
 #include "measure/cell_statistics.h"
+#include "measure/drift.h"
+#include "measure/precision.h"
 #include "measure/warnings.h"
 #include "run/cache_policy.h"
+#include "run/calibration.h"
 #include "run/cold_start_files.h"
 #include "run/interrupt.h"
 #include "run/machine_presence.h"
@@ -97,11 +101,16 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   if (before) run.interference = interference_between(*before, after, run_cpu_ms(run));
 }
 
-// "3m05s" left, from the mean duration of the runs so far.
+// "3m05s"
+std::string minutes(double seconds) {
+  const auto whole = static_cast<int64_t>(std::lround(seconds));
+  return std::to_string(whole / 60) + "m" + (whole % 60 < 10 ? "0" : "") + std::to_string(whole % 60) + "s";
+}
+
+// The time left, from the mean duration of the runs so far.
 std::string eta(std::chrono::steady_clock::duration spent, int64_t done, int64_t left) {
   if (done == 0) return "?";
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spent).count() * left / done;
-  return std::to_string(seconds / 60) + "m" + (seconds % 60 < 10 ? "0" : "") + std::to_string(seconds % 60) + "s";
+  return minutes(std::chrono::duration<double>(spent).count() * static_cast<double>(left) / static_cast<double>(done));
 }
 
 // The experiment's ids: a new experiment, or with --resume the interrupted one.
@@ -175,6 +184,105 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
   return run;
 }
 
+// runs: auto: each cell's runs so far, and whether it has run enough (precision.h).
+class AdaptiveCells {
+ public:
+  AdaptiveCells(const Experiment& experiment, ResultStore& store, const std::vector<int64_t>& cell_ids)
+      : precision_(experiment.precision),
+        store_(store),
+        cell_ids_(cell_ids),
+        progress_(cell_ids.size()),
+        stopped_(cell_ids.size(), 0) {}
+
+  bool adaptive() const { return precision_.has_value(); }
+  bool stopped(size_t cell) const { return stopped_[cell] != 0; }
+
+  // Reads the cell's stored runs; once they are enough, stores why and says so.
+  bool check(size_t cell, const std::string& label) {
+    if (!precision_ || stopped(cell)) return stopped(cell);
+    progress_[cell] = progress_of(store_.cell_runs(cell_ids_[cell]));
+    const auto reason = stop_reason(*precision_, progress_[cell]);
+    if (!reason) return false;
+    store_.stop_cell(cell_ids_[cell], stop_reason_name(*reason));
+    stopped_[cell] = 1;
+    const auto reached = relative_precision(progress_[cell].p50s);
+    spdlog::info("cell {} [{}] stops: {} after {} measured runs, p50 {}", cell + 1, label, stop_reason_name(*reason),
+                 progress_[cell].measured_runs,
+                 reached ? "within +-" + format_number(*reached * 100, 2) + "%" : "short of a 95% interval");
+    return true;
+  }
+
+  // What the experiment saved against the fixed plan of the same precision.
+  void report_saving() const {
+    if (!precision_) return;
+    const auto comparison = compare_with_fixed_plan(progress_);
+    const double fixed_s = comparison.machine_s + comparison.saved_s;
+    spdlog::info(
+        "runs: auto: {} measured runs where a fixed plan needs {} (runs: {} in every cell, as many as the cell that "
+        "needed the most) for the same precision: {} of machine time saved, {}% of the fixed plan's {}",
+        comparison.runs, comparison.fixed_plan_runs, comparison.fixed_runs, minutes(comparison.saved_s),
+        format_number(fixed_s > 0 ? 100 * comparison.saved_s / fixed_s : 0, 0), minutes(fixed_s));
+  }
+
+ private:
+  std::optional<Precision> precision_;
+  ResultStore& store_;
+  const std::vector<int64_t>& cell_ids_;
+  std::vector<CellProgress> progress_;
+  std::vector<char> stopped_;
+};
+
+// calibration: true -- the calibration kernel before the first run, between rounds of
+// runs and after the last; the drift of its times is stored and, past kMaxDriftShare,
+// warned about (drift.h).
+class Calibrations {
+ public:
+  Calibrations(const Experiment& experiment, ResultStore& store, int64_t experiment_id)
+      : experiment_(experiment), store_(store), experiment_id_(experiment_id) {}
+
+  // Before the run of `cell_index`: whether a round ended since the last calibration
+  // (sequential: the cell changed; interleaved and random: as many runs as cells, which
+  // in interleaved order is a round), and then a calibration.
+  void before_run(int cell_index, int64_t after_sequence) {
+    if (!experiment_.calibration) return;
+    const bool due =
+        !previous_cell_ || (experiment_.order == RunOrder::kSequential ? cell_index != *previous_cell_
+                                                                       : runs_since_ >= experiment_.cells.size());
+    if (due) take(after_sequence);
+    previous_cell_ = cell_index;
+    ++runs_since_;
+  }
+
+  // After the last run: one more, and the drift over them all.
+  void finish(int64_t after_sequence) {
+    if (!experiment_.calibration || !previous_cell_) return;
+    take(after_sequence);
+    const auto drift = drift_of(times_);
+    if (!drift) return;
+    const bool warn = drift->share > kMaxDriftShare;
+    store_.record_drift(experiment_id_, drift->share, warn);
+    if (warn)
+      spdlog::warn("drift: {}: the machine's speed changed while the cells ran (README: Statistics)",
+                   describe_drift(*drift));
+    else
+      spdlog::info("calibration: {}", describe_drift(*drift));
+  }
+
+ private:
+  void take(int64_t after_sequence) {
+    runs_since_ = 0;
+    if (const auto ms = run_calibration(experiment_.calibration_program, worker_credentials(experiment_.worker)))
+      times_ = store_.record_calibration(experiment_id_, after_sequence, *ms);
+  }
+
+  const Experiment& experiment_;
+  ResultStore& store_;
+  int64_t experiment_id_;
+  std::optional<int> previous_cell_;
+  size_t runs_since_ = 0;
+  std::vector<double> times_;
+};
+
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
@@ -186,6 +294,9 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   // an orchestrator that died), and those of DBs from before they were stored.
   store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
   const auto& ids = opened.ids;
+  // runs: auto: cells that ran enough before an interruption are done.
+  AdaptiveCells adaptive(experiment, store, ids.cell_ids);
+  for (const auto& cell : experiment.cells) adaptive.check(static_cast<size_t>(cell.index), cell.label);
   // The runs still to do, in the experiment's order (run_order.h); a resumed random
   // order is the stored seed's.
   std::vector<ScheduledRun> todo;
@@ -194,6 +305,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     std::vector<std::vector<char>> wanted;  // by cell, by run index
     for (const auto& cell : experiment.cells) {
       wanted.emplace_back(static_cast<size_t>(runs_of(experiment, cell)), 0);
+      if (adaptive.stopped(static_cast<size_t>(cell.index))) continue;
       for (int run_index : runs_to_do(experiment, cell, opened, store))
         wanted.back()[static_cast<size_t>(run_index)] = 1;
     }
@@ -214,9 +326,12 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   outcome.experiment_id = ids.experiment_id;
   const auto started = std::chrono::steady_clock::now();
   int64_t sequence = opened.last_sequence;
+  Calibrations calibrations(experiment, store, ids.experiment_id);
   try {
     for (const auto& [cell_index, run_index] : todo) {
       if (stop_signal() != 0) break;
+      if (adaptive.stopped(static_cast<size_t>(cell_index))) continue;
+      calibrations.before_run(cell_index, sequence);
       const Cell& cell = experiment.cells.at(static_cast<size_t>(cell_index));
       const int64_t cell_id = ids.cell_ids.at(static_cast<size_t>(cell_index));
       const RunRecord run =
@@ -226,7 +341,13 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
                    runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
                    eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
-      if (--left_in_cell[static_cast<size_t>(cell_index)] == 0) store.store_cell_statistics({cell_id}, cell_statistics);
+      int& cell_left = left_in_cell[static_cast<size_t>(cell_index)];
+      --cell_left;
+      if (adaptive.check(static_cast<size_t>(cell_index), cell.label)) {
+        left -= cell_left;  // the runs it no longer needs
+        cell_left = 0;
+      }
+      if (cell_left == 0) store.store_cell_statistics({cell_id}, cell_statistics);
     }
     std::vector<int64_t> stopped_cells;  // by a stop signal: their statistics so far
     for (size_t cell = 0; cell < cells; ++cell)
@@ -241,6 +362,10 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     throw;
   }
   outcome.interrupted = stop_signal() != 0;
+  if (!outcome.interrupted) {
+    calibrations.finish(sequence);
+    adaptive.report_saving();
+  }
   store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
   return outcome;
 }

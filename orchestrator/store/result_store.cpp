@@ -308,28 +308,33 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
                                                          const HostContext& host, int64_t order_seed) {
   ExperimentIds ids;
   SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-  insert_row("experiments",
-             {{"name", experiment.name},
-              {"started_at", utc_timestamp()},
-              {"matrix_path", experiment.matrix_path},
-              {"matrix_yaml", experiment.matrix_text},
-              {"matrix_hash", experiment.matrix_hash},
-              {"hostname", system.hostname},
-              {"kernel", system.kernel},
-              {"cpu_model", system.cpu_model},
-              {"online_cpus", format_cpu_list(system.online_cpus)},
-              {"orchestrator_version", std::string(orchestrator_version())},
-              {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
-              {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
-              {"boot_id", optional_text(host.orchestrator.boot_id)},
-              {"warnings", optional_text(host.warnings)},
-              {"governor", optional_text(host.governor)},
-              {"boost", optional_text(system.boost)},
-              {"smt", system.threads_per_core > 0 ? Value(std::to_string(system.threads_per_core) + " threads per core")
-                                                  : Value()},
-              {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()},
-              {"run_order", run_order_name(experiment.order)},
-              {"order_seed", experiment.order == RunOrder::kRandom ? Value(order_seed) : Value()}});
+  insert_row(
+      "experiments",
+      {{"name", experiment.name},
+       {"started_at", utc_timestamp()},
+       {"matrix_path", experiment.matrix_path},
+       {"matrix_yaml", experiment.matrix_text},
+       {"matrix_hash", experiment.matrix_hash},
+       {"hostname", system.hostname},
+       {"kernel", system.kernel},
+       {"cpu_model", system.cpu_model},
+       {"online_cpus", format_cpu_list(system.online_cpus)},
+       {"orchestrator_version", std::string(orchestrator_version())},
+       {"orchestrator_pid", int64_t{host.orchestrator.process.pid}},
+       {"orchestrator_start_ticks", static_cast<int64_t>(host.orchestrator.process.start_ticks)},
+       {"boot_id", optional_text(host.orchestrator.boot_id)},
+       {"warnings", optional_text(host.warnings)},
+       {"governor", optional_text(host.governor)},
+       {"boost", optional_text(system.boost)},
+       {"smt",
+        system.threads_per_core > 0 ? Value(std::to_string(system.threads_per_core) + " threads per core") : Value()},
+       {"cgroup_version", host.cgroup_version > 0 ? Value(int64_t{host.cgroup_version}) : Value()},
+       {"run_order", run_order_name(experiment.order)},
+       {"order_seed", experiment.order == RunOrder::kRandom ? Value(order_seed) : Value()},
+       {"precision_target_percent", experiment.precision ? Value(experiment.precision->target_percent) : Value()},
+       {"precision_max_runs", experiment.precision ? Value(int64_t{experiment.precision->max_runs}) : Value()},
+       {"precision_max_minutes", experiment.precision ? Value(experiment.precision->max_minutes) : Value()},
+       {"calibration", int64_t{experiment.calibration}}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   for (const auto& cell : experiment.cells) {
@@ -337,8 +342,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
                    {"cell_index", int64_t{cell.index}},
                    {"label", cell.label},
                    {"command_line", cell_commands.at(cell.index)}};
-    for (const auto& setting : settings_table())
-      for (auto& column : stored_columns(setting.id, cell.settings)) row.push_back(std::move(column));
+    for (auto& column : stored_columns(cell.settings)) row.push_back(std::move(column));
     row.push_back({"settings_hash", settings_hash(row)});
     insert_row("cells", row);
     ids.cell_ids.push_back(db_->getLastInsertRowid());
@@ -508,8 +512,7 @@ void ResultStore::store_cell_statistics(const std::vector<int64_t>& cell_ids, co
   guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const int64_t cell_id : cell_ids) {
-      Columns row = compute(select_rows("SELECT * FROM runs WHERE cell_id = ? ORDER BY run_index",
-                                        [&](SQLite::Statement& query) { query.bind(1, cell_id); }));
+      Columns row = compute(cell_runs(cell_id));
       row.insert(row.begin(), {{"cell_id", cell_id}, {"computed_at", utc_timestamp()}});
       insert_row("cell_statistics", row, /*replace=*/true);
     }
@@ -640,10 +643,70 @@ std::vector<std::vector<double>> ResultStore::measured_samples(int64_t cell_id) 
   });
 }
 
+std::vector<Columns> ResultStore::cell_runs(int64_t cell_id) {
+  return guarded([&] {
+    return select_rows("SELECT * FROM runs WHERE cell_id = ? ORDER BY run_index",
+                       [&](SQLite::Statement& query) { query.bind(1, cell_id); });
+  });
+}
+
+std::vector<double> ResultStore::record_calibration(int64_t experiment_id, int64_t after_sequence, double kernel_ms) {
+  return guarded([&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    insert_row("calibrations", {{"experiment_id", experiment_id},
+                                {"after_sequence", after_sequence},
+                                {"taken_at", utc_timestamp()},
+                                {"kernel_ms", kernel_ms}});
+    transaction.commit();
+    std::vector<double> times;
+    SQLite::Statement query(*db_, "SELECT kernel_ms FROM calibrations WHERE experiment_id = ? ORDER BY id");
+    query.bind(1, experiment_id);
+    while (query.executeStep()) times.push_back(query.getColumn(0).getDouble());
+    return times;
+  });
+}
+
+void ResultStore::record_drift(int64_t experiment_id, double share, bool warn) {
+  guarded([&] {
+    SQLite::Statement update(*db_,
+                             "UPDATE experiments SET drift_share = ?, warnings = CASE WHEN ? = 0 OR "
+                             "(',' || COALESCE(warnings, '') || ',') LIKE '%,drift,%' THEN warnings WHEN "
+                             "COALESCE(warnings, '') = '' THEN 'drift' ELSE warnings || ',drift' END WHERE id = ?");
+    update.bind(1, share);
+    update.bind(2, int64_t{warn});
+    update.bind(3, experiment_id);
+    update.exec();
+  });
+}
+
+void ResultStore::stop_cell(int64_t cell_id, const std::string& reason) {
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE cells SET stop_reason = ? WHERE id = ?");
+    update.bind(1, reason);
+    update.bind(2, cell_id);
+    update.exec();
+  });
+}
+
 std::vector<Columns> ResultStore::measured_runs(int64_t cell_id) {
   return guarded([&] {
     return select_rows("SELECT * FROM runs WHERE cell_id = ? AND is_warmup = 0 AND status = 'ok' ORDER BY run_index",
                        [&](SQLite::Statement& query) { query.bind(1, cell_id); });
+  });
+}
+
+std::optional<Columns> ResultStore::latest_cell(const std::string& settings_hash, const std::string& hostname) {
+  return guarded([&]() -> std::optional<Columns> {
+    auto rows = select_rows(
+        "SELECT c.id AS cell_id, e.id AS experiment_id, e.started_at FROM cells c JOIN experiments e ON e.id = "
+        "c.experiment_id JOIN cell_statistics s ON s.cell_id = c.id WHERE c.settings_hash = ? AND e.hostname IS ? "
+        "AND s.runs_ok >= 2 ORDER BY e.id DESC LIMIT 1",
+        [&](SQLite::Statement& query) {
+          query.bind(1, settings_hash);
+          query.bind(2, hostname);
+        });
+    if (rows.empty()) return std::nullopt;
+    return rows.front();
   });
 }
 

@@ -127,8 +127,21 @@ class ResultStore {
   // latency_p50_ci_confidence.
   std::vector<Columns> trend(const std::string& settings_hash, const std::string& name, const std::string& hostname,
                              int64_t up_to, int limit);
+  // All of a cell's runs (every column of runs), in run order.
+  std::vector<Columns> cell_runs(int64_t cell_id);
+  // calibration: true -- stores a time of the calibration kernel taken after the run
+  // numbered `after_sequence` (0: before the first), and returns all of the
+  // experiment's, in the order they were taken.
+  std::vector<double> record_calibration(int64_t experiment_id, int64_t after_sequence, double kernel_ms);
+  // The experiment's drift (measure/drift.h), and with `warn` the code drift among its warnings.
+  void record_drift(int64_t experiment_id, double share, bool warn);
+  // runs: auto: the cell has run enough, for `reason` (measure/precision.h).
+  void stop_cell(int64_t cell_id, const std::string& reason);
   // A cell's measured ok runs (every column of runs), in run order.
   std::vector<Columns> measured_runs(int64_t cell_id);
+  // The newest cell with `settings_hash` on `hostname` that has at least two measured
+  // ok runs: cell_id, experiment_id, started_at.
+  std::optional<Columns> latest_cell(const std::string& settings_hash, const std::string& hostname);
   // The p50s of the cell with `settings_hash` in the `limit` latest experiments named
   // `name` on `hostname` before experiment `before`, newest first.
   std::vector<double> history_p50s(const std::string& settings_hash, const std::string& name,

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -115,4 +118,122 @@ TEST_CASE("attribution: a throttled, an oversubscribed and a cold cell each name
                            " MiB read from storage, " + orch::format_number(middle(db, "cold", "major_faults"), 0) +
                            " major faults");
   CHECK(why("quiet").empty());
+}
+
+TEST_CASE(
+    "adaptive precision: a quiet cell stops at its target with fewer runs than the fixed plan, a noisy one at "
+    "max_runs",
+    "[.][precision][e2e]") {
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) test::skip("needs 2 online CPUs: one per cell");
+  test::TempDir dir;
+  // The noisy cell's iterations (about 2.7 ms) are shorter than a scheduler slice, so
+  // a busy loop on its CPU stretches nearly each of them to about 7 ms: its runs
+  // alternate between having one and not, and their p50s between two levels, +-45%.
+  // The quiet cell's runs here are within a few percent of each other, with one in
+  // five or so 10-20% slower (a fresh process's luck, on this VM): +-20% is what it
+  // reaches in 6 to 11 runs.
+  const std::string matrix =
+      dir.write("m.yaml",
+                "name: adaptive\nruns: auto\nprecision: {target_percent: 20, max_runs: 12, max_minutes: 10}\n"
+                "warmup_runs: 1\nworker:\n  model: " +
+                    test::model("tiny_cnn.pt") +
+                    "\nmatrix:\n  cells:\n"
+                    "    - {label: quiet, launcher: taskset, cpuset: \"1\", input_shape: [4, 3, 224, 224], "
+                    "iterations: 300, torch_threads: {intra_op: 1}}\n"
+                    "    - {label: noisy, launcher: taskset, cpuset: \"0\", input_shape: [16, 3, 224, 224], "
+                    "iterations: 40, torch_threads: {intra_op: 1}}\n");
+  const std::string db = dir.file("r.db"), log = dir.file("run.log");
+  e2e::Orchestrator orchestrator({"run", matrix, "--db", db, "--lock", dir.file("lock"), "--log-file", log});
+  // Before each measured run of the noisy cell (run_index 1 to 12): a neighbour for
+  // the odd ones, none for the even ones.
+  std::unique_ptr<Neighbour> neighbour;
+  for (int run = 1; run <= 12; ++run) {
+    REQUIRE(e2e::await(db,
+                       "SELECT COUNT(*) >= " + std::to_string(run) +
+                           " FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'noisy' AND r.status <> "
+                           "'running'",
+                       "1", 120));
+    if (run % 2)
+      neighbour = std::make_unique<Neighbour>(0);
+    else
+      neighbour.reset();
+  }
+  neighbour.reset();
+  REQUIRE(orchestrator.wait() == 0);
+  auto cell = [&](const std::string& label, const std::string& column) {
+    return e2e::query(db, "SELECT " + column + " FROM cell_summary WHERE cell = '" + label + "'");
+  };
+  INFO("quiet: " << cell("quiet", "runs") << " runs, +-" << cell("quiet", "precision_percent")
+                 << "%; noisy: " << cell("noisy", "runs") << " runs, p50s "
+                 << e2e::query(db,
+                               "SELECT group_concat(latency_p50_ms, ' ') FROM run_phases WHERE cell = 'noisy' "
+                               "AND is_warmup = 0"));
+  CHECK(cell("noisy", "stop_reason") == "max-runs");
+  CHECK(cell("noisy", "runs") == "12");
+  CHECK(cell("noisy", "precision_percent > 20") == "1");
+  CHECK(cell("quiet", "stop_reason") == "target");
+  const int quiet_runs = std::stoi(cell("quiet", "runs"));
+  CHECK(quiet_runs >= 6);
+  CHECK(quiet_runs < 12);  // the fixed plan of the same precision: 12 runs in every cell
+  CHECK(cell("quiet", "precision_percent <= 20") == "1");
+  // No run of a stopped cell was started after it stopped.
+  CHECK(e2e::query(db, "SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'quiet'") ==
+        std::to_string(quiet_runs + 1));
+  CHECK(e2e::query(db, "SELECT precision_target_percent || ' ' || precision_max_runs FROM experiments") == "20.0 12");
+  std::ostringstream printed;
+  printed << std::ifstream(log).rdbuf();
+  CHECK_THAT(printed.str(), Catch::Contains(std::to_string(quiet_runs + 12) +
+                                            " measured runs where a fixed plan needs 24 (runs: 12 in every cell"));
+}
+
+TEST_CASE("drift: a machine that slows down mid-experiment warns with the stored figure, a steady one does not",
+          "[.][drift][e2e]") {
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) test::skip("needs 2 online CPUs");
+  test::TempDir dir;
+  // Sequential: a calibration before the first run, at each change of cell and after
+  // the last: 5 of them.
+  auto matrix = [&](const std::string& name) {
+    return dir.write(name + ".yaml", "name: " + name +
+                                         "\nruns: 2\nwarmup_runs: 0\norder: sequential\ncalibration: true\n"
+                                         "worker:\n  model: " +
+                                         test::model("tiny_cnn.pt") +
+                                         "\n  input_shape: [1, 3, 32, 32]\n  iterations: 50\nmatrix:\n  cells:\n"
+                                         "    - {label: a}\n    - {label: b}\n    - {label: c}\n    - {label: d}\n");
+  };
+  const std::string db = dir.file("r.db");
+  auto calibrations = [&](const std::string& name) {
+    return "SELECT COUNT(*) FROM calibrations k JOIN experiments e ON e.id = k.experiment_id WHERE e.name = '" + name +
+           "'";
+  };
+  auto experiment = [&](const std::string& name, const std::string& column) {
+    return e2e::query(db, "SELECT " + column + " FROM experiments WHERE name = '" + name + "'");
+  };
+  REQUIRE(e2e::run({"run", matrix("steady"), "--db", db, "--lock", dir.file("lock")}) == 0);
+  CHECK(e2e::query(db, calibrations("steady")) == "5");
+  INFO("steady: drift_share " << experiment("steady", "drift_share"));
+  CHECK(experiment("steady", "drift_share < 0.1") == "1");
+  CHECK(experiment("steady", "COALESCE(warnings, '') LIKE '%drift%'") == "0");
+
+  // Busy loops on both CPUs from the third calibration on: the kernel shares its CPU.
+  const std::string log = dir.file("slowed.log");
+  e2e::Orchestrator orchestrator({"run", matrix("slowed"), "--db", db, "--lock", dir.file("lock"), "--log-file", log});
+  REQUIRE(e2e::await(db, "SELECT (" + calibrations("slowed") + ") >= 2", "1", 120));
+  {
+    Neighbour first(0), second(1);
+    REQUIRE(orchestrator.wait() == 0);
+  }
+  CHECK(e2e::query(db, calibrations("slowed")) == "5");
+  CHECK(experiment("slowed", "drift_share > 0.3") == "1");
+  CHECK(experiment("slowed", "warnings LIKE '%drift%'") == "1");
+  // The figure printed is the stored one, from the stored calibrations.
+  const std::string share = e2e::query(db, "SELECT ROUND(drift_share * 100) FROM experiments WHERE name = 'slowed'");
+  std::ostringstream printed;
+  printed << std::ifstream(log).rdbuf();
+  CHECK_THAT(printed.str(), Catch::Contains("drift: the calibration kernel's level moved between") &&
+                                Catch::Contains("(" + share.substr(0, share.find('.')) + "%; from"));
+  // And a report of it explains the code.
+  CHECK(e2e::run({"report", "--db", db, "--format", "md", "-o", dir.file("r.md")}) == 0);
+  std::ostringstream report;
+  report << std::ifstream(dir.file("r.md")).rdbuf();
+  CHECK_THAT(report.str(), Catch::Contains("drift"));
 }

@@ -1,0 +1,70 @@
+// When a cell of runs: auto has run enough (see precision.h).
+#include "measure/precision.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "measure/intervals.h"
+#include "measure/statistics.h"
+#include "measure/warnings.h"
+
+namespace orch {
+
+CellProgress progress_of(const std::vector<Columns>& runs) {
+  CellProgress progress;
+  for (const auto& run : runs) {
+    const std::string status = text_of(value_of(run, "status"));
+    if (status == "running") continue;
+    const double wall_s = number_of(value_of(run, "wall_ms")).value_or(0) / 1000;
+    progress.machine_s += wall_s;
+    if (text_of(value_of(run, "is_warmup")) == "1") continue;
+    ++progress.measured_runs;
+    progress.measured_s += wall_s;
+    if (const auto p50 = number_of(value_of(run, "latency_p50_ms")); p50 && status == "ok")
+      progress.p50s.push_back(*p50);
+  }
+  return progress;
+}
+
+std::string stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::kTarget:
+      return "target";
+    case StopReason::kMaxRuns:
+      return "max-runs";
+    case StopReason::kTime:
+      return "time";
+  }
+  return "";
+}
+
+std::optional<double> relative_precision(const std::vector<double>& p50s) {
+  if (p50s.size() < values_for_confidence(kTargetConfidence)) return std::nullopt;
+  const Interval interval = median_interval(p50s, kTargetConfidence);
+  const double center = median(p50s);
+  if (interval.confidence < kTargetConfidence || center <= 0) return std::nullopt;
+  return std::max(center - interval.low, interval.high - center) / center;
+}
+
+std::optional<StopReason> stop_reason(const Precision& precision, const CellProgress& progress) {
+  if (const auto reached = relative_precision(progress.p50s); reached && *reached * 100 <= precision.target_percent)
+    return StopReason::kTarget;
+  if (progress.measured_runs >= precision.max_runs) return StopReason::kMaxRuns;
+  if (progress.machine_s >= precision.max_minutes * 60) return StopReason::kTime;
+  return std::nullopt;
+}
+
+FixedPlanComparison compare_with_fixed_plan(const std::vector<CellProgress>& cells) {
+  FixedPlanComparison comparison;
+  for (const auto& cell : cells) comparison.fixed_runs = std::max(comparison.fixed_runs, cell.measured_runs);
+  for (const auto& cell : cells) {
+    comparison.runs += cell.measured_runs;
+    comparison.fixed_plan_runs += comparison.fixed_runs;
+    comparison.machine_s += cell.machine_s;
+    if (cell.measured_runs > 0)
+      comparison.saved_s += (comparison.fixed_runs - cell.measured_runs) * cell.measured_s / cell.measured_runs;
+  }
+  return comparison;
+}
+
+}  // namespace orch

@@ -1,0 +1,95 @@
+// Variance components and the cheapest plan (see variance_components.h).
+#include "measure/variance_components.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "measure/statistics.h"
+
+namespace orch {
+namespace {
+
+// Student's t at 97.5% for `df` degrees of freedom (1 to 30), then the normal's 1.96.
+double t_quantile(int df) {
+  static constexpr double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                      2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df < 1) return INFINITY;
+  return df <= 30 ? kTable[df - 1] : 1.96;
+}
+
+}  // namespace
+
+RunMoments moments_of(const Columns& run) {
+  return {number_of(value_of(run, "latency_mean_ms")).value_or(0),
+          number_of(value_of(run, "latency_stddev_ms")).value_or(0),
+          static_cast<int64_t>(number_of(value_of(run, "latency_n")).value_or(0))};
+}
+
+RunCost cost_of(const std::vector<Columns>& runs) {
+  std::vector<double> fixed, per_iteration;
+  for (const auto& run : runs) {
+    const auto wall = number_of(value_of(run, "wall_ms"));
+    const auto loop = number_of(value_of(run, "timed_loop_ms"));
+    const auto n = number_of(value_of(run, "latency_n"));
+    if (!wall || !loop || !n || *n < 1) continue;
+    fixed.push_back(std::max(0.0, *wall - *loop) / 1000);
+    per_iteration.push_back(*loop / *n / 1000);
+  }
+  if (fixed.empty()) return {};
+  return {median(fixed), median(per_iteration)};
+}
+
+double VarianceComponents::between_share() const {
+  const double run_mean_variance = between + within / iterations;
+  return run_mean_variance > 0 ? between / run_mean_variance : 0;
+}
+
+std::optional<VarianceComponents> variance_components(const std::vector<RunMoments>& runs) {
+  if (runs.size() < 2) return std::nullopt;
+  double squares = 0, degrees = 0, sum = 0, iterations = 0;
+  for (const auto& run : runs) {
+    if (run.iterations < 2) return std::nullopt;
+    squares += static_cast<double>(run.iterations - 1) * run.stddev_ms * run.stddev_ms;
+    degrees += static_cast<double>(run.iterations - 1);
+    sum += run.mean_ms;
+    iterations += static_cast<double>(run.iterations);
+  }
+  const double n = static_cast<double>(runs.size());
+  VarianceComponents components;
+  components.mean_ms = sum / n;
+  components.within = squares / degrees;
+  components.iterations = iterations / n;
+  double spread = 0;
+  for (const auto& run : runs) spread += (run.mean_ms - components.mean_ms) * (run.mean_ms - components.mean_ms);
+  components.between = std::max(0.0, spread / (n - 1) - components.within / components.iterations);
+  return components;
+}
+
+double relative_half_width(const VarianceComponents& components, int runs, int iterations) {
+  if (runs < 2 || iterations < 1 || components.mean_ms <= 0) return INFINITY;
+  const double variance = (components.between + components.within / iterations) / runs;
+  return t_quantile(runs - 1) * std::sqrt(variance) / components.mean_ms;
+}
+
+std::optional<Plan> cheapest_plan(const VarianceComponents& components, const RunCost& cost, double target,
+                                  int min_runs, int min_iterations, int max_iterations, int max_runs) {
+  std::optional<Plan> best;
+  // Iteration counts on a grid about 5% apart: the cost is flat near its optimum.
+  for (double m = std::max(1, min_iterations); m <= max_iterations; m = std::max(m + 1, std::floor(m * 1.05))) {
+    const int iterations = static_cast<int>(m);
+    const double per_run_variance = components.between + components.within / iterations;
+    // The normal's count, then up while Student's t (fewer degrees) asks for more.
+    const double allowed = target * components.mean_ms;
+    const double normal_runs = std::ceil(1.96 * 1.96 * per_run_variance / (allowed * allowed));
+    int runs = std::max(min_runs, static_cast<int>(std::min(normal_runs, max_runs + 1.0)));
+    while (runs <= max_runs && relative_half_width(components, runs, iterations) > target) ++runs;
+    if (runs > max_runs) continue;
+    const double machine_s = runs * (cost.per_run_s + iterations * cost.per_iteration_s);
+    if (!best || machine_s < best->machine_s)
+      best = Plan{runs, iterations, machine_s, relative_half_width(components, runs, iterations)};
+  }
+  return best;
+}
+
+}  // namespace orch
