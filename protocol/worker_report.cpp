@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "protocol/worker_flags.h"
+
 namespace protocol {
 
 namespace {
@@ -167,9 +169,24 @@ void check_counts(const WorkerReport& report, const ReportExpectations& expected
   if (!expected.input_shape.empty() && !report.input.shape.empty() && report.input.shape != expected.input_shape)
     throw ProtocolError("the report's input shape is not the one the run asked for");
   if (report.samples_ms.empty()) throw ProtocolError("status ok but no samples_ms");
-  if (expected.iterations > 0 && report.samples_ms.size() != static_cast<size_t>(expected.iterations))
+  if (expected.iterations > 0 && expected.min_iterations <= 0 &&
+      report.samples_ms.size() != static_cast<size_t>(expected.iterations))
     throw ProtocolError("reported " + std::to_string(report.samples_ms.size()) +
                         " samples for iterations: " + std::to_string(expected.iterations));
+  if (expected.iterations > 0 && expected.min_iterations > 0) {
+    const size_t n = report.samples_ms.size();
+    if (n < static_cast<size_t>(expected.min_iterations) || n > static_cast<size_t>(expected.iterations))
+      throw ProtocolError("reported " + std::to_string(n) + " samples for iterations: auto from " +
+                          std::to_string(expected.min_iterations) + " to " + std::to_string(expected.iterations));
+    WorkerInvocation rule;
+    rule.iterations = expected.iterations;
+    rule.min_iterations = expected.min_iterations;
+    rule.iterations_target_percent = expected.iterations_target_percent;
+    if (!enough_iterations(report.samples_ms, rule))
+      throw ProtocolError("stopped after " + std::to_string(n) + " of at most " + std::to_string(expected.iterations) +
+                          " iterations while its p50 was not yet within +-" +
+                          std::to_string(expected.iterations_target_percent) + "%");
+  }
   double total_ms = 0;
   for (double sample : report.samples_ms) total_ms += sample;
   if (total_ms > expected.elapsed_ms + kSlackMs) throw ProtocolError("its samples add up to more than the run lasted");

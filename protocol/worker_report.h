@@ -105,6 +105,10 @@ struct ReportExpectations {
   // phase can end later, and no iteration can take longer.
   double elapsed_ms = std::numeric_limits<double>::infinity();
   std::vector<int64_t> input_shape;  // the shape a report that gives one must have run; empty: not checked
+  // iterations: auto: from min_iterations up to `iterations`, and fewer than
+  // `iterations` only where enough_iterations (worker_flags.h) says the p50 was precise.
+  int min_iterations = 0;
+  double iterations_target_percent = 0;
 };
 
 // The largest report worth reading for a run of `iterations` timed iterations.

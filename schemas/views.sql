@@ -175,7 +175,11 @@ SELECT c.experiment_id,
        -- that is run to run (Kalibera and Jones), with both components in ms^2
        s.between_runs_share,
        s.variance_within_ms2,
-       s.variance_between_ms2
+       s.variance_between_ms2,
+       -- iterations: auto: each run's timed iterations from min_iterations up to
+       -- iterations, until its p50 is within +-iterations_target_percent (NULL: fixed)
+       c.min_iterations,
+       c.iterations_target_percent
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
 

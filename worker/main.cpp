@@ -75,8 +75,11 @@ void run_benchmark(const protocol::WorkerInvocation& run, protocol::WorkerReport
     for (int i = 0; i < run.warmup_iterations; ++i) session->infer();
   });
   report.samples_ms.reserve(static_cast<size_t>(run.iterations));
+  // Every iteration timed, up to --iterations; with --min-iterations, until the run's
+  // p50 is as precise as asked (protocol::IterationRule).
+  protocol::IterationRule rule(run);
   phases.run(phase::kTimedLoop, [&] {
-    for (int i = 0; i < run.iterations; ++i) {
+    while (!rule.done(report.samples_ms)) {
       const int64_t start = now_ns();
       const std::optional<double> device_ms = session->infer();
       report.samples_ms.push_back(ms_between(start, now_ns()));
@@ -165,7 +168,14 @@ int main(int argc, char** argv) {
   app.add_option(flag::kInputShape, run.input_shape, "e.g. 1,3,224,224")->delimiter(',');
   app.add_option(flag::kDevice, run.device, "cpu, cuda or cuda:N");
   app.add_option(flag::kWarmupIterations, run.warmup_iterations)->check(CLI::NonNegativeNumber);
-  app.add_option(flag::kIterations, run.iterations)->check(CLI::PositiveNumber);
+  app.add_option(flag::kIterations, run.iterations, "timed iterations; with --min-iterations, the most")
+      ->check(CLI::PositiveNumber);
+  app.add_option(flag::kMinIterations, run.min_iterations,
+                 "iterations: auto: at least this many, then stop once the p50 is within the target")
+      ->check(CLI::PositiveNumber);
+  app.add_option(flag::kIterationsTargetPercent, run.iterations_target_percent,
+                 "iterations: auto: the p50's 95% interval within +- this percent")
+      ->check(CLI::Range(0.0, 100.0));
   app.add_option(flag::kIntraOpThreads, run.intra_op_threads, "at::set_num_threads; 0 keeps default");
   app.add_option(flag::kInterOpThreads, run.inter_op_threads, "at::set_num_interop_threads");
   app.add_option(flag::kSpawnNs, run.spawn_ns, "the launcher's CLOCK_MONOTONIC reading just before spawning");

@@ -128,7 +128,7 @@ void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launc
 
 // "3 measured", or for runs: auto "6 to 30 measured".
 std::string measured_runs_text(const Experiment& experiment) {
-  if (!experiment.precision) return std::to_string(experiment.runs) + " measured";
+  if (!experiment.runs_auto) return std::to_string(experiment.runs) + " measured";
   return std::to_string(Precision::kFewestRuns) + " to " + std::to_string(experiment.runs) + " measured";
 }
 
@@ -145,7 +145,7 @@ int validate_command(const std::string& matrix_path, const MatrixOptions& matrix
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
   std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
-            << (experiment.precision ? "at most " : "") << count(static_cast<size_t>(total_runs(experiment)), "run")
+            << (experiment.runs_auto ? "at most " : "") << count(static_cast<size_t>(total_runs(experiment)), "run")
             << "\n";
   return kExitOk;
 }
@@ -188,7 +188,7 @@ void print_plan_advice(const Experiment& experiment, const SystemInfo& system, c
               << format_number(cost.per_iteration_s * 1000, 3) << " ms per iteration\n";
     const int runs_now = experiment.runs, iterations_now = cell.settings.iterations;
     const double cost_now = runs_now * (cost.per_run_s + iterations_now * cost.per_iteration_s);
-    std::cout << (experiment.precision ? "  at runs: auto's most, " : "  as written, ") << runs_now << " x "
+    std::cout << (experiment.runs_auto ? "  at runs: auto's most, " : "  as written, ") << runs_now << " x "
               << iterations_now << ": +-"
               << format_number(relative_half_width(*components, runs_now, iterations_now) * 100, 2) << "% in "
               << format_number(cost_now, 0) << " s\n";
@@ -218,13 +218,21 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   std::cout << "experiment '" << printable(experiment.name) << "': " << count(experiment.cells.size(), "cell") << " x ("
             << experiment.warmup_runs << " warm-up + " << measured_runs_text(experiment)
             << ") fresh-process runs (cache: warm N changes a cell's warm-up) = "
-            << (experiment.precision ? "at most " : "") << total_runs(experiment) << " runs, timeout "
+            << (experiment.runs_auto ? "at most " : "") << total_runs(experiment) << " runs, timeout "
             << experiment.timeout_s << " s each\n";
-  if (const auto& precision = experiment.precision)
+  if (const auto& precision = experiment.precision; precision && experiment.runs_auto)
     std::cout << "runs: auto: each cell runs until the interval of its p50 is within +-"
               << format_number(precision->target_percent, 2) << "%, or " << precision->max_runs << " measured runs, or "
               << format_number(precision->max_minutes, 2)
               << " minutes of its runs (README: Statistics); the order below is the longest\n";
+  if (const auto& precision = experiment.precision)
+    for (const auto& cell : experiment.cells)
+      if (cell.settings.iterations_auto) {
+        std::cout << "iterations: auto: each run of such a cell times " << precision->min_iterations << " to "
+                  << precision->max_iterations << " iterations, until its own p50 is within +-"
+                  << format_number(precision->target_percent, 2) << "%\n";
+        break;
+      }
   // The order, as cell.run (1-based), for the first runs: with order: random only when
   // the matrix fixes the seed (otherwise `run` draws one).
   std::cout << "order: " << run_order_name(experiment.order);

@@ -13,6 +13,10 @@ std::vector<std::string> worker_argv(const CellSettings& cell, const RunArgument
   invocation.device = cell.device;
   invocation.warmup_iterations = cell.warmup_iterations;
   invocation.iterations = cell.iterations;
+  if (cell.iterations_auto) {
+    invocation.min_iterations = cell.min_iterations;
+    invocation.iterations_target_percent = cell.iterations_target_percent;
+  }
   invocation.intra_op_threads = cell.threads.intra_op;
   invocation.inter_op_threads = cell.threads.inter_op;
   invocation.spawn_ns = run.spawn_ns;

@@ -62,6 +62,12 @@ struct CellSettings {
   std::string device = protocol::WorkerInvocation{}.device;
   int warmup_iterations = protocol::WorkerInvocation{}.warmup_iterations;  // inside each run, untimed
   int iterations = protocol::WorkerInvocation{}.iterations;                // inside each run, each one timed
+  // iterations: auto -- from min_iterations timed iterations up to `iterations`, until
+  // the run's p50 is within +-iterations_target_percent (protocol/worker_flags.h's
+  // rule); all three from the matrix's precision block.
+  bool iterations_auto = false;
+  int min_iterations = 0;
+  double iterations_target_percent = 0;
 
   bool on_gpu() const { return device != "cpu"; }  // cuda or cuda:N
 };
@@ -97,7 +103,8 @@ const std::vector<std::string>& run_order_names();  // in enum order
 // runs: auto -- measured runs are added to each cell, in the experiment's order, until
 // the interval of its p50 (the one cell_summary shows) is within +-target_percent of
 // it, or the cell has had max_runs measured runs, or its runs (warm-ups included) took
-// max_minutes of machine time (measure/precision.h).
+// max_minutes of machine time (measure/precision.h). iterations: auto -- the same
+// within each run, over its iterations, from min_iterations to max_iterations.
 struct Precision {
   // The fewest measured ok runs whose median interval reaches 95% (measure/intervals.h:
   // values_for_confidence), so the least max_runs may be.
@@ -105,6 +112,10 @@ struct Precision {
   double target_percent = 2;
   int max_runs = 30;
   double max_minutes = 20;
+  // iterations: auto -- a run's timed iterations, until its own p50 is within
+  // +-target_percent (at least 6 for a 95% interval).
+  int min_iterations = 20;
+  int max_iterations = 10000;
 };
 
 struct Experiment {
@@ -113,7 +124,8 @@ struct Experiment {
   std::string matrix_text;             // the file as it was read, stored with the results
   std::string matrix_hash;             // of matrix_text: `run --resume` finds the experiment by it
   int runs = 3;                        // measured fresh-process runs per cell; with runs: auto, the most (max_runs)
-  std::optional<Precision> precision;  // runs: auto
+  bool runs_auto = false;              // runs: auto
+  std::optional<Precision> precision;  // runs: auto, iterations: auto
   int warmup_runs = 1;                 // discarded fresh-process runs per cell, before the measured ones
   double timeout_s = 600;              // per run; the worker's whole process group is killed after it
   RunOrder order = RunOrder::kInterleaved;

@@ -23,7 +23,8 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name",        "description", "runs",  "precision",
                                                 "warmup_runs", "timeout_s",   "order", "order_seed",
                                                 "calibration", "worker",      "matrix"};
-const std::vector<std::string> kPrecisionKeys = {"target_percent", "max_runs", "max_minutes"};
+const std::vector<std::string> kPrecisionKeys = {"target_percent", "max_runs", "max_minutes", "min_iterations",
+                                                 "max_iterations"};
 // The worker block's own keys, beside the settings it may give for every cell.
 const std::vector<std::string> kWorkerOnlyKeys = {"docker_image", "user"};
 
@@ -58,6 +59,7 @@ void read_worker(const YamlReader& reader, const YAML::Node& map, WorkerSettings
 Precision read_precision(const YamlReader& reader, const YAML::Node& map) {
   Precision precision;
   constexpr long fewest = Precision::kFewestRuns;
+  YAML::Node min_node, max_node;
   reader.for_each_entry(map, "precision", kPrecisionKeys, [&](const std::string& key, const YAML::Node& value) {
     if (key == "target_percent")
       precision.target_percent = reader.number(value, key, 0.01, 100);
@@ -68,9 +70,20 @@ Precision read_precision(const YamlReader& reader, const YAML::Node& map) {
                     reader.named(key) + ": " + std::to_string(precision.max_runs) +
                         " runs can never give a cell's p50 a 95% interval",
                     "at least " + std::to_string(fewest) + " (README: Statistics)");
-    } else
+    } else if (key == "max_minutes") {
       precision.max_minutes = reader.number(value, key, 0.01, 7 * 24 * 60.0);
+    } else if (key == "min_iterations") {
+      precision.min_iterations = static_cast<int>(reader.integer(value, key, fewest, 10000000));
+      min_node = value;
+    } else {
+      precision.max_iterations = static_cast<int>(reader.integer(value, key, fewest, 10000000));
+      max_node = value;
+    }
   });
+  if (precision.min_iterations > precision.max_iterations)
+    reader.fail(min_node.IsDefined() && !min_node.IsNull() ? min_node : max_node,
+                "precision: min_iterations (" + std::to_string(precision.min_iterations) +
+                    ") is more than max_iterations (" + std::to_string(precision.max_iterations) + ")");
   return precision;
 }
 
@@ -146,10 +159,7 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
   if (experiment.order_seed && experiment.order != RunOrder::kRandom)
     reader.fail(seed_node, "order_seed: only order: random uses a seed (the order here is " +
                                run_order_name(experiment.order) + ")");
-  if (experiment.precision && !runs_auto)
-    reader.fail(precision_node,
-                "precision: only runs: auto uses it (runs here is " + std::to_string(experiment.runs) + ")",
-                "runs: auto adds runs to each cell until its p50 is as precise as asked");
+  experiment.runs_auto = runs_auto;
   if (runs_auto) {
     if (!experiment.precision) experiment.precision = Precision{};
     experiment.runs = experiment.precision->max_runs;
@@ -168,6 +178,22 @@ Experiment parse_experiment(const std::string& text, const std::string& path, co
       reader.fail(has_worker ? worker_node : root,
                   has_worker ? "missing required key 'model' in worker" : "missing required key 'worker'",
                   "give the model once in the worker block (model: path.pt), or an axis of models");
+  // iterations: auto takes its bounds and target from the precision block (or its
+  // defaults); a precision block that nothing uses is a mistake.
+  bool iterations_auto = false;
+  for (auto& cell : experiment.cells) {
+    if (!cell.settings.iterations_auto) continue;
+    iterations_auto = true;
+    if (!experiment.precision) experiment.precision = Precision{};
+    cell.settings.min_iterations = experiment.precision->min_iterations;
+    cell.settings.iterations = experiment.precision->max_iterations;
+    cell.settings.iterations_target_percent = experiment.precision->target_percent;
+  }
+  if (experiment.precision && !runs_auto && !iterations_auto)
+    reader.fail(precision_node,
+                "precision: only runs: auto and iterations: auto use it (runs here is " +
+                    std::to_string(experiment.runs) + ", and no cell has iterations: auto)",
+                "runs: auto adds runs to each cell until its p50 is as precise as asked");
   experiment.calibration_program = default_worker;
   experiment.matrix_path = fs::absolute(path).lexically_normal().string();
   experiment.matrix_text = text;

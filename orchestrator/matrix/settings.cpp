@@ -172,13 +172,25 @@ const std::vector<SettingDef>& table() {
        MEMBER(warmup_iterations)},
       {{Setting::kIterations, "iterations", true, false, "100"},
        [](const YamlReader& r, const YAML::Node& n, const std::string& k, CellSettings& s) {
-         s.iterations = static_cast<int>(r.integer(n, k, 1, 10000000));
+         s.iterations_auto = n.IsScalar() && n.Scalar() == "auto";
+         if (!s.iterations_auto) s.iterations = static_cast<int>(r.integer(n, k, 1, 10000000));
        },
-       [](const CellSettings& s) { return "iterations=" + std::to_string(s.iterations); },
        [](const CellSettings& s) {
-         return Columns{{"iterations", int64_t{s.iterations}}};
+         return "iterations=" + (s.iterations_auto ? std::string("auto") : std::to_string(s.iterations));
        },
-       MEMBER(iterations)},
+       [](const CellSettings& s) {
+         // Only iterations: auto has the other two: a cell of a fixed count keeps the
+         // identity (settings_hash) it had before they existed.
+         return Columns{
+             {"iterations", int64_t{s.iterations}},
+             {"min_iterations", s.iterations_auto ? Value(int64_t{s.min_iterations}) : Value()},
+             {"iterations_target_percent", s.iterations_auto ? Value(s.iterations_target_percent) : Value()}};
+       },
+       [](const CellSettings& from, CellSettings& to) {
+         to.iterations = from.iterations;
+         to.iterations_auto = from.iterations_auto;
+       },
+       [](const CellSettings& s) { return s.iterations_auto || s.iterations != CellSettings{}.iterations; }},
   };
   return settings;
 }
@@ -249,9 +261,13 @@ std::string settings_hash(const Columns& row) {
     for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
     hash = (hash ^ 0xff) * 1099511628211ull;  // a separator no UTF-8 text holds
   };
+  // A column that is NULL adds nothing: a setting added later (min_iterations) leaves
+  // the identity of every cell that does not use it as it was.
   for (const auto& name : stored_column_names()) {
+    const Value& value = value_of(row, name);
+    if (std::holds_alternative<std::monostate>(value)) continue;
     add(name);
-    add(text_of(value_of(row, name)));
+    add(text_of(value));
   }
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));

@@ -11,14 +11,6 @@
 namespace orch {
 namespace {
 
-// P(Binomial(n, 1/2) <= j), summed in logs: exact enough for any n a cell has.
-double binomial_half_cdf(size_t n, size_t j) {
-  double total = 0;
-  for (size_t i = 0; i <= j && i <= n; ++i)
-    total += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
-  return std::min(total, 1.0);
-}
-
 // One bootstrap resample of a cell: its runs drawn with replacement, then each drawn
 // run's iterations drawn with replacement; returns the resample's statistic.
 double resampled_statistic(const std::vector<std::vector<double>>& runs, std::mt19937& random,
@@ -36,26 +28,6 @@ double resampled_statistic(const std::vector<std::vector<double>>& runs, std::mt
 }
 
 }  // namespace
-
-double order_statistic_coverage(size_t n, size_t k) {
-  if (k == 0 || 2 * k > n + 1) return 0;
-  return std::max(0.0, 1 - 2 * binomial_half_cdf(n, k - 1));
-}
-
-Interval median_interval(std::vector<double> values, double target) {
-  assert(!values.empty());
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  size_t k = 1;  // the widest: [min, max]
-  while (2 * (k + 1) <= n + 1 && order_statistic_coverage(n, k + 1) >= target) ++k;
-  return {values[k - 1], values[n - k], order_statistic_coverage(n, k)};
-}
-
-size_t values_for_confidence(double target) {
-  size_t n = 1;
-  while (order_statistic_coverage(n, 1) < target) ++n;
-  return n;
-}
 
 double median_of_run_medians(const std::vector<std::vector<double>>& runs) {
   assert(!runs.empty());

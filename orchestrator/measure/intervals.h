@@ -10,26 +10,15 @@
 #include <cstddef>
 #include <vector>
 
+#include "protocol/order_statistics.h"
+
 namespace orch {
 
-struct Interval {
-  double low = 0;
-  double high = 0;
-  double confidence = 0;  // the probability that the construction covers the true value
-};
-
-// The confidence of [x_(k), x_(n+1-k)] (1-based order statistics of n values) as an
-// interval for the median of the distribution they were drawn from:
-// 1 - 2 * P(Binomial(n, 1/2) <= k - 1). Distribution-free.
-double order_statistic_coverage(size_t n, size_t k);
-
-// The narrowest such interval whose confidence is at least `target`; when n is too
-// small for `target`, [min, max] with the confidence it has (3 values: 75%, not 95%).
-// Requires a non-empty input.
-Interval median_interval(std::vector<double> values, double target = 0.95);
-
-// The fewest values for which median_interval reaches `target` (6 for 95%).
-size_t values_for_confidence(double target = 0.95);
+// The order-statistic interval of a median, shared with the workers (iterations: auto).
+using protocol::Interval;
+using protocol::median_interval;
+using protocol::order_statistic_coverage;
+using protocol::values_for_confidence;
 
 // A cell's steady-state figure from its runs' timed iterations: the median over runs
 // of each run's p50.

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "measure/intervals.h"
-#include "measure/statistics.h"
-#include "measure/warnings.h"
+#include "protocol/order_statistics.h"
 
 namespace orch {
 
@@ -38,13 +36,7 @@ std::string stop_reason_name(StopReason reason) {
   return "";
 }
 
-std::optional<double> relative_precision(const std::vector<double>& p50s) {
-  if (p50s.size() < values_for_confidence(kTargetConfidence)) return std::nullopt;
-  const Interval interval = median_interval(p50s, kTargetConfidence);
-  const double center = median(p50s);
-  if (interval.confidence < kTargetConfidence || center <= 0) return std::nullopt;
-  return std::max(center - interval.low, interval.high - center) / center;
-}
+std::optional<double> relative_precision(const std::vector<double>& p50s) { return protocol::median_precision(p50s); }
 
 std::optional<StopReason> stop_reason(const Precision& precision, const CellProgress& progress) {
   if (const auto reached = relative_precision(progress.p50s); reached && *reached * 100 <= precision.target_percent)

@@ -46,6 +46,10 @@ RunRecord planned_run(const Experiment& experiment, const Cell& cell, int run_in
   run.started_at = utc_timestamp();
   run.on_gpu = cell.settings.on_gpu();
   run.expected.iterations = cell.settings.iterations;
+  if (cell.settings.iterations_auto) {
+    run.expected.min_iterations = cell.settings.min_iterations;
+    run.expected.iterations_target_percent = cell.settings.iterations_target_percent;
+  }
   run.expected.input_shape = cell.settings.input_shape;
   return run;
 }
@@ -188,7 +192,7 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
 class AdaptiveCells {
  public:
   AdaptiveCells(const Experiment& experiment, ResultStore& store, const std::vector<int64_t>& cell_ids)
-      : precision_(experiment.precision),
+      : precision_(experiment.runs_auto ? experiment.precision : std::nullopt),
         store_(store),
         cell_ids_(cell_ids),
         progress_(cell_ids.size()),

@@ -11,3 +11,11 @@ ALTER TABLE cells ADD COLUMN stop_reason TEXT;  -- target | max-runs | time; NUL
 ALTER TABLE cell_statistics ADD COLUMN variance_within_ms2 REAL;   -- T1^2: an iteration's, within its run
 ALTER TABLE cell_statistics ADD COLUMN variance_between_ms2 REAL;  -- T2^2: the runs' own offsets
 ALTER TABLE cell_statistics ADD COLUMN between_runs_share REAL;    -- T2^2 / (T2^2 + T1^2 / iterations)
+-- iterations: auto: a run's timed iterations from min_iterations up to iterations,
+-- until its p50 is within +-iterations_target_percent (NULL: a fixed count).
+ALTER TABLE cells ADD COLUMN min_iterations INTEGER;
+ALTER TABLE cells ADD COLUMN iterations_target_percent REAL;
+-- A cell's identity now leaves out the settings it does not give (NULL columns), so
+-- that a setting added later leaves old cells' identity alone: every stored identity
+-- is recomputed by that rule when this DB is opened (ResultStore::fill_settings_hashes).
+UPDATE cells SET settings_hash = NULL;

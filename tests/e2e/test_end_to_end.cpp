@@ -443,3 +443,29 @@ TEST_CASE("a sweep over models and batch sizes runs, each cell with what it aske
                       "WHERE c.input_shape = '8,3,32,32' AND r.latency_n = 4 AND r.status = 'ok'")
             .getInt() == 2);
 }
+
+TEST_CASE("iterations: auto stops each run once its p50 is within the target, and the C++ and Python workers agree",
+          "[e2e]") {
+  test::TempDir dir;
+  for (const std::string& program :
+       {test::bin("bench_worker"), std::string(ORCH_TEST_SOURCE_DIR) + "/worker/python/bench_worker.py"}) {
+    INFO(program);
+    const auto matrix =
+        dir.write("m.yaml",
+                  "name: it\nruns: 2\nwarmup_runs: 0\nprecision: {target_percent: 5, min_iterations: 20, "
+                  "max_iterations: 20000}\nworker:\n  program: " +
+                      program + "\n  model: " + test::model("tiny_cnn.pt") +
+                      "\n  input_shape: [1, 3, 32, 32]\n  iterations: auto\nmatrix:\n  cells:\n    - {label: a}\n");
+    const auto db = dir.file("it.db");
+    std::filesystem::remove(db);
+    const auto outcome = orchestrator({"run", matrix, "--db", db});
+    INFO(outcome.stderr_tail);
+    REQUIRE(outcome.exit_code == 0);
+    // Each run stopped between its bounds, well before the most, its p50 known to 5%.
+    CHECK(e2e::query(db, "SELECT COUNT(*) FROM runs WHERE status = 'ok' AND latency_n BETWEEN 20 AND 19999") == "2");
+    CHECK(e2e::query(db,
+                     "SELECT min_iterations || ' ' || iterations || ' ' || iterations_target_percent "
+                     "FROM cells") == "20 20000 5.0");
+    CHECK(e2e::query(db, "SELECT cell FROM cell_summary") == "a");
+  }
+}

@@ -11,6 +11,7 @@ MAIN_NS = time.monotonic_ns()  # CLOCK_MONOTONIC, the clock the orchestrator's -
 
 import argparse  # noqa: E402 (the clock above must come first)
 import json
+import math
 import os
 import resource
 import sys
@@ -25,6 +26,8 @@ def parse_args():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--warmup-iterations", type=int, default=10)
     parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--min-iterations", type=int, default=0)
+    parser.add_argument("--iterations-target-percent", type=float, default=0.0)
     parser.add_argument("--intra-op-threads", type=int, default=0)
     parser.add_argument("--inter-op-threads", type=int, default=0)
     parser.add_argument("--spawn-ns", type=int, default=0)
@@ -32,6 +35,50 @@ def parse_args():
     parser.add_argument("--probe-device")
     parser.add_argument("--list-cold-files", action="store_true")
     return parser.parse_args()
+
+
+def order_statistic_coverage(n, k):
+    """1 - 2 P(Binomial(n, 1/2) <= k - 1): the confidence of [x_(k), x_(n+1-k)] for the median."""
+    if k == 0 or 2 * k > n + 1:
+        return 0.0
+    below = sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2))
+                for i in range(k))
+    return max(0.0, 1 - 2 * min(below, 1.0))
+
+
+def median_precision(samples):
+    """protocol/order_statistics.h's median_precision: the larger distance of the
+    median's 95% interval's ends from it, as a share of it; None below 95%."""
+    n = len(samples)
+    if order_statistic_coverage(n, 1) < 0.95:
+        return None
+    values = sorted(samples)
+    k = 1
+    while 2 * (k + 1) <= n + 1 and order_statistic_coverage(n, k + 1) >= 0.95:
+        k += 1
+    center = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+    if center <= 0:
+        return None
+    return max(center - values[k - 1], values[n - k] - center) / center
+
+
+class IterationRule:
+    """protocol/worker_flags.h's IterationRule: up to --iterations; with
+    --min-iterations, until the p50 is within the target, checked at min_iterations
+    and then every 5% more."""
+
+    def __init__(self, args):
+        self.args = args
+        self.next_check = args.min_iterations
+
+    def done(self, samples):
+        if len(samples) >= self.args.iterations:
+            return True
+        if self.args.min_iterations <= 0 or len(samples) < self.next_check:
+            return False
+        self.next_check = max(self.next_check + 1, self.next_check + self.next_check // 20)
+        precision = median_precision(samples)
+        return precision is not None and precision * 100 <= self.args.iterations_target_percent
 
 
 class Phases:
@@ -221,7 +268,8 @@ def benchmark(args, doc, phases):
     phases.run("warmup", lambda: [infer() for _ in range(args.warmup_iterations)])
 
     def timed():
-        for _ in range(args.iterations):
+        rule = IterationRule(args)
+        while not rule.done(doc["samples_ms"]):
             start = time.monotonic_ns()
             device_ms = infer()
             doc["samples_ms"].append((time.monotonic_ns() - start) / 1e6)

@@ -25,7 +25,7 @@ TEST_CASE("drift: one slow calibration is a hiccup, not a drift", "[drift-unit]"
   CHECK(drift->share < orch::kMaxDriftShare);
 }
 
-TEST_CASE("drift: two calibrations are their own levels; fewer say nothing", "[drift-unit]") {
+TEST_CASE("drift: two calibrations are their own levels, fewer say nothing", "[drift-unit]") {
   CHECK(orch::drift_of({0.30, 0.36})->share == Approx(0.2));
   CHECK(orch::describe_drift(*orch::drift_of({0.3, 0.36})) ==
         "the calibration kernel's level moved between 0.3 and 0.36 ms (20%; from 0.3 ms at the start, over 2 "

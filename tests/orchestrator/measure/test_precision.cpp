@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "matrix/matrix.h"
+#include "matrix/settings.h"
 #include "measure/intervals.h"
 #include "measure/precision.h"
 #include "measure/warnings.h"
@@ -56,13 +57,41 @@ TEST_CASE(
     "[precision-unit]") {
   CHECK_THROWS_WITH(parse("runs: auto\nprecision: {max_runs: 5}\n"),
                     Catch::Contains("/tmp/m.yaml:3:23") && Catch::Contains("precision.max_runs: 5 runs can never"));
-  CHECK_THROWS_WITH(parse("runs: 5\nprecision: {target_percent: 1}\n"),
-                    Catch::Contains("/tmp/m.yaml:3:12") && Catch::Contains("only runs: auto uses it"));
+  CHECK_THROWS_WITH(
+      parse("runs: 5\nprecision: {target_percent: 1}\n"),
+      Catch::Contains("/tmp/m.yaml:3:12") && Catch::Contains("only runs: auto and iterations: auto use it"));
   CHECK_THROWS_WITH(parse("runs: auto\nprecision: {target_percent: 0}\n"),
                     Catch::Contains("/tmp/m.yaml:3:29") && Catch::Contains("precision.target_percent"));
   CHECK_THROWS_WITH(parse("runs: auto\nprecision: {max_run: 8}\n"),
                     Catch::Contains("/tmp/m.yaml:3:13") && Catch::Contains("did you mean 'max_runs'"));
   CHECK_THROWS_WITH(parse("runs: automatic\n"), Catch::Contains("/tmp/m.yaml:2:7") && Catch::Contains("runs"));
+}
+
+TEST_CASE("precision: iterations: auto takes its bounds and target from the precision block", "[precision-unit]") {
+  const std::string cells =
+      "worker: {model: " + test::model("tiny_cnn.pt") +
+      ", iterations: auto}\nmatrix:\n  cells:\n    - {label: a}\n    - {label: b, iterations: 40}\n";
+  const auto experiment = orch::parse_experiment(
+      "name: it\nruns: 3\nprecision: {target_percent: 1, min_iterations: 50, max_iterations: 500}\n" + cells,
+      "/tmp/m.yaml", test::four_cpu_machine(), "/bin/true");
+  CHECK_FALSE(experiment.runs_auto);
+  const auto& a = experiment.cells[0].settings;
+  CHECK(a.iterations_auto);
+  CHECK(a.min_iterations == 50);
+  CHECK(a.iterations == 500);
+  CHECK(a.iterations_target_percent == 1);
+  CHECK(orch::label_of(orch::Setting::kIterations, a) == "iterations=auto");
+  CHECK_FALSE(experiment.cells[1].settings.iterations_auto);
+  CHECK(experiment.cells[1].settings.iterations == 40);
+  // Without a block: its defaults, 20 to 10000 iterations to +-2%.
+  const auto defaults =
+      orch::parse_experiment("name: it\n" + cells, "/tmp/m.yaml", test::four_cpu_machine(), "/bin/true");
+  CHECK(defaults.cells[0].settings.min_iterations == 20);
+  CHECK(defaults.cells[0].settings.iterations == 10000);
+  CHECK(defaults.cells[0].settings.iterations_target_percent == 2);
+  CHECK_THROWS_WITH(orch::parse_experiment("name: it\nprecision: {min_iterations: 600, max_iterations: 500}\n" + cells,
+                                           "/tmp/m.yaml", test::four_cpu_machine(), "/bin/true"),
+                    Catch::Contains("/tmp/m.yaml:2:29") && Catch::Contains("is more than max_iterations"));
 }
 
 TEST_CASE("precision: the stored runs say what a cell has run, warm-ups in its machine time only", "[precision-unit]") {
