@@ -492,3 +492,46 @@ TEST_CASE("experiments are found as latest, previous, an id, or by a baseline's 
   store.name_baseline("release-1", 1);  // a name moves
   CHECK(store.find_baseline("release-1") == 1);
 }
+
+TEST_CASE("a DB of schema 18 is migrated: every cell's identity recomputed, so the same settings still match",
+          "[store][migration]") {
+  test::TempDir dir;
+  const std::string path = dir.file("v18.db");
+  {
+    // A schema-18 DB, with a cell of the first test cell's settings under an identity
+    // by the old rule (which also hashed the settings it did not give).
+    orch::ResultStore created(path);
+    created.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+    // Back to schema 18: what 019 and 020 added, dropped.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DROP VIEW cell_summary");
+    for (const char* column :
+         {"experiments DROP COLUMN precision_target_percent", "experiments DROP COLUMN precision_max_runs",
+          "experiments DROP COLUMN precision_max_minutes", "cells DROP COLUMN stop_reason",
+          "cell_statistics DROP COLUMN variance_within_ms2", "cell_statistics DROP COLUMN variance_between_ms2",
+          "cell_statistics DROP COLUMN between_runs_share", "cells DROP COLUMN min_iterations",
+          "cells DROP COLUMN iterations_target_percent", "experiments DROP COLUMN calibration",
+          "experiments DROP COLUMN drift_share"})
+      db.exec(std::string("ALTER TABLE ") + column);
+    db.exec("DROP TABLE calibrations");
+    db.exec("UPDATE cells SET settings_hash = 'old-rule'");
+    db.exec("PRAGMA user_version = 18");
+  }
+  orch::ResultStore store(path);
+  const auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM cells WHERE settings_hash = 'old-rule'").getInt() == 0);
+  // Each old cell has the identity of the new one with its settings.
+  CHECK(db.execAndGet("SELECT COUNT(DISTINCT settings_hash) FROM cells").getInt() == 2);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM cells a JOIN cells b ON a.settings_hash = b.settings_hash AND "
+                      "a.cell_index = b.cell_index AND a.experiment_id < b.experiment_id")
+            .getInt() == 2);
+  // And iterations: auto makes another identity than a fixed count of the same most.
+  auto adaptive = two_cell_experiment();
+  adaptive.cells[0].settings.iterations_auto = true;
+  adaptive.cells[0].settings.min_iterations = 20;
+  adaptive.cells[0].settings.iterations_target_percent = 2;
+  store.begin_experiment(adaptive, test::four_cpu_machine(), {"a", "b"});
+  CHECK(db.execAndGet("SELECT COUNT(DISTINCT settings_hash) FROM cells").getInt() == 3);
+  CHECK(ids.cell_ids.size() == 2);
+}
