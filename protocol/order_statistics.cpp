@@ -8,12 +8,9 @@
 namespace protocol {
 namespace {
 
-// P(Binomial(n, 1/2) <= j), summed in logs: exact enough for any n a cell has.
-double binomial_half_cdf(size_t n, size_t j) {
-  double total = 0;
-  for (size_t i = 0; i <= j && i <= n; ++i)
-    total += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
-  return std::min(total, 1.0);
+// P(Binomial(n, 1/2) = i) in logs, from i's: log C(n, i) - n log 2.
+double log_binomial_half(size_t n, size_t i) {
+  return std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0);
 }
 
 constexpr double kConfidence = 0.95;
@@ -22,16 +19,28 @@ constexpr double kConfidence = 0.95;
 
 double order_statistic_coverage(size_t n, size_t k) {
   if (k == 0 || 2 * k > n + 1) return 0;
-  return std::max(0.0, 1 - 2 * binomial_half_cdf(n, k - 1));
+  double below = 0;  // P(Binomial(n, 1/2) <= k - 1)
+  for (size_t i = 0; i < k; ++i) below += std::exp(log_binomial_half(n, i));
+  return std::max(0.0, 1 - 2 * std::min(below, 1.0));
 }
 
 Interval median_interval(std::vector<double> values, double target) {
   assert(!values.empty());
   std::sort(values.begin(), values.end());
   const size_t n = values.size();
-  size_t k = 1;  // the widest: [min, max]
-  while (2 * (k + 1) <= n + 1 && order_statistic_coverage(n, k + 1) >= target) ++k;
-  return {values[k - 1], values[n - k], order_statistic_coverage(n, k)};
+  // The largest k whose coverage reaches `target`, the binomial's tail summed once as k
+  // grows (a run of a million iterations must not cost a million sums of a million).
+  size_t k = 1;                                                           // the widest: [min, max]
+  double log_term = log_binomial_half(n, 0), below = std::exp(log_term);  // P(X <= k - 1)
+  while (2 * (k + 1) <= n + 1) {
+    // P(X <= k) from P(X <= k - 1): the next term, P(X = k) = P(X = k - 1) (n - k + 1) / k.
+    log_term += std::log(static_cast<double>(n - k + 1)) - std::log(static_cast<double>(k));
+    const double next_below = below + std::exp(log_term);
+    if (1 - 2 * std::min(next_below, 1.0) < target) break;
+    below = next_below;
+    ++k;
+  }
+  return {values[k - 1], values[n - k], std::max(0.0, 1 - 2 * std::min(below, 1.0))};
 }
 
 size_t values_for_confidence(double target) {

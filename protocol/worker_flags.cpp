@@ -44,10 +44,19 @@ bool enough_iterations(const std::vector<double>& samples_ms, const WorkerInvoca
   return precision && *precision * 100 <= run.iterations_target_percent;
 }
 
+size_t next_checkpoint(size_t checkpoint) { return std::max(checkpoint + 1, checkpoint + checkpoint / 20); }
+
+bool is_checkpoint(size_t count, const WorkerInvocation& run) {
+  if (run.min_iterations <= 0) return false;
+  size_t checkpoint = static_cast<size_t>(run.min_iterations);
+  while (checkpoint < count) checkpoint = next_checkpoint(checkpoint);
+  return checkpoint == count;
+}
+
 bool IterationRule::done(const std::vector<double>& samples_ms) {
   if (samples_ms.size() >= static_cast<size_t>(std::max(run_.iterations, 0))) return true;
   if (run_.min_iterations <= 0 || samples_ms.size() < next_check_) return false;
-  next_check_ = std::max(next_check_ + 1, next_check_ + next_check_ / 20);
+  next_check_ = next_checkpoint(next_check_);
   return enough_iterations(samples_ms, run_);
 }
 

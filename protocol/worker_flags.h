@@ -4,6 +4,7 @@
 // (a worker of your own must accept them too: README, Writing your own worker).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,13 +55,16 @@ std::vector<std::string> to_argv(const std::string& program, const WorkerInvocat
 // iterations: auto's rule, which every worker applies: given its timed samples so
 // far, whether the run has enough. With a fixed count, when it has `iterations`; with
 // min_iterations, also once it has at least that many and the median's 95% interval
-// (order_statistics.h) is within +-iterations_target_percent of it. A worker checks
-// at a few counts only (each check sorts the samples): kept by IterationRule.
+// (order_statistics.h) is within +-iterations_target_percent of it. A worker asks at
+// its checkpoints only (each check sorts the samples): min_iterations, then every 5%
+// more (at least one more), and stops at the first where the rule holds.
 bool enough_iterations(const std::vector<double>& samples_ms, const WorkerInvocation& run);
+size_t next_checkpoint(size_t checkpoint);  // the one after `checkpoint`
+bool is_checkpoint(size_t count, const WorkerInvocation& run);
+// The rule as a worker's loop applies it: done() after each iteration.
 class IterationRule {
  public:
   explicit IterationRule(const WorkerInvocation& run) : run_(run), next_check_(run.min_iterations) {}
-  // Called after each iteration: at min_iterations and then every 5% more (at least 1).
   bool done(const std::vector<double>& samples_ms);
 
  private:

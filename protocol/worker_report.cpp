@@ -182,6 +182,11 @@ void check_counts(const WorkerReport& report, const ReportExpectations& expected
     rule.iterations = expected.iterations;
     rule.min_iterations = expected.min_iterations;
     rule.iterations_target_percent = expected.iterations_target_percent;
+    // Early only at a checkpoint of the rule, and only where the rule holds (whether it
+    // held at an earlier checkpoint too is not replayed: that would sort every prefix).
+    if (n < static_cast<size_t>(expected.iterations) && !is_checkpoint(n, rule))
+      throw ProtocolError("stopped after " + std::to_string(n) + " of at most " + std::to_string(expected.iterations) +
+                          " iterations, which is not a checkpoint of iterations: auto's rule");
     if (!enough_iterations(report.samples_ms, rule))
       throw ProtocolError("stopped after " + std::to_string(n) + " of at most " + std::to_string(expected.iterations) +
                           " iterations while its p50 was not yet within +-" +

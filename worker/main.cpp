@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   app.add_flag(flag::kListColdFiles, cold_files,
                "only print the files whose caching decides a cold start (for cache: evict), one per line");
   app.add_flag(flag::kCalibrate, calibration,
-               "only time the calibration kernel (a fixed matrix product on one thread): prints its median ms");
+               "only time the calibration kernel (a fixed matrix product on one thread): prints its mean step in ms");
   app.add_option(flag::kInputShape, run.input_shape, "e.g. 1,3,224,224")->delimiter(',');
   app.add_option(flag::kDevice, run.device, "cpu, cuda or cuda:N");
   app.add_option(flag::kWarmupIterations, run.warmup_iterations)->check(CLI::NonNegativeNumber);

@@ -2,6 +2,7 @@
 // setting anywhere else.
 #include "matrix/settings.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -179,8 +180,8 @@ const std::vector<SettingDef>& table() {
          return "iterations=" + (s.iterations_auto ? std::string("auto") : std::to_string(s.iterations));
        },
        [](const CellSettings& s) {
-         // Only iterations: auto has the other two: a cell of a fixed count keeps the
-         // identity (settings_hash) it had before they existed.
+         // Only iterations: auto has the other two (NULL otherwise, which settings_hash
+         // leaves out: a cell of a fixed count keeps the identity it had before them).
          return Columns{
              {"iterations", int64_t{s.iterations}},
              {"min_iterations", s.iterations_auto ? Value(int64_t{s.min_iterations}) : Value()},
@@ -255,17 +256,22 @@ std::vector<std::string> stored_column_names() {
   return names;
 }
 
+// Setting columns added after identities were first stored (schema 13): NULL in them
+// adds nothing, so every cell that does not use them keeps the identity it had.
+const std::vector<std::string> kColumnsAfterIdentities = {"min_iterations", "iterations_target_percent"};
+
 std::string settings_hash(const Columns& row) {
   uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bits
   auto add = [&hash](const std::string& text) {
     for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
     hash = (hash ^ 0xff) * 1099511628211ull;  // a separator no UTF-8 text holds
   };
-  // A column that is NULL adds nothing: a setting added later (min_iterations) leaves
-  // the identity of every cell that does not use it as it was.
   for (const auto& name : stored_column_names()) {
     const Value& value = value_of(row, name);
-    if (std::holds_alternative<std::monostate>(value)) continue;
+    if (std::holds_alternative<std::monostate>(value) &&
+        std::find(kColumnsAfterIdentities.begin(), kColumnsAfterIdentities.end(), name) !=
+            kColumnsAfterIdentities.end())
+      continue;
     add(name);
     add(text_of(value));
   }

@@ -47,9 +47,9 @@ Columns stored_columns(const CellSettings& settings);
 // The names of every such column, of every setting.
 std::vector<std::string> stored_column_names();
 // A cell's identity across experiments: 16 hex digits of a 64-bit FNV-1a hash over
-// the stored setting columns found in `row` that are not NULL (name=value, in
-// stored_column_names() order). The same settings give the same hash in every DB and
-// every build, and a setting added later (NULL where not given) changes no old cell's.
+// the stored setting columns found in `row` (name=value, in stored_column_names()
+// order), those added after schema 13 only where not NULL. The same settings give the
+// same hash in every DB and every build, and a setting added later changes no old cell's.
 std::string settings_hash(const Columns& row);
 
 }  // namespace orch

@@ -4,6 +4,7 @@
 // while the cells ran. Pure functions, no I/O.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,9 +17,11 @@ namespace orch {
 // which is twice the 5% a comparison calls a change.
 inline constexpr double kMaxDriftShare = 0.10;
 
-// The machine's level at each point is the median of three consecutive calibrations
-// (with fewer than three, the calibrations themselves): one slow calibration, a
-// hiccup, moves no level; a machine slower for two of them in a row does.
+// The machine's level at each point is the median of three consecutive calibrations:
+// one slow calibration, a hiccup, moves no level; a machine slower for two of them in
+// a row does. With fewer than kLevelsFrom calibrations (three would make one level,
+// which cannot move) the levels are the calibrations themselves.
+inline constexpr size_t kLevelsFrom = 4;
 struct Drift {
   double first_ms = 0;    // the first level
   double fastest_ms = 0;  // the lowest level

@@ -12,7 +12,8 @@ CellProgress progress_of(const std::vector<Columns>& runs) {
   CellProgress progress;
   for (const auto& run : runs) {
     const std::string status = text_of(value_of(run, "status"));
-    if (status == "running") continue;
+    // Not finished, or cut short by a stop signal (`--resume` runs it again): no run yet.
+    if (status == "running" || status == "aborted") continue;
     const double wall_s = number_of(value_of(run, "wall_ms")).value_or(0) / 1000;
     progress.machine_s += wall_s;
     if (text_of(value_of(run, "is_warmup")) == "1") continue;

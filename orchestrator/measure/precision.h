@@ -25,7 +25,8 @@ struct CellProgress {
   double machine_s = 0;      // wall time of all its runs, warm-ups included
   double measured_s = 0;     // of its measured runs
 };
-// From the cell's rows of the results DB's runs table (those still 'running' not counted).
+// From the cell's rows of the results DB's runs table ('running' and 'aborted' ones not
+// counted: they are not finished, and --resume runs them again).
 CellProgress progress_of(const std::vector<Columns>& runs);
 
 enum class StopReason { kTarget, kMaxRuns, kTime };

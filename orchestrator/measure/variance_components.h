@@ -8,7 +8,7 @@
 // standard deviations s_i and grand mean X:
 //   within  T1^2 = sum (m_i - 1) s_i^2 / sum (m_i - 1)       (an iteration's variance)
 //   between T2^2 = max(0, S2^2 - T1^2 / m),  S2^2 = sum (X_i - X)^2 / (n - 1)
-// with m the mean iteration count. A cell mean over n runs of m iterations then has
+// with m the harmonic mean of the iteration counts. A cell mean over n runs of m iterations then has
 // variance T2^2 / n + T1^2 / (n m).
 #pragma once
 
@@ -33,7 +33,7 @@ struct VarianceComponents {
   double mean_ms = 0;     // the grand mean
   double within = 0;      // T1^2, ms^2
   double between = 0;     // T2^2, ms^2
-  double iterations = 0;  // m, the mean iteration count of the runs
+  double iterations = 0;  // m, the harmonic mean of the runs' iteration counts
   // Of the variance of one run's mean, the share that is run to run: T2^2 / (T2^2 +
   // T1^2 / m). Near 1: more runs help, more iterations do not.
   double between_share() const;

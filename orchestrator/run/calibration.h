@@ -1,6 +1,6 @@
 // The calibration kernel, run as its own fresh process: the bundled worker's
 // `--calibrate` times a fixed 256x256 matrix product on one thread with LibTorch's
-// BLAS and prints the median of its steps (measure/drift.h says what the times mean).
+// BLAS and prints the mean of its steps (measure/drift.h says what the times mean).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 namespace orch {
 
-// The kernel's median step in ms, or nullopt (logged) when the worker failed or said
+// The kernel's mean step in ms, or nullopt (logged) when the worker failed or said
 // something that is not such a time: its output is untrusted, like any worker's.
 std::optional<double> run_calibration(const std::string& worker_program,
                                       const std::optional<std::pair<uint32_t, uint32_t>>& run_as);

@@ -201,6 +201,12 @@ class AdaptiveCells {
   bool adaptive() const { return precision_.has_value(); }
   bool stopped(size_t cell) const { return stopped_[cell] != 0; }
 
+  // At the start (of a resume, too): decides from the stored runs alone, and clears a
+  // reason that they no longer give.
+  void check_at_start(size_t cell, const std::string& label) {
+    if (precision_ && !check(cell, label)) store_.stop_cell(cell_ids_[cell], "");
+  }
+
   // Reads the cell's stored runs; once they are enough, stores why and says so.
   bool check(size_t cell, const std::string& label) {
     if (!precision_ || stopped(cell)) return stopped(cell);
@@ -300,7 +306,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   const auto& ids = opened.ids;
   // runs: auto: cells that ran enough before an interruption are done.
   AdaptiveCells adaptive(experiment, store, ids.cell_ids);
-  for (const auto& cell : experiment.cells) adaptive.check(static_cast<size_t>(cell.index), cell.label);
+  for (const auto& cell : experiment.cells) adaptive.check_at_start(static_cast<size_t>(cell.index), cell.label);
   // The runs still to do, in the experiment's order (run_order.h); a resumed random
   // order is the stored seed's.
   std::vector<ScheduledRun> todo;
@@ -336,6 +342,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       if (stop_signal() != 0) break;
       if (adaptive.stopped(static_cast<size_t>(cell_index))) continue;
       calibrations.before_run(cell_index, sequence);
+      if (stop_signal() != 0) break;  // it came during the calibration
       const Cell& cell = experiment.cells.at(static_cast<size_t>(cell_index));
       const int64_t cell_id = ids.cell_ids.at(static_cast<size_t>(cell_index));
       const RunRecord run =

@@ -682,7 +682,10 @@ void ResultStore::record_drift(int64_t experiment_id, double share, bool warn) {
 void ResultStore::stop_cell(int64_t cell_id, const std::string& reason) {
   guarded([&] {
     SQLite::Statement update(*db_, "UPDATE cells SET stop_reason = ? WHERE id = ?");
-    update.bind(1, reason);
+    if (reason.empty())
+      update.bind(1);
+    else
+      update.bind(1, reason);
     update.bind(2, cell_id);
     update.exec();
   });

@@ -135,7 +135,8 @@ class ResultStore {
   std::vector<double> record_calibration(int64_t experiment_id, int64_t after_sequence, double kernel_ms);
   // The experiment's drift (measure/drift.h), and with `warn` the code drift among its warnings.
   void record_drift(int64_t experiment_id, double share, bool warn);
-  // runs: auto: the cell has run enough, for `reason` (measure/precision.h).
+  // runs: auto: the cell has run enough, for `reason` (measure/precision.h); "": not
+  // (yet), the reason cleared.
   void stop_cell(int64_t cell_id, const std::string& reason);
   // A cell's measured ok runs (every column of runs), in run order.
   std::vector<Columns> measured_runs(int64_t cell_id);

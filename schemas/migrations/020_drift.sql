@@ -6,7 +6,7 @@ CREATE TABLE calibrations (
   experiment_id  INTEGER NOT NULL REFERENCES experiments(id),
   after_sequence INTEGER NOT NULL,  -- runs.sequence of the run just before it; 0: before the first
   taken_at       TEXT NOT NULL,
-  kernel_ms      REAL NOT NULL      -- the median of the kernel's timed steps
+  kernel_ms      REAL NOT NULL      -- the mean of the kernel's timed steps (its window over their count)
 );
 CREATE INDEX calibrations_by_experiment ON calibrations(experiment_id, id);
 ALTER TABLE experiments ADD COLUMN calibration INTEGER;  -- 1: the matrix asked for it

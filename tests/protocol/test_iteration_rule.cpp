@@ -28,6 +28,10 @@ std::vector<double> samples(size_t n, double spread, unsigned seed = 3) {
   return values;
 }
 
+protocol::WorkerInvocation rule_of(const protocol::ReportExpectations& expected) {
+  return adaptive(expected.min_iterations, expected.iterations, expected.iterations_target_percent);
+}
+
 }  // namespace
 
 TEST_CASE("iteration rule: a fixed count runs exactly that many", "[protocol]") {
@@ -84,6 +88,11 @@ TEST_CASE("iteration rule: the orchestrator refuses a report that stopped early 
   report.samples_ms = samples(30, 5);  // +-50%: not within 2% at 30
   CHECK_THROWS_WITH(protocol::parse_worker_report(protocol::to_json(report), expected),
                     Catch::Contains("stopped after 30 of at most 1000 iterations"));
+  // 20, 21, ... 40, 42: 41 is no checkpoint of the rule, however precise.
+  CHECK(protocol::is_checkpoint(40, rule_of(expected)));
+  report.samples_ms = samples(41, 0.1);
+  CHECK_THROWS_WITH(protocol::parse_worker_report(protocol::to_json(report), expected),
+                    Catch::Contains("not a checkpoint"));
   report.samples_ms = samples(10, 0.1);  // fewer than min_iterations
   CHECK_THROWS_WITH(protocol::parse_worker_report(protocol::to_json(report), expected),
                     Catch::Contains("10 samples for iterations: auto from 20 to 1000"));

@@ -25,7 +25,9 @@ TEST_CASE("drift: one slow calibration is a hiccup, not a drift", "[drift-unit]"
   CHECK(drift->share < orch::kMaxDriftShare);
 }
 
-TEST_CASE("drift: two calibrations are their own levels, fewer say nothing", "[drift-unit]") {
+TEST_CASE("drift: two or three calibrations are their own levels, fewer say nothing", "[drift-unit]") {
+  // Three: one median would be one level, which could never move.
+  CHECK(orch::drift_of({0.30, 0.60, 0.60})->share == Approx(1.0));
   CHECK(orch::drift_of({0.30, 0.36})->share == Approx(0.2));
   CHECK(orch::describe_drift(*orch::drift_of({0.3, 0.36})) ==
         "the calibration kernel's level moved between 0.3 and 0.36 ms (20%; from 0.3 ms at the start, over 2 "

@@ -94,9 +94,12 @@ TEST_CASE("precision: iterations: auto takes its bounds and target from the prec
                     Catch::Contains("/tmp/m.yaml:2:29") && Catch::Contains("is more than max_iterations"));
 }
 
-TEST_CASE("precision: the stored runs say what a cell has run, warm-ups in its machine time only", "[precision-unit]") {
-  const auto cell = orch::progress_of({run(true, "ok", 9, 2000), run(false, "ok", 10, 1000),
-                                       run(false, "crashed", 0, 500), run(false, "running", 0, 0)});
+TEST_CASE("precision: the stored runs say what a cell has run, warm-ups in its machine time only, unfinished ones not",
+          "[precision-unit]") {
+  // 'running' and 'aborted' runs are not finished: --resume runs them again.
+  const auto cell =
+      orch::progress_of({run(true, "ok", 9, 2000), run(false, "ok", 10, 1000), run(false, "crashed", 0, 500),
+                         run(false, "running", 0, 0), run(false, "aborted", 0, 700)});
   CHECK(cell.p50s == std::vector<double>{10});
   CHECK(cell.measured_runs == 2);
   CHECK(cell.machine_s == Approx(3.5));

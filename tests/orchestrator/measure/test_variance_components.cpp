@@ -41,6 +41,8 @@ TEST_CASE("variance components: the estimates find the simulated run-to-run and 
   CHECK(flat->between < 0.005);
   CHECK(flat->between_share() < 0.3);
   CHECK_FALSE(orch::variance_components(simulated(1, 50, 2, 1, 9)));
+  // Runs of different lengths (iterations: auto): m is their harmonic mean, 2 / (1/10 + 1/1000).
+  CHECK(orch::variance_components({{10, 1, 10}, {11, 1, 1000}})->iterations == Approx(2 / 0.101));
   CHECK_FALSE(orch::variance_components({{10, 1, 1}, {11, 1, 1}}));
 }
 
@@ -49,6 +51,9 @@ TEST_CASE("variance components: the half-width is Student's t over the runs", "[
   // 6 runs of 100 iterations: t(5) = 2.571, sqrt((1 + 100/100) / 6) = 0.577.
   CHECK(orch::relative_half_width(components, 6, 100) == Approx(2.571 * std::sqrt(2.0 / 6) / 100));
   CHECK(std::isinf(orch::relative_half_width(components, 1, 100)));
+  // Past the table: t(40) = 2.021, t(60) = 2.000.
+  CHECK(orch::relative_half_width(components, 41, 100) == Approx(2.021 * std::sqrt(2.0 / 41) / 100).epsilon(0.001));
+  CHECK(orch::relative_half_width(components, 61, 100) == Approx(2.000 * std::sqrt(2.0 / 61) / 100).epsilon(0.001));
 }
 
 TEST_CASE("variance components: the cheapest plan lands on Kalibera and Jones's optimum, and reaches the target",
