@@ -156,9 +156,6 @@ namespace {
 // runs on this host (same settings_hash), and the cheapest runs x iterations that
 // reach the target (variance_components.h).
 void print_plan_advice(const Experiment& experiment, const SystemInfo& system, const PlanOptions& options) {
-  if (!fs::exists(options.history_db))
-    throw UserError("--from-history: no results DB at " + options.history_db,
-                    "give the DB that `orchestrator run` stored this matrix's runs in");
   ResultStore store(options.history_db);
   const double target = options.target_percent > 0 ? options.target_percent
                         : experiment.precision     ? experiment.precision->target_percent
@@ -212,6 +209,9 @@ void print_plan_advice(const Experiment& experiment, const SystemInfo& system, c
 }  // namespace
 
 int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const PlanOptions& options) {
+  if (!options.history_db.empty() && !fs::exists(options.history_db))
+    throw UserError("--from-history: no results DB at " + printable(options.history_db),
+                    "give the DB that `orchestrator run` stored this matrix's runs in");
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);

@@ -128,11 +128,12 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 1000000));
   }
-  plan->add_option("--from-history", line.plan_options.history_db,
-                   "advise each cell's cheapest runs x iterations from its runs stored in this DB");
+  auto* history = plan->add_option("--from-history", line.plan_options.history_db,
+                                   "advise each cell's cheapest runs x iterations from its runs stored in this DB");
   plan->add_option("--target-percent", line.plan_options.target_percent,
-                   "the advice's precision target (default: the matrix's precision, else 2)")
-      ->check(CLI::Range(0.01, 100.0));
+                   "with --from-history: the advice's precision target (default: the matrix's precision, else 2)")
+      ->check(CLI::Range(0.01, 100.0))
+      ->needs(history);
   run->add_option("--db", line.run_options.db_path, "results database (SQLite), created if missing")
       ->capture_default_str();
   run->add_flag("--resume", line.run_options.resume,

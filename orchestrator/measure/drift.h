@@ -11,10 +11,10 @@
 
 namespace orch {
 
-// `drift`: the slowest calibration took more than this share longer than the fastest.
-// The levels of a quiet machine here move by about 5% (README: Statistics); a machine
-// whose speed moved by more than a tenth moves every cell measured then by as much,
-// which is twice the 5% a comparison calls a change.
+// `drift`: the highest level is more than this share above the lowest. The levels of a
+// steady experiment here move by 2-3%, single calibrations by up to 7% (README:
+// Statistics); a machine whose speed moved by more than a tenth moves every cell
+// measured then by as much, which is twice the 5% a comparison calls a change.
 inline constexpr double kMaxDriftShare = 0.10;
 
 // The machine's level at each point is the median of three consecutive calibrations:

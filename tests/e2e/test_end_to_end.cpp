@@ -469,3 +469,25 @@ TEST_CASE("iterations: auto stops each run once its p50 is within the target, an
     CHECK(e2e::query(db, "SELECT cell FROM cell_summary") == "a");
   }
 }
+
+TEST_CASE("plan --from-history advises each cell's cheapest runs x iterations from its stored runs", "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("m.yaml", tiny_matrix());
+  const auto db = dir.file("history.db");
+  // Before any run: refused before anything is printed.
+  auto missing = orchestrator({"plan", matrix, "--from-history", db});
+  CHECK(missing.exit_code != 0);
+  CHECK_THAT(missing.stderr_tail, Catch::Contains("--from-history: no results DB at"));
+  CHECK(missing.stdout_tail.empty());
+  CHECK(orchestrator({"plan", matrix, "--target-percent", "5"}).exit_code != 0);  // needs --from-history
+  REQUIRE(orchestrator({"run", matrix, "--db", db}).exit_code == 0);
+  const auto advice = orchestrator({"plan", matrix, "--from-history", db, "--target-percent", "5"});
+  INFO(advice.stdout_tail << advice.stderr_tail);
+  REQUIRE(advice.exit_code == 0);
+  CHECK_THAT(advice.stdout_tail, Catch::Contains("advice from " + db + " for +-5%"));
+  CHECK_THAT(advice.stdout_tail, Catch::Contains("of a run's variance is run to run"));
+  CHECK_THAT(advice.stdout_tail, Catch::Contains("as written, 2 x 20: +-"));
+  // Each cell gets a plan, or says that none reaches the target within 100000 runs.
+  for (const std::string cell : {"cell 1/2", "cell 2/2"}) CHECK_THAT(advice.stdout_tail, Catch::Contains(cell));
+  CHECK_THAT(advice.stdout_tail, Catch::Contains("cheapest: runs") || Catch::Contains("no plan of up to"));
+}
