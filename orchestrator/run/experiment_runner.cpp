@@ -198,7 +198,6 @@ class AdaptiveCells {
         progress_(cell_ids.size()),
         stopped_(cell_ids.size(), 0) {}
 
-  bool adaptive() const { return precision_.has_value(); }
   bool stopped(size_t cell) const { return stopped_[cell] != 0; }
 
   // At the start (of a resume, too): decides from the stored runs alone, and clears a
