@@ -26,6 +26,7 @@
 #include "measure/intervals.h"
 #include "measure/relative_speed.h"
 #include "measure/statistics.h"
+#include "measure/stored_runs.h"
 #include "measure/variance_components.h"
 #include "measure/warnings.h"
 #include "protocol/worker_report.h"
@@ -170,10 +171,9 @@ void print_plan_advice(const Experiment& experiment, const SystemInfo& system, c
       std::cout << "no stored runs of these settings on " << printable(system.hostname) << "\n";
       continue;
     }
-    const auto runs = store.measured_runs(*number_of(value_of(*found, "cell_id")));
-    std::vector<RunMoments> moments;
-    for (const auto& run : runs) moments.push_back(moments_of(run));
-    const auto components = variance_components(moments);
+    const auto stored = store.cell_runs(*number_of(value_of(*found, "cell_id")));
+    const auto runs = measured_ok_runs(stored);
+    const auto components = variance_components(runs);
     const RunCost cost = cost_of(runs);
     if (!components || cost.per_iteration_s <= 0) {
       std::cout << "its stored runs have too few iterations to tell\n";

@@ -7,23 +7,11 @@
 #include "common/cpu_list.h"
 #include "common/text.h"
 #include "measure/interference.h"
-#include "measure/statistics.h"
+#include "measure/stored_runs.h"
 #include "measure/warnings.h"
 
 namespace orch {
 namespace {
-
-// The median of `value(run)` over the runs where it is known.
-template <typename Get>
-std::optional<double> median_over(const std::vector<const Columns*>& runs, Get value) {
-  std::vector<double> values;
-  for (const Columns* run : runs)
-    if (auto known = value(*run)) values.push_back(*known);
-  if (values.empty()) return std::nullopt;
-  return median(values);
-}
-
-std::optional<double> column(const Columns& run, const char* name) { return number_of(value_of(run, name)); }
 
 // "260k", "1.2M", "326".
 std::string count_text(double value) {
@@ -35,19 +23,17 @@ std::string count_text(double value) {
 }  // namespace
 
 std::vector<std::string> attribution(const std::vector<Columns>& runs) {
-  std::vector<const Columns*> ok;
-  for (const auto& run : runs)
-    if (text_of(value_of(run, "is_warmup")) != "1" && text_of(value_of(run, "status")) == "ok") ok.push_back(&run);
+  const std::vector<const Columns*> ok = measured_ok_runs(runs);
   if (ok.empty()) return {};
   std::vector<std::string> phrases;
   const Columns& first = *ok.front();
-  const auto threads = column(first, "intra_op_threads");
+  const auto threads = number_in(first, "intra_op_threads");
   const std::string cpu_list = text_of(value_of(first, "effective_cpus"));
   const size_t cpus = cpu_list.empty() ? 0 : parse_cpu_list(cpu_list).size();
-  const auto quota = column(first, "effective_cpu_quota_percent");
+  const auto quota = number_in(first, "effective_cpu_quota_percent");
 
   const auto throttled = median_over(ok, [](const Columns& run) -> std::optional<double> {
-    const auto held = column(run, "throttled_ms"), wall = column(run, "wall_ms");
+    const auto held = number_in(run, "throttled_ms"), wall = number_in(run, "wall_ms");
     if (!held || !wall || *wall <= 0) return std::nullopt;
     return *held / *wall;
   });
@@ -68,13 +54,13 @@ std::vector<std::string> attribution(const std::vector<Columns>& runs) {
                          (above_cpus ? std::to_string(cpus) + " CPU" + (cpus == 1 ? "" : "s")
                                      : "a quota of " + format_number(*quota, 0) + "%");
     if (const auto switches =
-            median_over(ok, [](const Columns& run) { return column(run, "involuntary_ctx_switches"); }))
+            median_over(ok, [](const Columns& run) { return number_in(run, "involuntary_ctx_switches"); }))
       phrase += ", " + count_text(*switches) + " involuntary context switches per run";
     phrases.push_back(phrase);
   }
 
-  const auto read_kib = median_over(ok, [](const Columns& run) { return column(run, "fs_read_kib"); });
-  const auto faults = median_over(ok, [](const Columns& run) { return column(run, "major_faults"); });
+  const auto read_kib = median_over(ok, [](const Columns& run) { return number_in(run, "fs_read_kib"); });
+  const auto faults = median_over(ok, [](const Columns& run) { return number_in(run, "major_faults"); });
   if ((read_kib && *read_kib >= kColdReadKib) || (faults && *faults >= kColdMajorFaults)) {
     std::vector<std::string> evidence;
     if (read_kib && *read_kib > 0) evidence.push_back(format_number(*read_kib / 1024, 0) + " MiB read from storage");
@@ -82,7 +68,7 @@ std::vector<std::string> attribution(const std::vector<Columns>& runs) {
     phrases.push_back("cold: " + join(evidence, ", "));
   }
 
-  const auto others = median_over(ok, [](const Columns& run) { return column(run, "others_cpu_share"); });
+  const auto others = median_over(ok, [](const Columns& run) { return number_in(run, "others_cpu_share"); });
   if (others && *others > kMaxInterferenceShare && cpus > 0)
     phrases.push_back("interference: other processes used " + format_number(*others * cpus, 1) + " CPU of its " +
                       std::to_string(cpus));

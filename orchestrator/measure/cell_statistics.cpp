@@ -10,6 +10,7 @@
 #include "measure/attribution.h"
 #include "measure/intervals.h"
 #include "measure/statistics.h"
+#include "measure/stored_runs.h"
 #include "measure/variance_components.h"
 #include "measure/warnings.h"
 
@@ -34,16 +35,10 @@ constexpr const char* kInEffect[] = {"intra_op_threads",
 // The phases that make a run's cold start (first-run-slow).
 constexpr const char* kColdStartPhases[] = {"library_load_ms", "model_load_ms", "first_inference_ms"};
 
-bool is_measured(const Columns& run) { return text_of(value_of(run, "is_warmup")) != "1"; }
-bool is_ok(const Columns& run) { return text_of(value_of(run, "status")) == "ok"; }
-
 Value median_of(const std::vector<const Columns*>& runs, const char* column, bool integer) {
-  std::vector<double> values;
-  for (const Columns* run : runs)
-    if (auto number = number_of(value_of(*run, column))) values.push_back(*number);
-  if (values.empty()) return {};
-  const double middle = median(values);
-  return integer ? Value(static_cast<int64_t>(middle)) : Value(middle);
+  const auto middle = median_over(runs, [column](const Columns& run) { return number_in(run, column); });
+  if (!middle) return {};
+  return integer ? Value(static_cast<int64_t>(*middle)) : Value(*middle);
 }
 
 // The distinct texts of `column`, in run order, joined by commas; NULL when none.
@@ -98,9 +93,7 @@ Columns cell_statistics(const std::vector<Columns>& runs) {
   // Too few ok runs for the interval to reach kTargetConfidence (README: Warnings).
   if (!p50s.empty() && p50s.size() < values_for_confidence(kTargetConfidence)) warnings.insert("few-runs");
   row.push_back({"outlier_runs", join(outliers, ",")});
-  std::vector<RunMoments> moments;
-  for (const Columns* run : ok) moments.push_back(moments_of(*run));
-  const auto components = variance_components(moments);
+  const auto components = variance_components(ok);
   row.push_back({"variance_within_ms2", components ? Value(components->within) : Value()});
   row.push_back({"variance_between_ms2", components ? Value(components->between) : Value()});
   row.push_back({"between_runs_share", components ? Value(components->between_share()) : Value()});

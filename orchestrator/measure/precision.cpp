@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "measure/stored_runs.h"
 #include "protocol/order_statistics.h"
 
 namespace orch {
@@ -14,13 +15,12 @@ CellProgress progress_of(const std::vector<Columns>& runs) {
     const std::string status = text_of(value_of(run, "status"));
     // Not finished, or cut short by a stop signal (`--resume` runs it again): no run yet.
     if (status == "running" || status == "aborted") continue;
-    const double wall_s = number_of(value_of(run, "wall_ms")).value_or(0) / 1000;
+    const double wall_s = number_in(run, "wall_ms").value_or(0) / 1000;
     progress.machine_s += wall_s;
-    if (text_of(value_of(run, "is_warmup")) == "1") continue;
+    if (!is_measured(run)) continue;
     ++progress.measured_runs;
     progress.measured_s += wall_s;
-    if (const auto p50 = number_of(value_of(run, "latency_p50_ms")); p50 && status == "ok")
-      progress.p50s.push_back(*p50);
+    if (const auto p50 = number_in(run, "latency_p50_ms"); p50 && status == "ok") progress.p50s.push_back(*p50);
   }
   return progress;
 }

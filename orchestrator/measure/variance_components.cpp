@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "measure/statistics.h"
+#include "measure/stored_runs.h"
 
 namespace orch {
 namespace {
@@ -24,24 +24,18 @@ double t_quantile(int df) {
 
 }  // namespace
 
-RunMoments moments_of(const Columns& run) {
-  return {number_of(value_of(run, "latency_mean_ms")).value_or(0),
-          number_of(value_of(run, "latency_stddev_ms")).value_or(0),
-          static_cast<int64_t>(number_of(value_of(run, "latency_n")).value_or(0))};
-}
-
-RunCost cost_of(const std::vector<Columns>& runs) {
-  std::vector<double> fixed, per_iteration;
-  for (const auto& run : runs) {
-    const auto wall = number_of(value_of(run, "wall_ms"));
-    const auto loop = number_of(value_of(run, "timed_loop_ms"));
-    const auto n = number_of(value_of(run, "latency_n"));
-    if (!wall || !loop || !n || *n < 1) continue;
-    fixed.push_back(std::max(0.0, *wall - *loop) / 1000);
-    per_iteration.push_back(*loop / *n / 1000);
-  }
-  if (fixed.empty()) return {};
-  return {median(fixed), median(per_iteration)};
+RunCost cost_of(const std::vector<const Columns*>& runs) {
+  // The run's fixed part and its timed loop per iteration, in seconds, where it has both.
+  auto part = [](const Columns& run, bool per_iteration) -> std::optional<double> {
+    const auto wall = number_in(run, "wall_ms"), loop = number_in(run, "timed_loop_ms"),
+               n = number_in(run, "latency_n");
+    if (!wall || !loop || !n || *n < 1) return std::nullopt;
+    return (per_iteration ? *loop / *n : std::max(0.0, *wall - *loop)) / 1000;
+  };
+  const auto fixed = median_over(runs, [&](const Columns& run) { return part(run, false); });
+  const auto per_iteration = median_over(runs, [&](const Columns& run) { return part(run, true); });
+  if (!fixed || !per_iteration) return {};
+  return {*fixed, *per_iteration};
 }
 
 double VarianceComponents::between_share() const {
@@ -70,6 +64,14 @@ std::optional<VarianceComponents> variance_components(const std::vector<RunMomen
   for (const auto& run : runs) spread += (run.mean_ms - components.mean_ms) * (run.mean_ms - components.mean_ms);
   components.between = std::max(0.0, spread / (n - 1) - components.within / components.iterations);
   return components;
+}
+
+std::optional<VarianceComponents> variance_components(const std::vector<const Columns*>& runs) {
+  std::vector<RunMoments> moments;
+  for (const Columns* run : runs)
+    moments.push_back({number_in(*run, "latency_mean_ms").value_or(0), number_in(*run, "latency_stddev_ms").value_or(0),
+                       static_cast<int64_t>(number_in(*run, "latency_n").value_or(0))});
+  return variance_components(moments);
 }
 
 double relative_half_width(const VarianceComponents& components, int runs, int iterations) {

@@ -26,9 +26,6 @@ struct RunMoments {
   int64_t iterations = 0;
 };
 
-// A measured ok run's moments, from its row of the runs table.
-RunMoments moments_of(const Columns& run);
-
 struct VarianceComponents {
   double mean_ms = 0;     // the grand mean
   double within = 0;      // T1^2, ms^2
@@ -40,6 +37,9 @@ struct VarianceComponents {
 };
 // nullopt with fewer than two runs, or a run of fewer than two iterations.
 std::optional<VarianceComponents> variance_components(const std::vector<RunMoments>& runs);
+// The same from measured ok runs' rows of the runs table (their latency mean,
+// standard deviation and count).
+std::optional<VarianceComponents> variance_components(const std::vector<const Columns*>& runs);
 
 // The half-width of the 95% interval (Student's t, n - 1 degrees of freedom) of the
 // mean of n runs of m iterations each, as a share of the mean.
@@ -54,7 +54,7 @@ struct RunCost {
 
 // The medians over measured ok runs (rows of the runs table): wall time less the timed
 // loop, and the timed loop per iteration.
-RunCost cost_of(const std::vector<Columns>& runs);
+RunCost cost_of(const std::vector<const Columns*>& runs);
 
 struct Plan {
   int runs = 0;
