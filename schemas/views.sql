@@ -8,6 +8,7 @@ DROP VIEW IF EXISTS run_phases;
 DROP VIEW IF EXISTS cell_trend;
 DROP VIEW IF EXISTS run_warnings;
 DROP VIEW IF EXISTS cold_vs_warm;
+DROP VIEW IF EXISTS run_hosts;
 
 -- One row per run: the cell's parameters, each phase in ms, the latency statistics.
 -- A plain join of stored rows: selecting one experiment reads only its rows.
@@ -100,7 +101,12 @@ SELECT r.id AS run_id,
        -- cell's (NULL until the cell's statistics are stored)
        r.outlier_iterations,
        (SELECT ',' || s.outlier_runs || ',' LIKE '%,' || r.run_index || ',%' FROM cell_statistics s
-         WHERE s.cell_id = r.cell_id) AS outlier_run
+         WHERE s.cell_id = r.cell_id) AS outlier_run,
+       -- added by 021: the node it ran on (its experiment's host unless a Slurm job ran it)
+       COALESCE((SELECT h.hostname FROM hosts h WHERE h.id = r.host_id),
+                (SELECT e.hostname FROM experiments e WHERE e.id = c.experiment_id)) AS node,
+       r.slurm_job_id,
+       c.replica
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 
@@ -179,7 +185,14 @@ SELECT c.experiment_id,
        -- iterations: auto: each run's timed iterations from min_iterations up to
        -- iterations, until its p50 is within +-iterations_target_percent (NULL: fixed)
        c.min_iterations,
-       c.iterations_target_percent
+       c.iterations_target_percent,
+       -- added by 021: the nodes its runs ran on (comma-separated), and with
+       -- --slurm-split replicas the copy of the matrix it belongs to
+       (SELECT GROUP_CONCAT(node, ',') FROM
+          (SELECT DISTINCT COALESCE(h.hostname, e.hostname) AS node FROM runs r
+           JOIN experiments e ON e.id = c.experiment_id LEFT JOIN hosts h ON h.id = r.host_id
+           WHERE r.cell_id = c.id AND r.is_warmup = 0 ORDER BY node)) AS node,
+       c.replica
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
 
@@ -253,3 +266,26 @@ SELECT c.experiment_id,
        r.libtorch_resident_pct
 FROM runs r
 JOIN cells c ON c.id = r.cell_id;
+
+-- One row per run: the facts of the machine it ran on -- its experiment's host, or
+-- the Slurm node that ran it (hosts). mixed-hosts compares these.
+CREATE VIEW run_hosts AS
+SELECT r.id AS run_id,
+       c.experiment_id,
+       c.id AS cell_id,
+       c.cell_index,
+       c.label AS cell,
+       r.run_index,
+       r.is_warmup,
+       r.status,
+       r.slurm_job_id,
+       COALESCE(h.hostname, e.hostname) AS hostname,
+       COALESCE(h.cpu_model, e.cpu_model) AS cpu_model,
+       COALESCE(h.kernel, e.kernel) AS kernel,
+       COALESCE(h.governor, e.governor, '') AS governor,
+       COALESCE(h.smt, e.smt, '') AS smt,
+       COALESCE(h.memory_mib, e.memory_mib) AS memory_mib
+FROM runs r
+JOIN cells c ON c.id = r.cell_id
+JOIN experiments e ON e.id = c.experiment_id
+LEFT JOIN hosts h ON h.id = r.host_id;

@@ -13,6 +13,7 @@ PACKAGES="
   util-linux docker.io
   libjs-chart.js chromium
   qemu-system-x86 qemu-utils debootstrap e2fsprogs
+  slurm-wlm munge
 "
 # libopenblas0-openmp: without a real BLAS, Debian's libtorch falls back to the
 # reference BLAS and runs MobileNetV2 ~7x slower. docker.io: the docker launcher and
@@ -20,6 +21,8 @@ PACKAGES="
 # libjs-chart.js: Chart.js, inlined into `report --format html` (no network); chromium:
 # the test that opens that report headless and counts what it drew. qemu-system-x86,
 # qemu-utils, debootstrap: the systemd + cgroup v2 guest of tests/vm (ctest -L vm).
+# slurm-wlm, munge: run --slurm, and its tests, which start a private cluster of their
+# own (ctest -L slurm); the packages' own daemons are not needed.
 
 missing=""
 for package in $PACKAGES; do

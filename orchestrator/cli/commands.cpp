@@ -23,6 +23,7 @@
 #include "measure/cell_statistics.h"
 #include "measure/comparison.h"
 #include "measure/drift.h"
+#include "measure/hosts.h"
 #include "measure/intervals.h"
 #include "measure/relative_speed.h"
 #include "measure/statistics.h"
@@ -82,15 +83,30 @@ void check_scratch_folder(const WorkerSettings& worker) {
                     "set TMPDIR to a folder every user can enter, such as /tmp");
 }
 
-// Loads the matrix and checks it against this machine and every launcher.
-Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_options, const SystemInfo& system,
-                   const Launchers& launchers) {
-  Experiment experiment = load_experiment(matrix_path, system, default_worker(), matrix_options);
-  // A program the matrix names was checked where it names it; the default one is here.
+// A program the matrix names was checked where it names it; the default one is here.
+void check_default_program(const Experiment& experiment) {
   for (const auto& cell : experiment.cells)
     if (!cell.origins.count(Setting::kProgram) && access(cell.settings.program.c_str(), X_OK) != 0)
       throw UserError("worker program " + printable(cell.settings.program) + " is missing or not executable",
                       "build it with `cmake --build build`, or set worker.program in the matrix");
+}
+
+// run --slurm and validate --slurm: the matrix checked against the partition's
+// smallest node. Launchers, devices and the scratch folder are each node's to check:
+// its job does before it launches anything, and a refusal there is the job's runs'
+// reason.
+Experiment prepare_for_slurm(const std::string& matrix_path, const MatrixOptions& matrix_options,
+                             const SlurmPartition& partition) {
+  Experiment experiment = load_experiment(matrix_path, partition.smallest_node(), default_worker(), matrix_options);
+  check_default_program(experiment);
+  return experiment;
+}
+
+// Loads the matrix and checks it against this machine and every launcher.
+Experiment prepare(const std::string& matrix_path, const MatrixOptions& matrix_options, const SystemInfo& system,
+                   const Launchers& launchers) {
+  Experiment experiment = load_experiment(matrix_path, system, default_worker(), matrix_options);
+  check_default_program(experiment);
   launchers.validate(experiment);
   check_scratch_folder(experiment.worker);
   check_devices(experiment);
@@ -105,6 +121,12 @@ std::string describe_settings(const CellSettings& settings) {
     if (setting.id != Setting::kLauncher && setting.id != Setting::kEnv && is_given(setting.id, settings))
       parts.push_back(label_of(setting.id, settings));
   return join(parts, ", ");
+}
+
+// Runs and experiments that orchestrators on `hostname` left 'running' when they died.
+void repair_store(ResultStore& store, const std::string& hostname) {
+  if (const int aborted = store.repair(hostname, boot_id()))
+    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
 }
 
 // What orchestrators that died left behind: every process of their runs, by the
@@ -123,8 +145,7 @@ void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launc
                     "`orchestrator doctor` says what the cgroup launchers need here");
   }
   if (removed) spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
-  if (const int aborted = store.repair(system.hostname, boot_id()))
-    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
+  repair_store(store, system.hostname);
 }
 
 // "3 measured", or for runs: auto "6 to 30 measured".
@@ -141,13 +162,15 @@ int64_t total_runs(const Experiment& experiment) {
 
 }  // namespace
 
-int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options) {
+int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options, bool slurm,
+                     const std::string& partition) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
-  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
-  std::cout << printable(matrix_path) << ": ok: " << count(experiment.cells.size(), "cell") << ", "
-            << (experiment.runs_auto ? "at most " : "") << count(static_cast<size_t>(total_runs(experiment)), "run")
-            << "\n";
+  const Experiment experiment = slurm ? prepare_for_slurm(matrix_path, matrix_options, read_partition(partition))
+                                      : prepare(matrix_path, matrix_options, system, launchers);
+  std::cout << printable(matrix_path) << ": ok" << (slurm ? " on Slurm" : "") << ": "
+            << count(experiment.cells.size(), "cell") << ", " << (experiment.runs_auto ? "at most " : "")
+            << count(static_cast<size_t>(total_runs(experiment)), "run") << "\n";
   return kExitOk;
 }
 
@@ -326,6 +349,12 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
   report.legend = warning_legend(rows, text_of(value_of(report.experiment, "warnings")));
+  std::vector<HostUse> hosts;
+  for (const auto& row : store.cell_hosts(experiment_id))
+    hosts.push_back(
+        {"cell " + std::to_string(static_cast<int64_t>(number_of(value_of(row, "cell_index")).value_or(0)) + 1), row});
+  if (const auto mixed = describe_mixed_hosts(hosts))
+    report.legend.push_back({"mixed-hosts", warning_meaning("mixed-hosts") + ": " + *mixed});
   report.reasons = cell_reasons(rows);
   return report;
 }
@@ -374,8 +403,11 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
     report.warnings.push_back(
         "the two experiments ran different matrices (matrix_hash differs): only cells with the "
         "same settings are compared");
-  if (text_of(value_of(base_row, "hostname")) != text_of(value_of(now_row, "hostname")))
-    report.warnings.push_back("the two experiments ran on different hosts");
+  std::vector<HostUse> hosts;
+  for (const int64_t id : {base, now})
+    for (const auto& row : store.cell_hosts(id)) hosts.push_back({"experiment " + std::to_string(id), row});
+  if (const auto mixed = describe_mixed_hosts(hosts))
+    report.warnings.push_back("mixed-hosts: the cells were measured on machines that differ: " + *mixed);
   for (const Columns* row : {&base_row, &now_row})
     if (const auto share = number_of(value_of(*row, "drift_share")); share && *share > kMaxDriftShare)
       report.warnings.push_back("experiment " + text_of(value_of(*row, "id")) +
@@ -433,38 +465,101 @@ int report_command(const ReportOptions& options) {
   return kExitOk;
 }
 
-int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options) {
-  const SystemInfo system = collect_system_info();
-  const Launchers launchers;
-  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
-  install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
-  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
-  ResultStore store(options.db_path);
-  clean_up_after_dead_orchestrators(experiment, launchers, store, system);
-  const ExperimentOutcome outcome = run_experiment(experiment, launchers, store, system, lock, options.resume);
-  const std::string& db_path = options.db_path;
+namespace {
 
+// The end of `run`, here or on Slurm: the report, the comparison asked for, the exit code.
+int report_run(ResultStore& store, const RunOptions& options, int64_t experiment_id, bool interrupted,
+               int64_t runs_total, int64_t runs_ok) {
+  const std::string& db_path = options.db_path;
   std::cout << '\n';
-  write_text_report(std::cout, make_report(store, outcome.experiment_id, true, {}, ""));
+  write_text_report(std::cout, make_report(store, experiment_id, true, {}, ""));
   std::cout << "(stored in " << printable(db_path) << "; orchestrator report --db " << printable(db_path)
             << " --format md|csv|json for more)\n";
   bool slower = false;
   if (!options.compare_to.empty()) {
     std::cout << "\ncompared with " << printable(options.compare_to) << ":\n";
     const int64_t base = store.find_experiment(options.compare_to);
-    slower = write_compared(std::cout, store, base, outcome.experiment_id, 0.05, 10, Format::kTable);
+    slower = write_compared(std::cout, store, base, experiment_id, 0.05, 10, Format::kTable);
   }
-  if (outcome.interrupted) return kExitInterrupted;
+  if (interrupted) return kExitInterrupted;
   if (slower && options.fail_on_regression) return kExitRegression;
-  if (outcome.runs_ok < outcome.runs_total) {
-    spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases",
-                 outcome.runs_total - outcome.runs_ok, outcome.runs_total);
+  if (runs_ok < runs_total) {
+    spdlog::warn("{} of {} runs did not succeed; see the status and reason columns of run_phases", runs_total - runs_ok,
+                 runs_total);
     return kExitRunsFailed;
   }
   return kExitOk;
 }
 
-int doctor_command() {
+// What a Slurm job's orchestrator is told besides its share: the options of this run
+// that mean the same on its node.
+JobCommand job_command(const MatrixOptions& matrix_options, const RunOptions& options) {
+  JobCommand command;
+  command.orchestrator = fs::read_symlink("/proc/self/exe").string();
+  command.run_options = {"--lock",      fs::absolute(options.lock_path).string(),
+                         "--lock-wait", format_number(options.lock_wait_s, 3),
+                         "--max-cells", std::to_string(matrix_options.max_cells)};
+  if (options.share_machine) command.run_options.push_back("--share-machine");
+  return command;
+}
+
+int run_on_slurm_command(const std::string& matrix_path, const MatrixOptions& matrix_options,
+                         const RunOptions& options) {
+  const SlurmPartition partition = read_partition(options.slurm_options.partition);
+  const Experiment experiment = prepare_for_slurm(matrix_path, matrix_options, partition);
+  install_stop_handlers();
+  ResultStore store(options.db_path);
+  repair_store(store, collect_system_info().hostname);
+  const SlurmOutcome outcome =
+      run_on_slurm(experiment, partition, store, options.db_path, job_command(matrix_options, options),
+                   options.slurm_options, options.resume);
+  if (outcome.detached) {
+    std::cout << "experiment " << outcome.experiment_id << ": jobs submitted; `orchestrator collect --db "
+              << printable(options.db_path) << "` ingests what they finish\n";
+    return kExitOk;
+  }
+  return report_run(store, options, outcome.experiment_id, outcome.interrupted, outcome.runs_total, outcome.runs_ok);
+}
+
+}  // namespace
+
+int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options) {
+  if (options.slurm) return run_on_slurm_command(matrix_path, matrix_options, options);
+  const SystemInfo system = collect_system_info();
+  const Launchers launchers;
+  const Experiment experiment = prepare(matrix_path, matrix_options, system, launchers);
+  std::optional<RunShare> share;
+  if (!options.slurm_share.empty()) share = parse_share(options.slurm_share, experiment);
+  install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
+  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
+  ResultStore store(options.db_path);
+  clean_up_after_dead_orchestrators(experiment, launchers, store, system);
+  const ExperimentOutcome outcome =
+      run_experiment(experiment, launchers, store, system, lock, options.resume, share ? &*share : nullptr);
+  return report_run(store, options, outcome.experiment_id, outcome.interrupted, outcome.runs_total, outcome.runs_ok);
+}
+
+int collect_command(const std::string& db_path, const std::string& experiment, bool wait) {
+  install_stop_handlers();
+  ResultStore store(db_path);
+  repair_store(store, collect_system_info().hostname);
+  const int64_t id = experiment.empty() ? 0 : store.find_experiment(experiment);
+  const auto outcomes = collect_from_slurm(store, id, wait, default_worker());
+  if (outcomes.empty()) std::cout << "no Slurm jobs left to collect in " << printable(db_path) << "\n";
+  int exit_code = kExitOk;
+  for (const auto& outcome : outcomes) {
+    std::cout << experiment_title(store.experiment(outcome.experiment_id)) << ": " << outcome.runs_ok << " of "
+              << outcome.runs_total << " measured runs ok"
+              << (outcome.detached ? "; jobs still out: collect again later\n" : "; every job collected\n");
+    if (outcome.interrupted)
+      exit_code = kExitInterrupted;
+    else if (outcome.runs_ok < outcome.runs_total && exit_code == kExitOk)
+      exit_code = kExitRunsFailed;
+  }
+  return exit_code;
+}
+
+int doctor_command(const std::string& partition) {
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   std::cout << "cgroups: " << launchers.cgroups().description() << "\n";
@@ -505,6 +600,8 @@ int doctor_command() {
   }
   const auto cuda = device_problem(default_worker(), "cuda");
   std::cout << "device cuda: " << (cuda ? "unusable: " + *cuda : std::string("usable")) << "\n";
+  std::cout << "slurm:\n";
+  for (const auto& line : slurm_doctor_lines(partition)) std::cout << "  " << line << "\n";
   return kExitOk;
 }
 

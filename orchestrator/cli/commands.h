@@ -6,10 +6,13 @@
 #include <vector>
 
 #include "matrix/matrix.h"
+#include "slurm/slurm_submission.h"
 
 namespace orch {
 
-int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options);
+// With `slurm`, the matrix is checked against the smallest node of `partition`.
+int validate_command(const std::string& matrix_path, const MatrixOptions& matrix_options, bool slurm = false,
+                     const std::string& partition = "");
 struct PlanOptions {
   std::string history_db;     // --from-history: advise each cell's runs x iterations from its stored runs
   double target_percent = 0;  // the advice's target; 0: the matrix's precision, else 2
@@ -23,6 +26,9 @@ struct RunOptions {
   bool share_machine = false;       // measure beside other orchestrators (runs flagged 'concurrent')
   std::string compare_to;           // at the end, compare with this experiment (previous, an id); "": don't
   bool fail_on_regression = false;  // with compare_to: exit kExitRegression when a cell got slower
+  bool slurm = false;               // spread the runs over Slurm jobs (slurm/slurm_submission.h)
+  SlurmOptions slurm_options;
+  std::string slurm_share;  // inside a Slurm job: only these runs (run/run_share.h)
 };
 int run_command(const std::string& matrix_path, const MatrixOptions& matrix_options, const RunOptions& options);
 struct ReportOptions {
@@ -49,7 +55,10 @@ int compare_command(const CompareOptions& options);
 // Names experiment `experiment` (latest, previous or an id) `name`, for compare --baseline.
 int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment);
 // Says, for every launcher and for cgroups, whether it is usable here, and if not why
-// and what fixes it.
-int doctor_command();
+// and what fixes it; and whether Slurm answers, with `partition`'s nodes.
+int doctor_command(const std::string& partition = "");
+// Ingests what the Slurm jobs of experiment `experiment` ("" every one with jobs not
+// collected, or an id) have finished; with `wait`, until all have ended.
+int collect_command(const std::string& db_path, const std::string& experiment, bool wait);
 
 }  // namespace orch

@@ -30,7 +30,8 @@ const CLI::Validator kSeconds(
 
 // What the command line asked for, subcommand by subcommand.
 struct CommandLine {
-  bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false;
+  bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false,
+       collect = false;
   std::string matrix_path;
   orch::MatrixOptions matrix_options;
   orch::PlanOptions plan_options;
@@ -39,6 +40,10 @@ struct CommandLine {
   orch::CompareOptions compare_options;
   std::string baseline_name, baseline_experiment = "latest", baseline_db = "results.db";
   std::string log_file;
+  bool validate_slurm = false;
+  std::string partition;  // validate --slurm, doctor
+  std::string collect_db = "results.db", collect_experiment;
+  bool collect_wait = false;
 };
 
 // The chosen command, with every user and environment error turned into a message
@@ -46,9 +51,11 @@ struct CommandLine {
 int run_command_line(const CommandLine& line) {
   try {
     if (!line.log_file.empty()) orch::add_log_file(line.log_file);
-    if (line.validate) return orch::validate_command(line.matrix_path, line.matrix_options);
+    if (line.validate)
+      return orch::validate_command(line.matrix_path, line.matrix_options, line.validate_slurm, line.partition);
     if (line.plan) return orch::plan_command(line.matrix_path, line.matrix_options, line.plan_options);
-    if (line.doctor) return orch::doctor_command();
+    if (line.doctor) return orch::doctor_command(line.partition);
+    if (line.collect) return orch::collect_command(line.collect_db, line.collect_experiment, line.collect_wait);
     if (line.report) return orch::report_command(line.report_options);
     if (line.compare) return orch::compare_command(line.compare_options);
     if (line.baseline) return orch::baseline_command(line.baseline_db, line.baseline_name, line.baseline_experiment);
@@ -150,6 +157,42 @@ int main(int argc, char** argv) {
   run->add_flag("--share-machine", line.run_options.share_machine,
                 "measure even while another orchestrator measures on this machine; its runs are flagged "
                 "'concurrent'");
+  // Slurm (README: Running on a Slurm cluster).
+  {
+    orch::SlurmOptions& slurm = line.run_options.slurm_options;
+    auto* on_slurm = run->add_flag("--slurm", line.run_options.slurm,
+                                   "spread the runs over Slurm jobs, each on a whole node, into this DB");
+    run->add_option("--partition", slurm.partition, "with --slurm: the partition (default: the cluster's)")
+        ->needs(on_slurm);
+    run->add_option("--max-jobs", slurm.max_jobs,
+                    "with --slurm: jobs at once (replicas: the copies); default: the partition's nodes")
+        ->check(CLI::Range(1, 100000))
+        ->needs(on_slurm);
+    run->add_option("--sbatch-arg", slurm.sbatch_args, "with --slurm: an argument for sbatch, e.g. --time=2:00:00")
+        ->allow_extra_args(false)
+        ->needs(on_slurm);
+    run->add_option("--slurm-split", slurm.split,
+                    "with --slurm: cells (cells go to different nodes) or replicas (the whole matrix on each)")
+        ->check(CLI::IsMember({"cells", "replicas"}))
+        ->capture_default_str()
+        ->needs(on_slurm);
+    run->add_option("--slurm-folder", slurm.job_folder,
+                    "with --slurm: a folder every node reaches, for the jobs' DBs (default: <db>.slurm)")
+        ->needs(on_slurm);
+    run->add_flag("--detach", slurm.detach, "with --slurm: submit and return; `orchestrator collect` ingests")
+        ->needs(on_slurm);
+    // Written by --slurm into its jobs' scripts; not for people.
+    run->add_option("--slurm-share", line.run_options.slurm_share, "")->group("")->excludes(on_slurm);
+  }
+  validate->add_flag("--slurm", line.validate_slurm, "check against the smallest node of a Slurm partition");
+  validate->add_option("--partition", line.partition, "with --slurm: the partition (default: the cluster's)");
+  doctor->add_option("--partition", line.partition, "the Slurm partition to look at (default: the cluster's)");
+  auto* collect =
+      app.add_subcommand("collect", "ingest what an experiment's Slurm jobs finished (run --slurm --detach)");
+  collect->add_option("--db", line.collect_db, "results database (SQLite)")->capture_default_str();
+  collect->add_option("--experiment", line.collect_experiment,
+                      "latest, previous, or an experiment id (default: every one with jobs left to collect)");
+  collect->add_flag("--wait", line.collect_wait, "wait until every job has ended");
 
   try {
     app.parse(argc, argv);
@@ -167,6 +210,7 @@ int main(int argc, char** argv) {
   line.report = report->parsed();
   line.compare = compare->parsed();
   line.baseline = baseline->parsed();
+  line.collect = collect->parsed();
   const int exit_code = run_command_line(line);
   orch::kill_adopted();  // whatever a worker's or a helper's descendants left
   return exit_code;

@@ -32,6 +32,18 @@ std::string cpu_model() {
   return "";
 }
 
+// MemTotal, in MiB.
+int64_t memory_mib() {
+  std::ifstream in("/proc/meminfo");
+  std::string name;
+  int64_t kib = 0;
+  while (in >> name >> kib) {
+    if (name == "MemTotal:") return kib / 1024;
+    in.ignore(1 << 10, '\n');
+  }
+  return 0;
+}
+
 }  // namespace
 
 SystemInfo collect_system_info() {
@@ -58,6 +70,7 @@ SystemInfo collect_system_info() {
     info.boost = boost == "1" ? "on" : "off";
   else if (!no_turbo.empty())
     info.boost = no_turbo == "1" ? "off" : "on";
+  info.memory_mib = memory_mib();
   return info;
 }
 

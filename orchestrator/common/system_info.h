@@ -2,6 +2,7 @@
 // with every experiment as its context.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,12 +10,14 @@ namespace orch {
 
 struct SystemInfo {
   std::string hostname;
-  std::string kernel;             // uname -r
-  std::string cpu_model;          // /proc/cpuinfo "model name"
-  std::vector<int> online_cpus;   // /sys/devices/system/cpu/online
-  std::vector<int> allowed_cpus;  // this process's affinity: the most a child can get
-  int threads_per_core = 0;       // SMT: CPUs in cpu0's thread_siblings_list; 0 if unknown
-  std::string boost;              // "on"/"off" from cpufreq/boost or intel_pstate/no_turbo; "" if unknown
+  std::string kernel;                  // uname -r
+  std::string cpu_model;               // /proc/cpuinfo "model name"
+  std::vector<int> online_cpus;        // /sys/devices/system/cpu/online
+  std::vector<int> allowed_cpus;       // this process's affinity: the most a child can get
+  int threads_per_core = 0;            // SMT: CPUs in cpu0's thread_siblings_list; 0 if unknown
+  std::string boost;                   // "on"/"off" from cpufreq/boost or intel_pstate/no_turbo; "" if unknown
+  int64_t memory_mib = 0;              // /proc/meminfo MemTotal; 0 if unknown
+  std::string where = "this machine";  // how a refusal names it (a Slurm partition's smallest node)
 };
 
 SystemInfo collect_system_info();

@@ -15,6 +15,17 @@ inline std::string join(const std::vector<std::string>& parts, const std::string
   return text;
 }
 
+// The parts of `text` between `separator`s: "a/b" -> {"a", "b"}, "" -> {""}.
+inline std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts(1);
+  for (char c : text)
+    if (c == separator)
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  return parts;
+}
+
 // An input shape (or any list of integers) as "1,3,224,224".
 template <typename Int>
 std::string join_numbers(const std::vector<Int>& numbers, const std::string& separator = ",") {

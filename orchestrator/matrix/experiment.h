@@ -91,6 +91,7 @@ struct Cell {
   std::string label;  // the axis values' labels, joined by ", "
   CellSettings settings;
   std::map<Setting, SourceLocation> origins;  // where the matrix gave each setting it gave
+  std::optional<int> replica;                 // run --slurm-split replicas: the copy of the matrix it is in
 };
 
 inline constexpr int64_t kMaxOrderSeed = (int64_t{1} << 53) - 1;  // exact in JSON and in a double
@@ -133,6 +134,7 @@ struct Experiment {
   // first run, between rounds and after the last (measure/drift.h).
   bool calibration = false;
   std::string calibration_program;    // the bundled worker
+  std::string slurm_split;            // run --slurm: "cells" or "replicas"; "": measured where it runs
   std::optional<int64_t> order_seed;  // order: random; unset: drawn once and stored (<= kMaxOrderSeed)
   WorkerSettings worker;
   std::vector<Cell> cells;

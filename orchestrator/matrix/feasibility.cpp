@@ -19,8 +19,8 @@ void check_cell(const Experiment& experiment, const Cell& cell, const SystemInfo
   };
   for (int cpu : settings.cpuset) {
     if (!contains(system.online_cpus, cpu))
-      fail(Setting::kCpuset, "cpuset: CPU " + std::to_string(cpu) + " does not exist on this machine",
-           "online CPUs here: " + format_cpu_list(system.online_cpus));
+      fail(Setting::kCpuset, "cpuset: CPU " + std::to_string(cpu) + " does not exist on " + system.where,
+           "online CPUs there: " + format_cpu_list(system.online_cpus));
     if (!contains(system.allowed_cpus, cpu))
       fail(Setting::kCpuset, "cpuset: CPU " + std::to_string(cpu) + " is outside the orchestrator's own affinity",
            "CPUs this process may use: " + format_cpu_list(system.allowed_cpus));
@@ -28,9 +28,15 @@ void check_cell(const Experiment& experiment, const Cell& cell, const SystemInfo
   const double most = 100.0 * static_cast<double>(system.online_cpus.size());
   if (settings.cpu_quota_percent && *settings.cpu_quota_percent > most)
     fail(Setting::kCpuQuota,
-         "cpu_quota: " + label_of(Setting::kCpuQuota, settings).substr(6) + " is more than this machine's " +
+         "cpu_quota: " + label_of(Setting::kCpuQuota, settings).substr(6) + " is more than " + system.where + "'s " +
              std::to_string(system.online_cpus.size()) + " CPUs can give",
          "at most " + std::to_string(static_cast<int>(most)) + "%");
+  const int64_t memory_bytes = system.memory_mib << 20;
+  if (settings.memory_bytes && system.memory_mib > 0 && *settings.memory_bytes > memory_bytes)
+    fail(Setting::kMemory,
+         "memory: " + label_of(Setting::kMemory, settings).substr(7) + " is more than " + system.where + "'s " +
+             std::to_string(system.memory_mib) + " MiB",
+         "at most " + std::to_string(system.memory_mib) + "M");
   if (auto problem = cache_policy_problem(settings.cache))
     fail(Setting::kCache, *problem, "cache: evict makes the model and LibTorch cold without root");
 }

@@ -275,6 +275,12 @@ std::string settings_hash(const Columns& row) {
     add(name);
     add(text_of(value));
   }
+  // Not a setting, but part of a cell's identity when given: which copy of the matrix
+  // it is in (run --slurm-split replicas).
+  if (const Value& replica = value_of(row, "replica"); !std::holds_alternative<std::monostate>(replica)) {
+    add("replica");
+    add(text_of(replica));
+  }
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;

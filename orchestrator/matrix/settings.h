@@ -48,8 +48,9 @@ Columns stored_columns(const CellSettings& settings);
 std::vector<std::string> stored_column_names();
 // A cell's identity across experiments: 16 hex digits of a 64-bit FNV-1a hash over
 // the stored setting columns found in `row` (name=value, in stored_column_names()
-// order), those added after schema 13 only where not NULL. The same settings give the
-// same hash in every DB and every build, and a setting added later changes no old cell's.
+// order), those added after schema 13 only where not NULL, then the cell's `replica`
+// where not NULL (run --slurm-split replicas). The same settings give the same hash in
+// every DB and every build, and a setting added later changes no old cell's.
 std::string settings_hash(const Columns& row);
 
 }  // namespace orch

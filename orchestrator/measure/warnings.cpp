@@ -124,6 +124,9 @@ std::string warning_meaning(const std::string& code) {
       {"interference",
        "other processes (or the hypervisor) took over 10% of the run's CPUs, or another "
        "orchestrator measured beside it (runs.others_cpu_share)"},
+      {"mixed-hosts",
+       "experiment or comparison: cells measured on machines that differ (the run_hosts view); a difference "
+       "between such cells may be the machines'"},
       {"drift",
        "the calibration kernel's level (medians of 3 consecutive calibrations) moved more than 10% during the "
        "experiment (experiments.drift_share): the machine's speed changed while the cells ran"},

@@ -102,6 +102,7 @@ Value p50_interval(const Columns& row) {
 const std::vector<DisplayColumn>& display_columns() {
   static const std::vector<DisplayColumn> columns = {
       {"cell", field("cell")},
+      {"node", field("node")},
       {"ok", pair("runs_ok", "runs")},
       {"threads", pair("intra_op_threads", "inter_op_threads")},
       {"cpus", field("effective_cpus")},
@@ -140,13 +141,18 @@ const std::vector<std::string>& default_data_columns() {
 
 }  // namespace
 
-void Summary::drop_column_if_empty(const std::string& header) {
+void Summary::drop_column_if_empty(const std::string& header) { drop_column_if(header, false); }
+
+void Summary::drop_column_if_one_value(const std::string& header) { drop_column_if(header, true); }
+
+void Summary::drop_column_if(const std::string& header, bool one_value) {
   const auto found = std::find_if(columns.begin(), columns.end(),
                                   [&](const SummaryColumn& column) { return column.header == header; });
   if (found == columns.end()) return;
   const auto index = found - columns.begin();
-  if (std::any_of(rows.begin(), rows.end(),
-                  [&](const auto& row) { return !std::holds_alternative<std::monostate>(row[index]); }))
+  if (std::any_of(rows.begin(), rows.end(), [&](const auto& row) {
+        return one_value ? row[index] != rows.front()[index] : !std::holds_alternative<std::monostate>(row[index]);
+      }))
     return;
   columns.erase(found);
   for (auto& row : rows) row.erase(row.begin() + index);
@@ -160,6 +166,7 @@ Summary reading_summary(const std::vector<Columns>& cell_summary) {
     for (const auto& display : display_columns()) row.push_back(display.value(cell));
   }
   summary.drop_column_if_empty("gpu p50 ms");  // shown when a cell ran on a GPU
+  summary.drop_column_if_one_value("node");    // shown when the cells ran on several (run --slurm)
   return summary;
 }
 

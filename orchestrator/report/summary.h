@@ -23,6 +23,11 @@ struct Summary {
 
   // Removes the column headed `header` when no row has a value in it.
   void drop_column_if_empty(const std::string& header);
+  // Removes it when every row has the same value in it.
+  void drop_column_if_one_value(const std::string& header);
+
+ private:
+  void drop_column_if(const std::string& header, bool one_value);
 };
 
 // For people, from the cell_summary view's rows (ResultStore::cell_summary): the

@@ -295,7 +295,7 @@ class Calibrations {
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                 const SystemInfo& system, const RunLock& lock, bool resume) {
+                                 const SystemInfo& system, const RunLock& lock, bool resume, const RunShare* share) {
   // First: a scratch folder that cannot be made must stop us before the DB is touched.
   const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
@@ -316,7 +316,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       wanted.emplace_back(static_cast<size_t>(runs_of(experiment, cell)), 0);
       if (adaptive.stopped(static_cast<size_t>(cell.index))) continue;
       for (int run_index : runs_to_do(experiment, cell, opened, store))
-        wanted.back()[static_cast<size_t>(run_index)] = 1;
+        if (!share || share->has(cell.index, run_index)) wanted.back()[static_cast<size_t>(run_index)] = 1;
     }
     for (const auto& run : schedule_runs(experiment, opened.order_seed))
       if (wanted[static_cast<size_t>(run.cell_index)][static_cast<size_t>(run.run_index)]) {

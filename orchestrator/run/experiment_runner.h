@@ -9,6 +9,7 @@
 #include "launch/launcher.h"
 #include "matrix/experiment.h"
 #include "run/run_lock.h"
+#include "run/run_share.h"
 #include "store/result_store.h"
 
 namespace orch {
@@ -24,7 +25,9 @@ struct ExperimentOutcome {
 // it stopped (see ResultStore::resume); without one, a new experiment starts.
 // Stops before the next run once SIGINT/SIGTERM/SIGHUP arrived (interrupt.h).
 // `lock` is held throughout; it names the orchestrators each run measured beside.
+// With a `share` (a Slurm job's, run_share.h) only its runs are measured.
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                 const SystemInfo& system, const RunLock& lock, bool resume);
+                                 const SystemInfo& system, const RunLock& lock, bool resume,
+                                 const RunShare* share = nullptr);
 
 }  // namespace orch

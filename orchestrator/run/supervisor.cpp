@@ -381,9 +381,9 @@ CommandOutput capture_output(const std::vector<std::string>& argv,
   spec.survives_stop = true;
   spec.output_limit_bytes = kHelperOutputBytes;
   const ProcessOutcome outcome = run_process(spec);
-  if (!outcome.launch_error.empty()) return {false, outcome.launch_error};
+  if (!outcome.launch_error.empty()) return {false, outcome.launch_error, outcome.launch_error};
   const bool whole = outcome.stdout_tail.size() < kHelperOutputBytes;
-  return {outcome.exit_code == 0 && !outcome.timed_out && whole, outcome.stdout_tail};
+  return {outcome.exit_code == 0 && !outcome.timed_out && whole, outcome.stdout_tail, outcome.stderr_tail};
 }
 
 }  // namespace orch

@@ -108,8 +108,9 @@ class IdleProcess {
 inline constexpr double kHelperTimeoutS = 60;
 inline constexpr size_t kHelperOutputBytes = 16 * 1024 * 1024;
 struct CommandOutput {
-  bool ok = false;   // started and exited 0
-  std::string text;  // its stdout
+  bool ok = false;    // started and exited 0
+  std::string text;   // its stdout
+  std::string error;  // the tail of its stderr, or why it could not start
 };
 // With `run_as`, the helper runs as that user (uid, gid), as a worker would.
 CommandOutput capture_output(const std::vector<std::string>& argv,

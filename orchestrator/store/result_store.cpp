@@ -334,7 +334,9 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
        {"precision_target_percent", experiment.precision ? Value(experiment.precision->target_percent) : Value()},
        {"precision_max_runs", experiment.precision ? Value(int64_t{experiment.precision->max_runs}) : Value()},
        {"precision_max_minutes", experiment.precision ? Value(experiment.precision->max_minutes) : Value()},
-       {"calibration", int64_t{experiment.calibration}}});
+       {"calibration", int64_t{experiment.calibration}},
+       {"memory_mib", system.memory_mib > 0 ? Value(system.memory_mib) : Value()},
+       {"slurm_split", optional_text(experiment.slurm_split)}});
   ids.experiment_id = db_->getLastInsertRowid();
 
   for (const auto& cell : experiment.cells) {
@@ -343,6 +345,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
                    {"label", cell.label},
                    {"command_line", cell_commands.at(cell.index)}};
     for (auto& column : stored_columns(cell.settings)) row.push_back(std::move(column));
+    row.push_back({"replica", cell.replica ? Value(int64_t{*cell.replica}) : Value()});
     row.push_back({"settings_hash", settings_hash(row)});
     insert_row("cells", row);
     ids.cell_ids.push_back(db_->getLastInsertRowid());
@@ -461,9 +464,12 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement find(*db_,
                            "SELECT id, COALESCE(order_seed, 0) FROM experiments WHERE matrix_hash = ? AND name = ? "
-                           "AND status = 'interrupted' ORDER BY id DESC LIMIT 1");
+                           "AND COALESCE(slurm_split, '') = ? "
+                           "AND (status = 'interrupted' OR (status = 'submitted' AND slurm_split IS NOT NULL)) "
+                           "ORDER BY id DESC LIMIT 1");
     find.bind(1, experiment.matrix_hash);
     find.bind(2, experiment.name);
+    find.bind(3, experiment.slurm_split);
     if (!find.executeStep()) return std::nullopt;
     Resumption resumption;
     resumption.ids.experiment_id = find.getColumn(0).getInt64();
@@ -475,7 +481,7 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
     // An aborted run measured nothing; it is run again.
     delete_runs(
         "SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
-        "WHERE c.experiment_id = ? AND r.status = 'aborted'",
+        "WHERE c.experiment_id = ? AND (r.status = 'aborted' OR r.status LIKE 'slurm\\_%' ESCAPE '\\')",
         [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
     SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
     cells.bind(1, resumption.ids.experiment_id);
@@ -617,9 +623,18 @@ Columns ResultStore::experiment(int64_t experiment_id) {
   return guarded([&] {
     auto rows = select_rows(
         "SELECT id, name, status, started_at, finished_at, hostname, kernel, cpu_model, "
-        "orchestrator_version, matrix_path, matrix_hash, warnings FROM experiments WHERE id = ?",
+        "orchestrator_version, matrix_path, matrix_hash, warnings, drift_share, slurm_split FROM experiments "
+        "WHERE id = ?",
         [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
     return rows.empty() ? Columns{} : rows.front();
+  });
+}
+
+std::string ResultStore::matrix_text(int64_t experiment_id) {
+  return guarded([&] {
+    SQLite::Statement query(*db_, "SELECT matrix_yaml FROM experiments WHERE id = ?");
+    query.bind(1, experiment_id);
+    return query.executeStep() ? query.getColumn(0).getString() : std::string();
   });
 }
 
@@ -768,6 +783,248 @@ int64_t ResultStore::find_baseline(const std::string& name) {
                       "name one with `orchestrator baseline " + printable(name) + " --experiment ID`; sqlite3 " +
                           printable(path_) + " 'SELECT * FROM baselines' lists them");
     return query.getColumn(0).getInt64();
+  });
+}
+
+ResultStore::ExperimentIds ResultStore::experiment_ids(int64_t experiment_id) {
+  return guarded([&] {
+    ExperimentIds ids;
+    ids.experiment_id = experiment_id;
+    SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
+    cells.bind(1, experiment_id);
+    while (cells.executeStep()) ids.cell_ids.push_back(cells.getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+std::set<std::pair<int, int>> ResultStore::stored_run_indices(int64_t experiment_id) {
+  return guarded([&] {
+    std::set<std::pair<int, int>> stored;
+    SQLite::Statement query(*db_,
+                            "SELECT c.cell_index, r.run_index FROM runs r JOIN cells c ON c.id = r.cell_id "
+                            "WHERE c.experiment_id = ? AND r.status NOT LIKE 'slurm\\_%' ESCAPE '\\'");
+    query.bind(1, experiment_id);
+    while (query.executeStep()) stored.insert({query.getColumn(0).getInt(), query.getColumn(1).getInt()});
+    return stored;
+  });
+}
+
+std::vector<Columns> ResultStore::cell_hosts(int64_t experiment_id) {
+  return guarded([&] {
+    return select_rows(
+        "SELECT DISTINCT cell_index, cell, hostname, cpu_model, kernel, governor, smt, memory_mib FROM run_hosts "
+        "WHERE experiment_id = ? AND is_warmup = 0 AND status = 'ok' ORDER BY cell_index, hostname",
+        [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+  });
+}
+
+void ResultStore::set_experiment_status(int64_t experiment_id, const std::string& status) {
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE experiments SET status = ? WHERE id = ?");
+    update.bind(1, status);
+    update.bind(2, experiment_id);
+    update.exec();
+  });
+}
+
+int64_t ResultStore::add_slurm_job(int64_t experiment_id, std::optional<int> replica, const std::string& share,
+                                   const std::string& job_db) {
+  return guarded([&] {
+    insert_row("slurm_jobs", {{"experiment_id", experiment_id},
+                              {"replica", replica ? Value(int64_t{*replica}) : Value()},
+                              {"share", share},
+                              {"job_db", job_db},
+                              {"submitted_at", utc_timestamp()}});
+    return db_->getLastInsertRowid();
+  });
+}
+
+void ResultStore::set_slurm_job_id(int64_t row_id, int64_t job_id) {
+  guarded([&] {
+    SQLite::Statement update(*db_, "UPDATE slurm_jobs SET job_id = ? WHERE id = ?");
+    update.bind(1, job_id);
+    update.bind(2, row_id);
+    update.exec();
+  });
+}
+
+std::vector<Columns> ResultStore::slurm_jobs(int64_t experiment_id) {
+  return guarded([&] {
+    return select_rows("SELECT * FROM slurm_jobs WHERE experiment_id = ? ORDER BY id",
+                       [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+  });
+}
+
+std::vector<int64_t> ResultStore::experiments_with_uncollected_jobs() {
+  return guarded([&] {
+    std::vector<int64_t> ids;
+    SQLite::Statement query(
+        *db_, "SELECT DISTINCT experiment_id FROM slurm_jobs WHERE collected_at IS NULL ORDER BY experiment_id");
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+void ResultStore::finish_slurm_job(int64_t row_id, const Columns& end, int64_t runs_collected) {
+  guarded([&] {
+    SQLite::Statement update(*db_,
+                             "UPDATE slurm_jobs SET state = ?, exit_code = ?, state_source = ?, node = ?, "
+                             "collected_at = ?, runs_collected = ? WHERE id = ?");
+    int index = 0;
+    for (const char* name : {"state", "exit_code", "state_source", "node"}) {
+      const std::string text = text_of(value_of(end, name));
+      if (text.empty())
+        update.bind(++index);
+      else
+        update.bind(++index, text);
+    }
+    update.bind(++index, utc_timestamp());
+    update.bind(++index, runs_collected);
+    update.bind(++index, row_id);
+    update.exec();
+  });
+}
+
+int64_t ResultStore::host_id(const Columns& facts) {
+  return guarded([&] {
+    static const char* const kFacts[] = {"hostname", "cpu_model", "kernel", "governor", "smt", "memory_mib"};
+    std::string where;
+    for (const char* name : kFacts) where += std::string(where.empty() ? "" : " AND ") + name + " = ?";
+    auto bind = [&](SQLite::Statement& statement) {
+      int index = 0;
+      for (const char* name : kFacts) {
+        const Value& value = value_of(facts, name);
+        if (std::string(name) == "memory_mib")
+          statement.bind(++index, static_cast<int64_t>(number_of(value).value_or(0)));
+        else
+          statement.bind(++index, text_of(value));
+      }
+    };
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement find(*db_, "SELECT id FROM hosts WHERE " + where);
+    bind(find);
+    if (find.executeStep()) return find.getColumn(0).getInt64();
+    SQLite::Statement insert(*db_,
+                             "INSERT INTO hosts (hostname, cpu_model, kernel, governor, smt, memory_mib) "
+                             "VALUES (?, ?, ?, ?, ?, ?)");
+    bind(insert);
+    insert.exec();
+    const int64_t id = db_->getLastInsertRowid();
+    transaction.commit();
+    return id;
+  });
+}
+
+ResultStore::AttachedJobDb::AttachedJobDb(ResultStore& store, const std::string& path) : store_(store) {
+  { const ResultStore checked(path); }  // its folder, owner, integrity, triggers, schema
+  const std::string resolved = open_path(path, "a Slurm job's DB").resolved;
+  store_.guarded([&] {
+    SQLite::Statement attach(*store_.db_, "ATTACH DATABASE ? AS job");
+    attach.bind(1, resolved);  // read only: nothing here writes to it
+    attach.exec();
+  });
+}
+
+ResultStore::AttachedJobDb::~AttachedJobDb() {
+  try {
+    store_.db_->exec("DETACH DATABASE job");
+  } catch (const SQLite::Exception&) {
+  }
+}
+
+std::vector<Columns> ResultStore::AttachedJobDb::experiments() {
+  return store_.guarded(
+      [&] { return store_.select_rows("SELECT * FROM job.experiments ORDER BY id", [](SQLite::Statement&) {}); });
+}
+
+std::vector<Columns> ResultStore::AttachedJobDb::ended_runs(int64_t experiment_id) {
+  return store_.guarded([&] {
+    return store_.select_rows(
+        "SELECT r.id, r.run_index, r.is_warmup, r.status, c.cell_index, c.stop_reason FROM job.runs r "
+        "JOIN job.cells c ON c.id = r.cell_id WHERE c.experiment_id = ? AND r.status NOT IN ('running', 'aborted') "
+        "ORDER BY r.id",
+        [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+  });
+}
+
+namespace {
+
+// The columns of `table` in schema `schema`, less those named in `except`.
+std::string column_list(SQLite::Database& db, const std::string& schema, const std::string& table,
+                        const std::vector<std::string>& except) {
+  SQLite::Statement info(db, "SELECT name FROM pragma_table_info(?, ?) ORDER BY cid");
+  info.bind(1, table);
+  info.bind(2, schema);
+  std::string names;
+  while (info.executeStep()) {
+    const std::string name = info.getColumn(0).getString();
+    if (std::find(except.begin(), except.end(), name) == except.end()) names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
+}  // namespace
+
+bool ResultStore::AttachedJobDb::ingest_run(int64_t job_run_id, int64_t cell_id, int64_t host_id,
+                                            int64_t slurm_job_id) {
+  return store_.guarded([&] {
+    SQLite::Database& db = *store_.db_;
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement stored(
+        db,
+        "SELECT m.id, m.is_warmup = 1 OR m.status LIKE 'slurm\\_%' ESCAPE '\\' "
+        "FROM runs m JOIN job.runs j ON j.run_index = m.run_index WHERE m.cell_id = ? AND j.id = ?");
+    stored.bind(1, cell_id);
+    stored.bind(2, job_run_id);
+    if (stored.executeStep()) {
+      if (stored.getColumn(1).getInt() == 0) return false;
+      const int64_t old_id = stored.getColumn(0).getInt64();
+      stored.reset();
+      store_.delete_runs("SELECT ?", [&](SQLite::Statement& statement) { statement.bind(1, old_id); });
+    }
+    // The main schema's columns: both DBs are at this build's schema.
+    const std::string runs = column_list(db, "main", "runs", {"id", "cell_id", "host_id", "slurm_job_id"});
+    SQLite::Statement copy_run(db, "INSERT INTO runs (" + runs + ", cell_id, host_id, slurm_job_id) SELECT " + runs +
+                                       ", ?, ?, ? FROM job.runs WHERE id = ?");
+    copy_run.bind(1, cell_id);
+    copy_run.bind(2, host_id);
+    copy_run.bind(3, slurm_job_id);
+    copy_run.bind(4, job_run_id);
+    copy_run.exec();
+    const int64_t run_id = db.getLastInsertRowid();
+    for (const char* table : {"phases", "samples"}) {
+      const std::string columns = column_list(db, "main", table, {"run_id"});
+      SQLite::Statement copy(db, std::string("INSERT INTO ") + table + " (run_id, " + columns + ") SELECT ?, " +
+                                     columns + " FROM job." + table + " WHERE run_id = ?");
+      copy.bind(1, run_id);
+      copy.bind(2, job_run_id);
+      copy.exec();
+    }
+    store_.forget_cell_statistics(cell_id);
+    transaction.commit();
+    return true;
+  });
+}
+
+void ResultStore::record_unfinished_run(int64_t cell_id, int run_index, bool warmup, const std::string& status,
+                                        const std::string& reason, int64_t slurm_job_id) {
+  guarded([&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement stored(*db_, "SELECT 1 FROM runs WHERE cell_id = ? AND run_index = ?");
+    stored.bind(1, cell_id);
+    stored.bind(2, run_index);
+    if (stored.executeStep()) return;
+    stored.reset();
+    insert_row("runs", {{"cell_id", cell_id},
+                        {"run_index", int64_t{run_index}},
+                        {"is_warmup", int64_t{warmup}},
+                        {"status", status},
+                        {"reason", reason},
+                        {"started_at", utc_timestamp()},
+                        {"command_line", std::string("(Slurm job ") + std::to_string(slurm_job_id) + ")"},
+                        {"slurm_job_id", slurm_job_id}});
+    forget_cell_statistics(cell_id);
+    transaction.commit();
   });
 }
 

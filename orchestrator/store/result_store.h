@@ -94,9 +94,11 @@ class ResultStore {
   // number of runs marked.
   int repair(const std::string& hostname, const std::string& current_boot_id);
 
-  // The latest interrupted experiment of the same matrix (content hash and name),
-  // reopened by `by` in one IMMEDIATE transaction (two orchestrators cannot both
-  // take it): its aborted runs are deleted so they run again.
+  // The latest interrupted experiment of the same matrix (content hash and name) and
+  // the same kind (experiment.slurm_split: measured here, or by Slurm jobs, which may
+  // also be 'submitted'), reopened by `by` in one IMMEDIATE transaction (two
+  // orchestrators cannot both take it): its aborted runs, and the runs its Slurm jobs
+  // did not finish, are deleted so they run again.
   struct Resumption {
     ExperimentIds ids;
     std::set<std::pair<int, int>> finished;  // (cell index, run index) already stored
@@ -117,8 +119,10 @@ class ResultStore {
   void name_baseline(const std::string& name, int64_t experiment_id);
   // The experiment a baseline names. Throws UserError for an unknown name.
   int64_t find_baseline(const std::string& name);
-  // Its experiments row.
+  // Its experiments row (the matrix file's text aside).
   Columns experiment(int64_t experiment_id);
+  // The matrix file as the experiment read it.
+  std::string matrix_text(int64_t experiment_id);
   // The timed iterations (ms) of a cell's measured ok runs, run by run.
   std::vector<std::vector<double>> measured_samples(int64_t cell_id);
   // The cell with `settings_hash` in the `limit` latest experiments named `name` on
@@ -147,6 +151,62 @@ class ResultStore {
   // `name` on `hostname` before experiment `before`, newest first.
   std::vector<double> history_p50s(const std::string& settings_hash, const std::string& name,
                                    const std::string& hostname, int64_t before, int limit);
+
+  // An experiment's cell ids, by cell index.
+  ExperimentIds experiment_ids(int64_t experiment_id);
+  // The (cell index, run index) of every run stored for the experiment, less those
+  // its Slurm jobs did not finish (status slurm_*).
+  std::set<std::pair<int, int>> stored_run_indices(int64_t experiment_id);
+  // Every measured run's host facts (the run_hosts view: hostname, cpu_model, kernel,
+  // governor, smt, memory_mib) with its cell_index and cell, one row per distinct
+  // cell and host, in cell order.
+  std::vector<Columns> cell_hosts(int64_t experiment_id);
+  // Sets an experiment's status (running, submitted, finished, interrupted).
+  void set_experiment_status(int64_t experiment_id, const std::string& status);
+
+  // Slurm (slurm/slurm_submission.h). A job's row, stored before sbatch is asked, so
+  // that a submitter that dies leaves it known: returns its id.
+  int64_t add_slurm_job(int64_t experiment_id, std::optional<int> replica, const std::string& share,
+                        const std::string& job_db);
+  void set_slurm_job_id(int64_t row_id, int64_t job_id);
+  // An experiment's jobs (every column of slurm_jobs), in submission order.
+  std::vector<Columns> slurm_jobs(int64_t experiment_id);
+  // Experiments with a job not collected yet, oldest first.
+  std::vector<int64_t> experiments_with_uncollected_jobs();
+  // What Slurm said of an ended job, and how many runs were ingested from it.
+  void finish_slurm_job(int64_t row_id, const Columns& end, int64_t runs_collected);
+  // The hosts row of these facts (hostname, cpu_model, kernel, governor, smt,
+  // memory_mib), added when new.
+  int64_t host_id(const Columns& facts);
+
+  // A job's own DB, opened and checked as the constructor opens any DB (so it is
+  // migrated to this build's schema), then attached to this one as `job` until the
+  // object dies. Throws UserError as the constructor does.
+  class AttachedJobDb {
+   public:
+    AttachedJobDb(ResultStore& store, const std::string& path);
+    ~AttachedJobDb();
+    AttachedJobDb(const AttachedJobDb&) = delete;
+    AttachedJobDb& operator=(const AttachedJobDb&) = delete;
+    // Its experiments rows, oldest first.
+    std::vector<Columns> experiments();
+    // The runs of its experiment `experiment_id` that ended (not running, not
+    // aborted): id, run_index, is_warmup, status, cell_index, stop_reason.
+    std::vector<Columns> ended_runs(int64_t experiment_id);
+    // Copies its run `job_run_id` -- runs row, phases, samples -- into this DB's cell
+    // `cell_id` with `host_id` and `slurm_job_id`, in one transaction. A stored
+    // warm-up of the same run_index is replaced (the job warmed its own node); a stored
+    // measured run is kept, and false returned.
+    bool ingest_run(int64_t job_run_id, int64_t cell_id, int64_t host_id, int64_t slurm_job_id);
+
+   private:
+    ResultStore& store_;
+  };
+  // A run a Slurm job was given and did not finish: stored with its `status`
+  // (slurm_cancelled, slurm_timeout, ...) and Slurm's reason, in one transaction;
+  // nothing when the run is stored already.
+  void record_unfinished_run(int64_t cell_id, int run_index, bool warmup, const std::string& status,
+                             const std::string& reason, int64_t slurm_job_id);
 
  private:
   void check_folder(const PathInFolder& file) const;

@@ -525,9 +525,16 @@ TEST_CASE("a DB of schema 18 is migrated: its cells keep their identity, and new
   {
     orch::ResultStore created(path);
     created.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
-    // Back to schema 18: what 019 and 020 added, dropped.
+    // Back to schema 18: what 019, 020 and 021 added, dropped.
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
-    db.exec("DROP VIEW cell_summary");
+    for (const char* view : {"cell_summary", "run_phases", "run_hosts", "cell_trend", "run_warnings", "cold_vs_warm"})
+      db.exec(std::string("DROP VIEW ") + view);
+    for (const char* column :
+         {"experiments DROP COLUMN memory_mib", "experiments DROP COLUMN slurm_split", "cells DROP COLUMN replica",
+          "runs DROP COLUMN host_id", "runs DROP COLUMN slurm_job_id"})
+      db.exec(std::string("ALTER TABLE ") + column);
+    db.exec("DROP TABLE slurm_jobs");
+    db.exec("DROP TABLE hosts");
     for (const char* column :
          {"experiments DROP COLUMN precision_target_percent", "experiments DROP COLUMN precision_max_runs",
           "experiments DROP COLUMN precision_max_minutes", "cells DROP COLUMN stop_reason",

@@ -1,0 +1,119 @@
+#!/bin/sh
+# run --slurm against a real, private single-node Slurm cluster (private_slurm.sh).
+# Usage: slurm_test.sh quickstart|scancel|detach SOURCE_DIR BUILD_DIR
+#   quickstart  the quickstart matrix through --slurm: every run stored, with its node
+#               and the limits in effect as asked; nothing left afterwards
+#   scancel     scancel of the running job stores its runs with Slurm's reason, and
+#               --resume completes the experiment
+#   detach      --detach, then collect, gives the same DB content as a blocking run;
+#               and --slurm-split replicas runs the whole matrix once per job
+set -eu
+mode=$1 source=$2 build=$3
+. "$(cd "$(dirname "$0")" && pwd)/private_slurm.sh"
+slurm_test_begin "$build"   # sets $work, starts the cluster, exports SLURM_CONF
+orchestrator=$build/bin/orchestrator
+node=$(hostname -s)
+q() { sqlite3 "$work/r.db" "$1"; }
+# The measuring lock is the test's own; other tests of the suite may measure beside.
+run() { "$orchestrator" run "$@" --db "$work/r.db" --lock "$work/lock" --share-machine; }
+
+tiny_matrix() {  # tiny_matrix ITERATIONS
+  cat <<YAML
+name: slurm-test
+runs: 3
+warmup_runs: 1
+worker:
+  model: $build/models/tiny_cnn.pt
+  input_shape: [1, 3, 32, 32]
+  iterations: $1
+matrix:
+  placement:
+    - {launcher: taskset, cpuset: "0"}
+    - {launcher: cgroup, cpuset: "1", cpu_quota: 50%, memory: 256M}
+YAML
+}
+
+case $mode in
+quickstart)
+  "$orchestrator" validate --slurm "$source/configs/quickstart.yaml" >/dev/null
+  echo "ok: the quickstart matrix validates against the partition"
+  run "$source/configs/quickstart.yaml" --slurm --max-jobs 2 >"$work/out.txt" 2>&1 ||
+    { tail -30 "$work/out.txt"; echo "FAIL: run --slurm exited $?"; exit 1; }
+  check "every run is stored ok" "16" "$(q "SELECT COUNT(*) FROM run_phases WHERE status = 'ok'")"
+  check "each run names its node and job" "$node|16" \
+    "$(q "SELECT node, COUNT(*) FROM run_phases WHERE slurm_job_id IS NOT NULL GROUP BY node")"
+  check "the jobs were collected" "2|COMPLETED" \
+    "$(q "SELECT COUNT(*), GROUP_CONCAT(DISTINCT state) FROM slurm_jobs WHERE collected_at IS NOT NULL")"
+  check "taskset cpuset=0 was in effect" "0" \
+    "$(q "SELECT DISTINCT effective_cpus FROM run_phases WHERE launcher = 'taskset'")"
+  check "the host cells had the job's whole node" "0-1" \
+    "$(q "SELECT DISTINCT effective_cpus FROM run_phases WHERE launcher = 'host'")"
+  check "the node's facts are stored" "$node|1" \
+    "$(q "SELECT hostname, memory_mib > 0 AND cpu_model <> '' FROM hosts")"
+  check "the experiment finished" "finished" "$(q "SELECT status FROM experiments")"
+  grep -q "p50 ms" "$work/out.txt" || { echo "FAIL: no report printed"; exit 1; }
+  echo "ok: the report was printed"
+  ;;
+scancel)
+  tiny_matrix 4000 >"$work/m.yaml"
+  run "$work/m.yaml" --slurm --max-jobs 1 >"$work/out.txt" 2>&1 &
+  submitter=$!
+  job_db="$work/r.db.slurm/experiment-1/share-1.db"
+  wait_for "a measured run in the job's DB" 120 \
+    sh -c "[ \"\$(sqlite3 '$job_db' \"SELECT COUNT(*) FROM runs WHERE status = 'ok' AND is_warmup = 0\" 2>/dev/null)\" -ge 1 ]"
+  job=$(q "SELECT job_id FROM slurm_jobs")
+  scancel "$job"
+  status=0
+  wait "$submitter" || status=$?
+  check "scancel of every job ends run like SIGTERM (exit 130)" "130" "$status"
+  check "the experiment is left for --resume" "interrupted" "$(q "SELECT status FROM experiments")"
+  cancelled=$(q "SELECT COUNT(*) FROM runs WHERE status = 'slurm_cancelled' AND reason LIKE 'Slurm job $job on $node: CANCELLED%'")
+  [ "$cancelled" -ge 1 ] || { q "SELECT status, reason FROM runs"; echo "FAIL: no run stored as slurm_cancelled"; exit 1; }
+  echo "ok: $cancelled unfinished run(s) stored as slurm_cancelled with Slurm's reason"
+  kept=$(q "SELECT COUNT(*) FROM runs WHERE status = 'ok' AND is_warmup = 0")
+  [ "$kept" -ge 1 ] || { echo "FAIL: the runs finished before the scancel were not kept"; exit 1; }
+  echo "ok: the $kept measured run(s) finished before the scancel were kept"
+  run "$work/m.yaml" --slurm --max-jobs 1 --resume >"$work/resume.txt" 2>&1 ||
+    { tail -20 "$work/resume.txt"; echo "FAIL: --resume exited $?"; exit 1; }
+  check "--resume completed the experiment" "finished|6|0" \
+    "$(q "SELECT e.status, (SELECT COUNT(*) FROM run_phases WHERE is_warmup = 0 AND status = 'ok'),
+                 (SELECT COUNT(*) FROM runs WHERE status LIKE 'slurm%') FROM experiments e")"
+  check "--resume submitted only what was missing" "1" \
+    "$(q "SELECT COUNT(*) FROM slurm_jobs WHERE id > 1 AND share NOT LIKE '%0:0-3/1:0-3%'")"
+  ;;
+detach)
+  tiny_matrix 50 >"$work/m.yaml"
+  run "$work/m.yaml" --slurm --max-jobs 2 >"$work/blocking.txt" 2>&1
+  run "$work/m.yaml" --slurm --max-jobs 2 --detach >"$work/detach.txt" 2>&1
+  grep -q "orchestrator collect" "$work/detach.txt" || { cat "$work/detach.txt"; echo "FAIL: --detach said nothing"; exit 1; }
+  check "--detach returned with the experiment submitted" "submitted" "$(q "SELECT status FROM experiments WHERE id = 2")"
+  "$orchestrator" collect --db "$work/r.db" --wait >"$work/collect.txt" 2>&1 ||
+    { cat "$work/collect.txt"; echo "FAIL: collect exited $?"; exit 1; }
+  check "collect finished it" "finished" "$(q "SELECT status FROM experiments WHERE id = 2")"
+  content() {
+    q "SELECT cell_index, run_index, is_warmup, status, node, effective_cpus,
+              (SELECT COUNT(*) FROM samples s WHERE s.run_id = r.run_id),
+              (SELECT COUNT(*) FROM phases p WHERE p.run_id = r.run_id)
+       FROM run_phases r WHERE experiment_id = $1 ORDER BY cell_index, run_index"
+  }
+  check "--detach and collect store what a blocking run stores" "$(content 1)" "$(content 2)"
+  check "the same cell statistics" "$(q "SELECT cell, runs, runs_ok FROM cell_summary WHERE experiment_id = 1")" \
+    "$(q "SELECT cell, runs, runs_ok FROM cell_summary WHERE experiment_id = 2")"
+  "$orchestrator" collect --db "$work/r.db" >"$work/again.txt" 2>&1
+  grep -q "no Slurm jobs left to collect" "$work/again.txt" || { cat "$work/again.txt"; echo "FAIL: collect again"; exit 1; }
+  echo "ok: a second collect finds nothing left"
+  # replicas: the whole matrix once per job, each copy's cells their own
+  run "$work/m.yaml" --slurm --slurm-split replicas --max-jobs 2 >"$work/replicas.txt" 2>&1 ||
+    { tail -20 "$work/replicas.txt"; echo "FAIL: --slurm-split replicas exited $?"; exit 1; }
+  check "each replica is a job of the whole matrix" "2|0:0-3/1:0-3" \
+    "$(q "SELECT COUNT(*), GROUP_CONCAT(DISTINCT share) FROM slurm_jobs WHERE experiment_id = 3")"
+  check "each copy's cells are their own, with the node" \
+    "0|taskset cpuset=0 [replica 1]|$node|1 1|taskset cpuset=0 [replica 2]|$node|1" \
+    "$(q "SELECT replica, cell, node, COUNT(DISTINCT settings_hash) FROM cell_summary WHERE experiment_id = 3
+          AND cell LIKE 'taskset%' GROUP BY replica" | tr '\n' ' ' | sed 's/ $//')"
+  grep -q "mixed-hosts" "$work/replicas.txt" && { echo "FAIL: mixed-hosts on one node"; exit 1; }
+  echo "ok: one node, so no mixed-hosts warning"
+  ;;
+*) echo "usage: $0 quickstart|scancel|detach SOURCE_DIR BUILD_DIR"; exit 2 ;;
+esac
+slurm_finish
