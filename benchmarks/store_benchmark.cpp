@@ -1,5 +1,6 @@
 // The results DB as its history grows: how long one experiment's views take at
-// 100,000 runs against a one-experiment DB, and how long storing a run takes.
+// 100,000 runs against a one-experiment DB, how long storing a run takes, and how
+// long ingesting one from a Slurm job's DB takes beside it.
 // A benchmark, not a test: it asserts nothing and prints figures (scripts/benchmark.sh
 // runs it). It uses the project's own store for every write a run makes, and plain SQL
 // only to copy a stored experiment until the DB holds the history asked for.
@@ -252,6 +253,46 @@ int run_benchmark(int argc, char** argv) {
               ingest.size());
   std::printf("ingest: one run of 10000 samples in %.3f ms, one transaction (median of %zu)\n\n", median_ms(big_run),
               big_run.size());
+
+  // 1b. run --slurm: a job's DB ingested into the results DB, run by run, beside
+  // storing the same runs directly (the job's own record_run), in one program run.
+  {
+    constexpr int kJobRuns = 250;  // per cell: 1000 runs in the job's DB
+    const std::string job_db = (folder / "job.db").string(), main_db = (folder / "main.db").string();
+    std::vector<double> direct, ingested;
+    orch::ResultStore job(job_db);
+    const orch::Experiment experiment = quickstart_like();
+    const auto job_ids =
+        job.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+    for (int cell = 0; cell < kCells; ++cell)
+      for (int run_index = 0; run_index < kJobRuns; ++run_index) {
+        const orch::RunRecord run = ok_run(run_index, kSamples);
+        const int64_t run_id = job.begin_run(job_ids.cell_ids[cell], run);
+        const auto start = Clock::now();
+        job.record_run(run_id, job_ids.cell_ids[cell], run);
+        direct.push_back(ms_since(start));
+      }
+    orch::ResultStore main(main_db);
+    const auto ids =
+        main.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+    const auto all_start = Clock::now();
+    {
+      orch::ResultStore::AttachedJobDb attached(main, job_db);
+      const int64_t host = main.host_id({{"hostname", std::string("node1")}, {"memory_mib", int64_t{1}}});
+      for (const auto& run : attached.ended_runs(job_ids.experiment_id)) {
+        const auto cell = std::get<int64_t>(orch::value_of(run, "cell_index"));
+        const auto start = Clock::now();
+        attached.ingest_run(std::get<int64_t>(orch::value_of(run, "id")), ids.cell_ids[static_cast<size_t>(cell)], host,
+                            1);
+        ingested.push_back(ms_since(start));
+      }
+    }
+    const double all_s = ms_since(all_start) / 1000;
+    std::printf("slurm ingest: %zu runs of %d samples from a job's DB in %.2f s (%.0f runs/s, attach included)\n",
+                ingested.size(), kSamples, all_s, static_cast<double>(ingested.size()) / all_s);
+    std::printf("  one run: ingested %.3f ms, stored directly %.3f ms (medians; ratio %.2f)\n\n", median_ms(ingested),
+                median_ms(direct), median_ms(ingested) / median_ms(direct));
+  }
 
   // 2. The views on a one-experiment DB, then on a DB with `target_runs` runs of history.
   std::vector<double> small, large;
