@@ -102,9 +102,10 @@ SELECT r.id AS run_id,
        r.outlier_iterations,
        (SELECT ',' || s.outlier_runs || ',' LIKE '%,' || r.run_index || ',%' FROM cell_statistics s
          WHERE s.cell_id = r.cell_id) AS outlier_run,
-       -- added by 021: the node it ran on (its experiment's host unless a Slurm job ran it)
+       -- added by 021: the node it ran on: the Slurm node that ran it, or its experiment's
+       -- host when measured there (NULL for a run a Slurm job did not finish)
        COALESCE((SELECT h.hostname FROM hosts h WHERE h.id = r.host_id),
-                (SELECT e.hostname FROM experiments e WHERE e.id = c.experiment_id)) AS node,
+                (SELECT e.hostname FROM experiments e WHERE e.id = c.experiment_id AND e.slurm_split IS NULL)) AS node,
        r.slurm_job_id,
        c.replica
 FROM runs r
@@ -186,12 +187,12 @@ SELECT c.experiment_id,
        -- iterations, until its p50 is within +-iterations_target_percent (NULL: fixed)
        c.min_iterations,
        c.iterations_target_percent,
-       -- added by 021: the nodes its runs ran on (comma-separated), and with
+       -- added by 021: the nodes its measured ok runs ran on (comma-separated), and with
        -- --slurm-split replicas the copy of the matrix it belongs to
        (SELECT GROUP_CONCAT(node, ',') FROM
-          (SELECT DISTINCT COALESCE(h.hostname, e.hostname) AS node FROM runs r
-           JOIN experiments e ON e.id = c.experiment_id LEFT JOIN hosts h ON h.id = r.host_id
-           WHERE r.cell_id = c.id AND r.is_warmup = 0 ORDER BY node)) AS node,
+          (SELECT DISTINCT COALESCE(h.hostname, CASE WHEN e.slurm_split IS NULL THEN e.hostname END) AS node
+           FROM runs r JOIN experiments e ON e.id = c.experiment_id LEFT JOIN hosts h ON h.id = r.host_id
+           WHERE r.cell_id = c.id AND r.is_warmup = 0 AND r.status = 'ok' ORDER BY node)) AS node,
        c.replica
 FROM cells c
 LEFT JOIN cell_statistics s ON s.cell_id = c.id;
@@ -268,7 +269,8 @@ FROM runs r
 JOIN cells c ON c.id = r.cell_id;
 
 -- One row per run: the facts of the machine it ran on -- its experiment's host, or
--- the Slurm node that ran it (hosts). mixed-hosts compares these.
+-- the Slurm node that ran it (hosts); NULL for a run a Slurm job did not finish.
+-- mixed-hosts compares these.
 CREATE VIEW run_hosts AS
 SELECT r.id AS run_id,
        c.experiment_id,
@@ -279,12 +281,12 @@ SELECT r.id AS run_id,
        r.is_warmup,
        r.status,
        r.slurm_job_id,
-       COALESCE(h.hostname, e.hostname) AS hostname,
-       COALESCE(h.cpu_model, e.cpu_model) AS cpu_model,
-       COALESCE(h.kernel, e.kernel) AS kernel,
-       COALESCE(h.governor, e.governor, '') AS governor,
-       COALESCE(h.smt, e.smt, '') AS smt,
-       COALESCE(h.memory_mib, e.memory_mib) AS memory_mib
+       CASE WHEN r.host_id IS NOT NULL THEN h.hostname WHEN e.slurm_split IS NULL THEN e.hostname END AS hostname,
+       CASE WHEN r.host_id IS NOT NULL THEN h.cpu_model WHEN e.slurm_split IS NULL THEN e.cpu_model END AS cpu_model,
+       CASE WHEN r.host_id IS NOT NULL THEN h.kernel WHEN e.slurm_split IS NULL THEN e.kernel END AS kernel,
+       CASE WHEN r.host_id IS NOT NULL THEN h.governor WHEN e.slurm_split IS NULL THEN COALESCE(e.governor, '') END AS governor,
+       CASE WHEN r.host_id IS NOT NULL THEN h.smt WHEN e.slurm_split IS NULL THEN COALESCE(e.smt, '') END AS smt,
+       CASE WHEN r.host_id IS NOT NULL THEN h.memory_mib WHEN e.slurm_split IS NULL THEN e.memory_mib END AS memory_mib
 FROM runs r
 JOIN cells c ON c.id = r.cell_id
 JOIN experiments e ON e.id = c.experiment_id

@@ -359,17 +359,6 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   return report;
 }
 
-// Writes `text` to a file the user named, never through a link another user planted.
-void write_output_file(const std::string& path, const std::string& text) {
-  const Fd file = open_own_file(open_path(path, "the report file"), O_WRONLY | O_TRUNC, 0644, true, "the report file");
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t written = ::write(file.get(), text.data() + done, text.size() - done);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) throw UserError("cannot write the report file " + printable(path) + ": " + std::strerror(errno));
-    done += static_cast<size_t>(written);
-  }
-}
-
 // An experiment's cells as a comparison needs them, each with its p50 history: the
 // `lookback` latest earlier experiments of the same name on the same host.
 std::vector<ComparedCell> compared_cells(ResultStore& store, const Columns& experiment, int lookback) {
@@ -461,7 +450,7 @@ int report_command(const ReportOptions& options) {
   if (options.output.empty())
     std::cout << text.str();
   else
-    write_output_file(options.output, text.str());
+    write_own_file(options.output, text.str(), 0644, "the report file");
   return kExitOk;
 }
 
@@ -551,6 +540,7 @@ int collect_command(const std::string& db_path, const std::string& experiment, b
     std::cout << experiment_title(store.experiment(outcome.experiment_id)) << ": " << outcome.runs_ok << " of "
               << outcome.runs_total << " measured runs ok"
               << (outcome.detached ? "; jobs still out: collect again later\n" : "; every job collected\n");
+    if (outcome.detached) continue;  // judged once its jobs are in
     if (outcome.interrupted)
       exit_code = kExitInterrupted;
     else if (outcome.runs_ok < outcome.runs_total && exit_code == kExitOk)

@@ -189,6 +189,16 @@ Fd open_own_file(const PathInFolder& file, int flags, mode_t mode, bool own_only
   return fd;
 }
 
+void write_own_file(const std::string& path, const std::string& text, mode_t mode, const std::string& what) {
+  const Fd file = open_own_file(open_path(path, what), O_WRONLY | O_TRUNC, mode, true, what);
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t written = ::write(file.get(), text.data() + done, text.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) throw UserError("cannot write " + what + " " + printable(path) + ": " + std::strerror(errno));
+    done += static_cast<size_t>(written);
+  }
+}
+
 FileText read_regular_file(int folder_fd, const std::string& name, size_t max_bytes) {
   FileText result;
   Fd fd(::openat(folder_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));

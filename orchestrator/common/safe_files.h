@@ -60,6 +60,9 @@ Fd open_folder(const std::string& path, const std::string& what);
 // with `own_only`, it must also belong to this process's user. `flags` are open(2)'s
 // access flags (O_RDWR, O_WRONLY | O_APPEND). Throws UserError.
 Fd open_own_file(const PathInFolder& file, int flags, mode_t mode, bool own_only, const std::string& what);
+// Writes `text` to `path` as the whole of a file of this user's (open_own_file: never
+// through a link another user planted), created with `mode`. Throws UserError.
+void write_own_file(const std::string& path, const std::string& text, mode_t mode, const std::string& what);
 
 // Reads a regular file of at most `max_bytes`: the text, or why not (a symbolic link,
 // a FIFO, a device, too large), in words that never quote the file's bytes.

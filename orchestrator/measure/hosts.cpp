@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/cpu_list.h"
 #include "common/text.h"
 
 namespace orch {
@@ -20,41 +21,53 @@ constexpr Fact kFacts[] = {{"hostname", "host name"},
                            {"smt", "SMT"},
                            {"memory_mib", "memory (MiB)"}};
 
-std::vector<std::string> key_of(const Columns& facts) {
-  std::vector<std::string> key;
-  for (const auto& fact : kFacts) key.push_back(printable(text_of(value_of(facts, fact.column))));
-  return key;
+// A fact as compared: "" when unknown (NULL, '', or 0 MiB: older experiments and
+// machines without cpufreq do not say).
+std::string fact_of(const Columns& facts, const Fact& fact) {
+  const std::string text = printable(text_of(value_of(facts, fact.column)));
+  return text == "0" ? "" : text;
+}
+
+// "cell 1", "cell 2", "cell 3", "cell 7" -> "cells 1-3, 7"; others joined as they are.
+std::string what_ran(const std::vector<std::string>& what) {
+  if (what.size() == 1) return what.front();
+  std::vector<int> numbers;
+  for (const auto& each : what) {
+    if (each.rfind("cell ", 0) != 0) return join(what, ", ");
+    numbers.push_back(std::stoi(each.substr(5)));
+  }
+  return "cells " + join(split(format_cpu_list(numbers), ','), ", ");
 }
 
 }  // namespace
 
 std::optional<std::string> describe_mixed_hosts(const std::vector<HostUse>& uses) {
-  std::map<std::vector<std::string>, std::vector<std::string>> by_host;  // facts -> what ran there
+  // Only the facts every use knows are compared: an unknown one is no difference.
+  std::vector<const Fact*> known;
+  for (const auto& fact : kFacts)
+    if (std::all_of(uses.begin(), uses.end(), [&](const HostUse& use) { return !fact_of(use.facts, fact).empty(); }))
+      known.push_back(&fact);
+  std::map<std::vector<std::string>, std::vector<std::string>> by_host;  // known facts -> what ran there
   for (const auto& use : uses) {
-    auto& what = by_host[key_of(use.facts)];
+    std::vector<std::string> key = {fact_of(use.facts, kFacts[0])};  // the host name names the group
+    for (const Fact* fact : known) key.push_back(fact_of(use.facts, *fact));
+    auto& what = by_host[key];
     if (std::find(what.begin(), what.end(), use.what) == what.end()) what.push_back(use.what);
   }
   if (by_host.size() < 2) return std::nullopt;
   std::vector<std::string> groups;
-  for (const auto& [key, what] : by_host) {
-    // "cell 1", "cell 2" -> "cells 1, 2"
-    std::string text = what.front();
-    if (what.size() > 1) {
-      const size_t space = text.find(' ');
-      text = text.substr(0, space) + "s " + text.substr(space + 1);
-      for (size_t i = 1; i < what.size(); ++i) text += ", " + what[i].substr(what[i].find(' ') + 1);
-    }
-    groups.push_back(text + " on " + key[0]);
-  }
+  for (const auto& [key, what] : by_host)
+    groups.push_back(what_ran(what) + " on " + (key[0].empty() ? std::string("an unknown host") : key[0]));
   std::vector<std::string> differ;
-  for (size_t fact = 0; fact < std::size(kFacts); ++fact) {
+  for (size_t fact = 0; fact < known.size(); ++fact) {
     std::vector<std::string> values;
     for (const auto& [key, what] : by_host)
-      if (std::find(values.begin(), values.end(), key[fact]) == values.end()) values.push_back(key[fact]);
+      if (std::find(values.begin(), values.end(), key[fact + 1]) == values.end()) values.push_back(key[fact + 1]);
     if (values.size() < 2) continue;
-    differ.push_back(kFacts[fact].name);
-    if (fact > 0) differ.back() += " (" + join(values, " / ") + ")";
+    differ.push_back(known[fact]->name);
+    if (known[fact] != &kFacts[0]) differ.back() += " (" + join(values, " / ") + ")";
   }
+  if (differ.empty()) differ.push_back("host name, as far as they say");
   return join(groups, "; ") + "; they differ in " + join(differ, ", ");
 }
 

@@ -52,12 +52,12 @@ std::map<std::string, std::string> fields_of(const std::string& line) {
 }
 
 std::optional<JobEnd> end_from_fields(const std::map<std::string, std::string>& fields, int64_t job_id,
-                                      const std::string& source) {
+                                      const std::string& name, const char* name_key, const std::string& source) {
   auto field = [&](const std::string& key) {
     const auto found = fields.find(key);
     return found == fields.end() ? std::string() : found->second;
   };
-  if (whole_number(field("JobId")) != job_id) return std::nullopt;
+  if (whole_number(field("JobId")) != job_id || field(name_key) != name) return std::nullopt;
   JobEnd end{field("JobState"), field("ExitCode"), field("NodeList"), source};
   if (!plain_word(end.state) || !is_final_job_state(end.state)) return std::nullopt;
   if (!exit_code_text(end.exit_code)) end.exit_code.clear();
@@ -137,17 +137,17 @@ std::map<int64_t, QueuedJob> parse_squeue(const std::string& text) {
   std::map<int64_t, QueuedJob> jobs;
   for (const auto& line : lines_of(text)) {
     const auto parts = split(line, '|');
-    if (parts.size() != 3 || !plain_word(parts[1])) continue;
+    if (parts.size() != 4 || !plain_word(parts[1]) || !plain_word(parts[3])) continue;
     if (const auto id = whole_number(parts[0]))
-      jobs[*id] = QueuedJob{parts[1], plain_word(parts[2]) ? parts[2] : std::string()};
+      jobs[*id] = QueuedJob{parts[1], plain_word(parts[2]) ? parts[2] : std::string(), parts[3]};
   }
   return jobs;
 }
 
-std::optional<JobEnd> parse_sacct(const std::string& text, int64_t job_id) {
+std::optional<JobEnd> parse_sacct(const std::string& text, int64_t job_id, const std::string& name) {
   for (const auto& line : lines_of(text)) {
     const auto parts = split(line, '|');
-    if (parts.size() != 4 || whole_number(parts[0]) != job_id) continue;
+    if (parts.size() != 5 || whole_number(parts[0]) != job_id || parts[4] != name) continue;
     JobEnd end{split(parts[1], ' ').front(), parts[2], parts[3], "sacct"};  // "CANCELLED by 0"
     if (!plain_word(end.state) || !is_final_job_state(end.state)) return std::nullopt;
     if (!exit_code_text(end.exit_code)) end.exit_code.clear();
@@ -157,16 +157,16 @@ std::optional<JobEnd> parse_sacct(const std::string& text, int64_t job_id) {
   return std::nullopt;
 }
 
-std::optional<JobEnd> parse_scontrol_job(const std::string& text, int64_t job_id) {
+std::optional<JobEnd> parse_scontrol_job(const std::string& text, int64_t job_id, const std::string& name) {
   for (const auto& line : lines_of(text))
-    if (auto end = end_from_fields(fields_of(line), job_id, "scontrol")) return end;
+    if (auto end = end_from_fields(fields_of(line), job_id, name, "JobName", "scontrol")) return end;
   return std::nullopt;
 }
 
-std::optional<JobEnd> parse_jobcomp(const std::string& text, int64_t job_id) {
+std::optional<JobEnd> parse_jobcomp(const std::string& text, int64_t job_id, const std::string& name) {
   std::optional<JobEnd> last;
   for (const auto& line : lines_of(text))
-    if (auto end = end_from_fields(fields_of(line), job_id, "jobcomp")) last = end;
+    if (auto end = end_from_fields(fields_of(line), job_id, name, "Name", "jobcomp")) last = end;
   return last;
 }
 
@@ -207,7 +207,7 @@ SlurmCluster::SlurmCluster() {
 }
 
 std::string SlurmCluster::state_sources() const {
-  if (accounting_) return "sacct";
+  if (accounting_) return "sacct (AccountingStorageType), else scontrol show job while the controller keeps it";
   return "scontrol show job (while the controller keeps the job, MinJobAge)" +
          (jobcomp_file_.empty() ? std::string(", no jobcomp file: set JobCompType=jobcomp/filetxt for later")
                                 : ", then the jobcomp file " + printable(jobcomp_file_));
@@ -227,37 +227,45 @@ int64_t SlurmCluster::submit(const std::vector<std::string>& args, const std::st
 
 std::optional<std::map<int64_t, QueuedJob>> SlurmCluster::queue(const std::vector<int64_t>& ids) const {
   if (ids.empty()) return std::map<int64_t, QueuedJob>{};
-  const CommandOutput answer = slurm_command({"squeue", "-h", "-t", "all", "-o", "%i|%T|%N", "-j", join_numbers(ids)});
+  const CommandOutput answer =
+      slurm_command({"squeue", "-h", "-t", "all", "-o", "%i|%T|%N|%j", "-j", join_numbers(ids)});
   if (answer.ok) return parse_squeue(answer.text);
   // Every job of the list has left the controller's memory.
   if (answer.error.find("Invalid job id") != std::string::npos) return std::map<int64_t, QueuedJob>{};
   return std::nullopt;
 }
 
-std::optional<JobEnd> SlurmCluster::job_end(int64_t job_id) const {
+std::optional<int64_t> SlurmCluster::find(const std::string& name) const {
+  const CommandOutput answer = slurm_command({"squeue", "-h", "-t", "all", "-o", "%i|%T|%N|%j", "--name=" + name});
+  if (!answer.ok) return std::nullopt;
+  for (const auto& [id, job] : parse_squeue(answer.text))
+    if (job.name == name) return id;
+  return std::nullopt;
+}
+
+std::optional<JobEnd> SlurmCluster::job_end(int64_t job_id, const std::string& name) const {
   const std::string id = std::to_string(job_id);
   if (accounting_) {
     const CommandOutput answer =
-        slurm_command({"sacct", "-X", "-n", "-P", "-o", "JobID,State,ExitCode,NodeList", "-j", id});
-    if (answer.ok) return parse_sacct(answer.text, job_id);
+        slurm_command({"sacct", "-X", "-n", "-P", "-o", "JobID,State,ExitCode,NodeList,JobName", "-j", id});
+    // No final record yet (slurmdbd lags, or is down): the controller may still know.
+    if (answer.ok)
+      if (auto end = parse_sacct(answer.text, job_id, name)) return end;
   }
   const CommandOutput answer = slurm_command({"scontrol", "show", "job", "-o", id});
   if (answer.ok) {
-    if (auto end = parse_scontrol_job(answer.text, job_id)) return end;
+    if (auto end = parse_scontrol_job(answer.text, job_id, name)) return end;
     if (answer.text.find("JobId=" + id + " ") != std::string::npos) return std::nullopt;  // COMPLETING
   }
   if (jobcomp_file_.empty()) return std::nullopt;
   std::ifstream file(jobcomp_file_);
   std::ostringstream text;
   text << file.rdbuf();
-  return parse_jobcomp(text.str(), job_id);
+  return parse_jobcomp(text.str(), job_id, name);
 }
 
-void SlurmCluster::cancel(const std::vector<int64_t>& ids) const {
-  if (ids.empty()) return;
-  std::vector<std::string> argv = {"scancel"};
-  for (const int64_t id : ids) argv.push_back(std::to_string(id));
-  slurm_command(argv);
+void SlurmCluster::cancel(int64_t job_id, const std::string& name) const {
+  slurm_command({"scancel", "--name=" + name, std::to_string(job_id)});
 }
 
 std::vector<std::string> slurm_doctor_lines(const std::string& partition) {

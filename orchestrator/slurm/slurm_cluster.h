@@ -41,10 +41,11 @@ struct JobEnd {
   std::string source;     // sacct, scontrol or jobcomp
 };
 
-// A job in the queue (squeue): its state, and its node once it has one.
+// A job in the queue (squeue): its state, its node once it has one, and its name.
 struct QueuedJob {
   std::string state;  // PENDING, RUNNING, COMPLETING, ... or a final state while still listed
   std::string node;
+  std::string name;
 };
 
 bool is_final_job_state(const std::string& state);
@@ -52,14 +53,17 @@ bool is_final_job_state(const std::string& state);
 // sinfo -h -N -o '%N|%c|%m|%T|%P': one node per line; the partition `name` ("" its
 // default, marked '*'). Nodes listed twice (in several states) count once.
 std::optional<SlurmPartition> parse_sinfo(const std::string& text, const std::string& name);
-// squeue -h -t all -o '%i|%T|%N'
+// Every answer about a job is believed only when it names the job's id and its name
+// (the orchestrator gives each job a unique one): after a controller reset, an id
+// may belong to someone else's job.
+// squeue -h -t all -o '%i|%T|%N|%j'
 std::map<int64_t, QueuedJob> parse_squeue(const std::string& text);
-// sacct -X -n -P -o JobID,State,ExitCode,NodeList -j ID ("CANCELLED by 0" is CANCELLED).
-std::optional<JobEnd> parse_sacct(const std::string& text, int64_t job_id);
-// scontrol show job -o ID: one line of Key=Value fields; nullopt while not final.
-std::optional<JobEnd> parse_scontrol_job(const std::string& text, int64_t job_id);
-// The jobcomp/filetxt file: one line per ended job; the last one of `job_id`.
-std::optional<JobEnd> parse_jobcomp(const std::string& text, int64_t job_id);
+// sacct -X -n -P -o JobID,State,ExitCode,NodeList,JobName -j ID ("CANCELLED by 0" is CANCELLED).
+std::optional<JobEnd> parse_sacct(const std::string& text, int64_t job_id, const std::string& name);
+// scontrol show job -o ID: one line of Key=Value fields (JobName); nullopt while not final.
+std::optional<JobEnd> parse_scontrol_job(const std::string& text, int64_t job_id, const std::string& name);
+// The jobcomp/filetxt file: one line per ended job (Name); the last one of `job_id`.
+std::optional<JobEnd> parse_jobcomp(const std::string& text, int64_t job_id, const std::string& name);
 // sbatch --parsable: "ID" or "ID;cluster".
 std::optional<int64_t> parse_sbatch(const std::string& text);
 
@@ -81,9 +85,13 @@ class SlurmCluster {
   // The jobs of `ids` still in the queue (or still listed after they ended); nullopt
   // when squeue did not answer (a controller restarting: ask again later).
   std::optional<std::map<int64_t, QueuedJob>> queue(const std::vector<int64_t>& ids) const;
-  // A job's final state; nullopt while Slurm has not settled it (COMPLETING).
-  std::optional<JobEnd> job_end(int64_t job_id) const;
-  void cancel(const std::vector<int64_t>& ids) const;
+  // The id of the job named `name` the queue still lists, if any.
+  std::optional<int64_t> find(const std::string& name) const;
+  // A job's final state; nullopt while Slurm has not settled it (COMPLETING), or has
+  // no record of it.
+  std::optional<JobEnd> job_end(int64_t job_id, const std::string& name) const;
+  // scancel of job `job_id`, only if it still has `name`.
+  void cancel(int64_t job_id, const std::string& name) const;
 
  private:
   bool accounting_ = false;   // sacct answers

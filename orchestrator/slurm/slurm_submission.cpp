@@ -22,6 +22,7 @@
 #include "measure/cell_statistics.h"
 #include "run/interrupt.h"
 #include "run/supervisor.h"
+#include "slurm/slurm_cluster.h"
 
 namespace orch {
 namespace {
@@ -92,41 +93,45 @@ std::pair<Experiment, size_t> stored_experiment(ResultStore& store, int64_t expe
   SystemInfo anything;  // validated at submission; not against this machine again
   for (int cpu = 0; cpu < 4096; ++cpu) anything.online_cpus.push_back(cpu);
   anything.allowed_cpus = anything.online_cpus;
+  MatrixOptions options;
+  options.max_cells = 1000000;  // the matrix was run; --max-cells was its submitter's to check
   const Experiment matrix = parse_experiment(store.matrix_text(experiment_id), text_of(value_of(row, "matrix_path")),
-                                             anything, default_worker);
+                                             anything, default_worker, options);
   const std::string split = text_of(value_of(row, "slurm_split"));
   const size_t cells = store.experiment_ids(experiment_id).cell_ids.size();
   const int copies = split == "replicas" ? static_cast<int>(cells / std::max<size_t>(1, matrix.cells.size())) : 1;
   return {slurm_experiment(matrix, split, copies), matrix.cells.size()};
 }
 
-// The experiment's jobs folder: <folder>/experiment-<id>, made for this user only.
+// A new folder for the jobs of one submission: <folder>/experiment-<id>-XXXXXX, this
+// user's only, so that no file of an earlier experiment (a DB deleted, its folder
+// kept) is taken for one of these jobs'. The path is walked as safe_files.h says.
 std::string jobs_folder(const std::string& folder, int64_t experiment_id) {
-  const fs::path path = fs::absolute(folder) / ("experiment-" + std::to_string(experiment_id));
-  for (const fs::path& each : {path.parent_path(), path}) {
-    if (::mkdir(each.c_str(), 0700) != 0 && errno != EEXIST)
-      throw UserError("cannot make the Slurm jobs' folder " + printable(each.string()) + ": " + std::strerror(errno),
-                      "give a folder every node can reach with --slurm-folder");
-    struct stat info {};
-    if (::lstat(each.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid() ||
-        (info.st_mode & 022) != 0)
-      throw UserError("the Slurm jobs' folder " + printable(each.string()) +
-                          " must be a folder of this user's that no one else may write",
-                      "give another one with --slurm-folder");
-  }
-  return path.string();
+  const std::string top = fs::absolute(folder).lexically_normal().string();
+  if (top.find('%') != std::string::npos)
+    throw UserError("the Slurm jobs' folder " + printable(top) + " has a '%', which sbatch reads as a pattern",
+                    "give another one with --slurm-folder");
+  if (::mkdir(top.c_str(), 0700) != 0 && errno != EEXIST)
+    throw UserError("cannot make the Slurm jobs' folder " + printable(top) + ": " + std::strerror(errno),
+                    "give a folder every node can reach with --slurm-folder");
+  const Fd parent = open_folder(top, "the Slurm jobs' folder");
+  struct stat info {};
+  if (::fstat(parent.get(), &info) != 0 || info.st_uid != ::geteuid() || (info.st_mode & 022) != 0)
+    throw UserError(
+        "the Slurm jobs' folder " + printable(top) + " must be a folder of this user's that no one else may write",
+        "chmod go-w it, or give another one with --slurm-folder");
+  return top + "/" + make_unique_folder(parent.get(), "experiment-" + std::to_string(experiment_id) + "-", 0700);
 }
 
-void write_script(const std::string& path, const std::string& text) {
-  const Fd file =
-      open_own_file(open_path(path, "a Slurm job's script"), O_WRONLY | O_TRUNC, 0700, true, "a Slurm job's script");
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t written = ::write(file.get(), text.data() + done, text.size() - done);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) throw UserError("cannot write " + printable(path) + ": " + std::strerror(errno));
-    done += static_cast<size_t>(written);
-  }
+// The job's name in Slurm, unique to it: orch-<its folder>-share-K. Every answer
+// about a job id is checked against it.
+std::string job_name(const std::string& job_db) {
+  const fs::path path(job_db);
+  return "orch-" + path.parent_path().filename().string() + "-" + path.stem().string();
 }
+
+// sbatch's arguments are single strings: a share longer than this is refused.
+constexpr size_t kMaxShareText = 100000;
 
 // One experiment's jobs, from the store: submitting, watching, collecting.
 class SlurmJobs {
@@ -148,10 +153,15 @@ class SlurmJobs {
     for (const auto& row : store_.slurm_jobs(ids_.experiment_id)) {
       JobRow job = job_row(row);
       if (job.collected) continue;
+      // Stored, but the submitter died before it heard sbatch's answer (never while
+      // one runs the experiment): the queue may know the job by its name.
+      if (!job.job_id) job.job_id = cluster_.find(job_name(job.job_db));
       if (!job.job_id) {
         store_.finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
         continue;
       }
+      if (std::holds_alternative<std::monostate>(value_of(row, "job_id")))
+        store_.set_slurm_job_id(job.row_id, *job.job_id);
       jobs.push_back(job);
     }
     return jobs;
@@ -161,7 +171,8 @@ class SlurmJobs {
   std::set<int> busy_cells() {
     std::set<int> cells;
     for (const auto& job : uncollected())
-      for (const auto& [cell, runs] : parse_share(job.share, experiment_).runs) cells.insert(main_index(job, cell));
+      for (const auto& [cell, runs] : parse_share(job.share, experiment_).runs)
+        cells.insert(main_index(job.replica, cell));
     return cells;
   }
 
@@ -173,35 +184,49 @@ class SlurmJobs {
     return cells;
   }
 
-  // Submits the jobs of `plan`. Each is stored before sbatch is asked.
+  // Submits the jobs of `plan`. Each is stored before sbatch is asked. A job sbatch
+  // refuses leaves its runs missing, stored as slurm_not_submitted with sbatch's
+  // error, and the others go on.
   void submit(const std::vector<PlannedJob>& plan, const std::string& folder, const JobCommand& command,
               const SlurmOptions& options) {
     for (const auto& planned : plan) {
       const std::string share = format_share(planned.share);
-      // share-K: the experiment's K-th job (one submitter at a time: resume is exclusive)
-      const std::string base = folder + "/share-" + std::to_string(store_.slurm_jobs(ids_.experiment_id).size() + 1);
+      if (share.size() > kMaxShareText)
+        throw UserError("a Slurm job's share of " + count(planned.share.runs.size(), "cell") +
+                            " is too long for sbatch's command line",
+                        "raise --max-jobs, so that each job has fewer cells");
+      // share-K: the K-th job of this submission's folder (one submitter at a time:
+      // resume is exclusive, and the folder is new).
+      const std::string base = folder + "/share-" + std::to_string(++submitted_);
       const int64_t row = store_.add_slurm_job(ids_.experiment_id, planned.replica, share, base + ".db");
       std::vector<std::string> argv = {command.orchestrator, "run", experiment_.matrix_path, "--db", base + ".db",
                                        "--slurm-share",      share};
       argv.insert(argv.end(), command.run_options.begin(), command.run_options.end());
-      write_script(base + ".sh", "#!/bin/sh\n# Share " + std::to_string(row) + " of experiment " +
-                                     std::to_string(ids_.experiment_id) +
-                                     ", written by `orchestrator run --slurm`: its runs, as cell:runs.\nexec " +
-                                     quote_command(argv) + "\n");
-      std::vector<std::string> args = {
-          "--exclusive",
-          "--nodes=1",
-          "--no-requeue",
-          "--job-name=orch-" + std::to_string(ids_.experiment_id) + "-" + std::to_string(row),
-          "--output=" + base + ".out",
-          "--chdir=" + folder};
+      write_own_file(
+          base + ".sh",
+          "#!/bin/sh\n# " + job_name(base + ".db") + ": a share of experiment " + std::to_string(ids_.experiment_id) +
+              ", written by `orchestrator run --slurm`; its runs, as cell:runs, after --slurm-share.\nexec " +
+              quote_command(argv) + "\n",
+          0700, "a Slurm job's script");
+      std::vector<std::string> args = {"--exclusive",
+                                       "--nodes=1",
+                                       "--no-requeue",
+                                       "--job-name=" + job_name(base + ".db"),
+                                       "--output=" + base + ".out",
+                                       "--chdir=" + folder};
       if (!options.partition.empty()) args.push_back("--partition=" + options.partition);
       args.insert(args.end(), options.sbatch_args.begin(), options.sbatch_args.end());
-      const int64_t job_id = cluster_.submit(args, base + ".sh");
-      store_.set_slurm_job_id(row, job_id);
-      spdlog::info("Slurm job {}: {} of {}{}", job_id, count(planned.share.size(), "run"),
-                   count(planned.share.runs.size(), "cell"),
-                   planned.replica ? " (replica " + std::to_string(*planned.replica + 1) + ")" : "");
+      try {
+        const int64_t job_id = cluster_.submit(args, base + ".sh");
+        store_.set_slurm_job_id(row, job_id);
+        spdlog::info("Slurm job {}: {} of {}{}", job_id, count(planned.share.size(), "run"),
+                     count(planned.share.runs.size(), "cell"),
+                     planned.replica ? " (replica " + std::to_string(*planned.replica + 1) + ")" : "");
+      } catch (const UserError& e) {
+        spdlog::error("{}; its {} are stored as slurm_not_submitted", e.what(), count(planned.share.size(), "run"));
+        store_.finish_slurm_job(row, {{"state", std::string("NOT_SUBMITTED")}}, 0);
+        record_unfinished(planned.replica, planned.share, "slurm_not_submitted", e.what(), 0);
+      }
     }
   }
 
@@ -215,12 +240,13 @@ class SlurmJobs {
     if (!queued) return std::nullopt;
     size_t active = 0;
     for (const auto& job : jobs) {
-      const auto listed = queued->find(*job.job_id);
+      auto listed = queued->find(*job.job_id);
+      if (listed != queued->end() && listed->second.name != job_name(job.job_db)) listed = queued->end();  // not ours
       if (listed != queued->end() && !is_final_job_state(listed->second.state)) {
         ++active;
         continue;
       }
-      auto end = cluster_.job_end(*job.job_id);
+      auto end = cluster_.job_end(*job.job_id, job_name(job.job_db));
       if (!end && listed != queued->end()) {
         ++active;  // listed as ended, but not yet settled
         continue;
@@ -232,8 +258,10 @@ class SlurmJobs {
 
   void cancel_active() {
     std::vector<int64_t> ids;
-    for (const auto& job : uncollected()) ids.push_back(*job.job_id);
-    cluster_.cancel(ids);
+    for (const auto& job : uncollected()) {
+      cluster_.cancel(*job.job_id, job_name(job.job_db));
+      ids.push_back(*job.job_id);
+    }
     if (!ids.empty()) spdlog::warn("cancelled Slurm job(s) {}", join_numbers(ids, " "));
   }
 
@@ -256,8 +284,29 @@ class SlurmJobs {
   }
 
  private:
-  int main_index(const JobRow& job, int cell) const {
-    return job.replica ? *job.replica * static_cast<int>(matrix_cells_) + cell : cell;
+  int main_index(std::optional<int> replica, int cell) const {
+    return replica ? *replica * static_cast<int>(matrix_cells_) + cell : cell;
+  }
+
+  // Stores the runs of `share` not stored yet (cells runs: auto stopped aside) with
+  // `status` and `reason`; returns how many.
+  int64_t record_unfinished(std::optional<int> replica, const RunShare& share, const std::string& status,
+                            const std::string& reason, int64_t job_id) {
+    const auto stored = store_.stored_run_indices(ids_.experiment_id);
+    const auto stopped = stopped_cells();
+    int64_t unfinished = 0;
+    for (const auto& [cell, runs] : share.runs) {
+      const int main = main_index(replica, cell);
+      if (stopped.count(main)) continue;
+      const Cell& main_cell = experiment_.cells.at(static_cast<size_t>(main));
+      for (const int run_index : runs) {
+        if (stored.count({main, run_index})) continue;
+        store_.record_unfinished_run(ids_.cell_ids.at(static_cast<size_t>(main)), run_index,
+                                     run_index < warmup_runs_of(experiment_, main_cell), status, reason, job_id);
+        ++unfinished;
+      }
+    }
+    return unfinished;
   }
 
   // Ingests the job's DB, then stores the runs it was given and did not finish with
@@ -271,7 +320,10 @@ class SlurmJobs {
     try {
       if (!fs::exists(job.job_db)) throw UserError("it wrote no results DB");
       ResultStore::AttachedJobDb db(store_, job.job_db);
-      for (const auto& run_experiment : db.experiments()) {
+      const auto experiments = db.experiments();
+      if (experiments.size() != 1)
+        throw UserError("its DB holds " + count(experiments.size(), "experiment") + ", not the one it was given");
+      for (const auto& run_experiment : experiments) {
         if (text_of(value_of(run_experiment, "matrix_hash")) != experiment_.matrix_hash) {
           problem = "its DB holds another matrix (the file changed after submission): not ingested";
           continue;
@@ -286,7 +338,7 @@ class SlurmJobs {
           const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
           const int run_index = static_cast<int>(integer_of(value_of(run, "run_index")).value_or(-1));
           if (!share.has(cell, run_index)) continue;  // not its to measure
-          const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job, cell)));
+          const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell)));
           if (db.ingest_run(*integer_of(value_of(run, "id")), cell_id, host, *job.job_id)) ++ingested;
           touched.insert(cell_id);
           if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty())
@@ -296,8 +348,6 @@ class SlurmJobs {
     } catch (const UserError& e) {
       problem = e.what();
     }
-    const auto stored = store_.stored_run_indices(ids_.experiment_id);
-    const auto stopped = stopped_cells();
     std::string reason =
         "Slurm job " + std::to_string(*job.job_id) + (node.empty() ? "" : " on " + node) + ": " +
         (end.state.empty()
@@ -307,26 +357,15 @@ class SlurmJobs {
         !ending.empty())
       reason += "; its output ends: " + ending;
     if (!problem.empty()) reason += "; " + problem;
-    int64_t unfinished = 0;
-    for (const auto& [cell, runs] : share.runs) {
-      const int main = main_index(job, cell);
-      if (stopped.count(main)) continue;
-      const Cell& main_cell = experiment_.cells.at(static_cast<size_t>(main));
-      for (const int run_index : runs) {
-        if (stored.count({main, run_index})) continue;
-        const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main));
-        store_.record_unfinished_run(cell_id, run_index, run_index < warmup_runs_of(experiment_, main_cell),
-                                     unfinished_status(end.state == "COMPLETED" ? "FAILED" : end.state), reason,
-                                     *job.job_id);
-        touched.insert(cell_id);
-        ++unfinished;
-      }
-    }
+    const int64_t unfinished = record_unfinished(
+        job.replica, share, unfinished_status(end.state == "COMPLETED" ? "FAILED" : end.state), reason, *job.job_id);
     Columns row = {{"state", end.state.empty() ? std::string("UNKNOWN") : end.state},
                    {"exit_code", end.exit_code},
                    {"state_source", end.source},
                    {"node", node}};
     store_.finish_slurm_job(job.row_id, row, ingested);
+    for (const auto& [cell, runs] : share.runs)
+      touched.insert(ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell))));
     store_.store_cell_statistics(std::vector<int64_t>(touched.begin(), touched.end()), cell_statistics);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
@@ -344,15 +383,17 @@ class SlurmJobs {
   size_t matrix_cells_;
   ResultStore::ExperimentIds ids_;
   int collected_ = 0, cancelled_ = 0;
+  size_t submitted_ = 0;
 };
 
 // Waits for the experiment's jobs, collecting each as it ends. Returns false when a
-// stop signal came first (the active jobs are then cancelled and left to collect).
-bool wait_for_jobs(SlurmJobs& jobs) {
+// stop signal came first; with `cancel_on_stop` (the submitter's own wait, not
+// collect's) the active jobs are then cancelled, and left to collect.
+bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop) {
   bool warned = false;
   for (;;) {
     if (stop_signal() != 0) {
-      jobs.cancel_active();
+      if (cancel_on_stop) jobs.cancel_active();
       return false;
     }
     const auto active = jobs.collect_ended();
@@ -423,11 +464,12 @@ SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partit
   const int max_jobs = options.max_jobs > 0 ? options.max_jobs : static_cast<int>(partition.nodes.size());
   Experiment experiment = slurm_experiment(matrix, options.split, max_jobs);
   std::optional<ResultStore::Resumption> resumed;
-  if (resume) resumed = store.resume(experiment, OrchestratorIdentity::self());
+  // Replicas: the experiment is found by its matrix, then has as many copies as it
+  // was begun with, whatever --max-jobs says now.
+  if (resume) resumed = store.resume(slurm_experiment(matrix, options.split, 1), OrchestratorIdentity::self());
   int64_t experiment_id = 0;
   if (resumed) {
     experiment_id = resumed->ids.experiment_id;
-    // Replicas: as many copies as the experiment was begun with.
     experiment =
         slurm_experiment(matrix, options.split, static_cast<int>(resumed->ids.cell_ids.size() / matrix.cells.size()));
     spdlog::info("resuming experiment '{}' (id {}) on Slurm", experiment.name, experiment_id);
@@ -452,13 +494,13 @@ SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partit
                experiment.name, experiment_id, count(plan.size(), "job"), partition.name, partition.nodes.size(),
                partition.idle_nodes(), options.split, folder);
   jobs.submit(plan, folder, command, options);
-  if (options.detach) {
+  if (options.detach && !jobs.uncollected().empty()) {
     store.set_experiment_status(experiment_id, "submitted");
     SlurmOutcome outcome = jobs.outcome();
     outcome.detached = true;
     return outcome;
   }
-  const bool done = wait_for_jobs(jobs);
+  const bool done = wait_for_jobs(jobs, true);
   return finish(store, jobs, !done);
 }
 
@@ -469,19 +511,31 @@ std::vector<SlurmOutcome> collect_from_slurm(ResultStore& store, int64_t experim
   const std::vector<int64_t> ids =
       experiment_id > 0 ? std::vector<int64_t>{experiment_id} : store.experiments_with_uncollected_jobs();
   for (const int64_t id : ids) {
+    // A submitter runs it (its own host's repair found it alive, or it runs on
+    // another host): it collects, and no one else.
+    if (text_of(value_of(store.experiment(id), "status")) == "running") {
+      spdlog::info("experiment {}: a submitting orchestrator runs it, and collects its jobs", id);
+      continue;
+    }
     const auto [experiment, matrix_cells] = stored_experiment(store, id, default_worker);
     SlurmJobs jobs(store, cluster, experiment, matrix_cells, id);
-    const bool stopped = wait ? !wait_for_jobs(jobs) : false;
-    const auto active = wait ? std::optional<size_t>(0) : jobs.collect_ended();
+    std::optional<size_t> active;
+    bool stopped = false;
+    if (wait) {
+      stopped = !wait_for_jobs(jobs, false);
+      if (!stopped) active = 0;
+    } else {
+      active = jobs.collect_ended();
+    }
     SlurmOutcome outcome;
-    const std::string status = text_of(value_of(store.experiment(id), "status"));
-    if (active && *active == 0 && status != "running") {
-      outcome = finish(store, jobs, stopped);
+    if (active && *active == 0) {
+      outcome = finish(store, jobs, false);
     } else {
       outcome = jobs.outcome();
       outcome.detached = true;  // jobs still out
     }
     outcomes.push_back(outcome);
+    if (stopped) break;
   }
   return outcomes;
 }

@@ -162,16 +162,26 @@ void ResultStore::insert_row(const std::string& table, const Columns& columns, b
   insert.exec();
 }
 
-ResultStore::ResultStore(const std::string& path) : path_(path) {
+ResultStore::ResultStore(const std::string& path, bool read_only) : path_(path) {
   const PathInFolder file = open_path(path, "the results DB");
   check_folder(file);
   try {
     // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
-    // appears in it after all.
-    db_ = std::make_unique<SQLite::Database>(file.resolved,
-                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOFOLLOW);
+    // appears in it after all. URI: a Slurm job's DB is attached read only.
+    db_ = std::make_unique<SQLite::Database>(
+        file.resolved, (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                           SQLite::OPEN_NOFOLLOW | SQLite::OPEN_URI);
     check_file(file);
     db_->setBusyTimeout(kBusyTimeoutMs);
+    if (read_only) {
+      check_integrity();
+      distrust_schema();
+      if (schema_version() != latest_schema_version())
+        throw UserError("cannot read " + printable(path) + ": its schema is version " +
+                        std::to_string(schema_version()) + ", this orchestrator's " +
+                        std::to_string(latest_schema_version()) + " (written by another build)");
+      return;
+    }
     // Switching a new DB to WAL while others open it too can be refused as busy
     // without the busy handler being asked: the set-up is then tried again.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
@@ -916,11 +926,21 @@ int64_t ResultStore::host_id(const Columns& facts) {
 }
 
 ResultStore::AttachedJobDb::AttachedJobDb(ResultStore& store, const std::string& path) : store_(store) {
-  { const ResultStore checked(path); }  // its folder, owner, integrity, triggers, schema
-  const std::string resolved = open_path(path, "a Slurm job's DB").resolved;
+  { const ResultStore checked(path, true); }  // its folder, owner, integrity, triggers, schema
+  // A URI, so that it is attached read only; its characters that a URI reads are escaped.
+  std::string uri = "file:";
+  for (const char c : open_path(path, "a Slurm job's DB").resolved) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
   store_.guarded([&] {
     SQLite::Statement attach(*store_.db_, "ATTACH DATABASE ? AS job");
-    attach.bind(1, resolved);  // read only: nothing here writes to it
+    attach.bind(1, uri + "?mode=ro");
     attach.exec();
   });
 }

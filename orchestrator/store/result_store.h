@@ -55,7 +55,10 @@ class ResultStore {
   // transaction, so orchestrators opening a new DB at once do not collide. Throws
   // UserError when it cannot be opened, is damaged, or its schema is one this build
   // does not know (newer, negative, or tables without a version).
-  explicit ResultStore(const std::string& path);
+  // With `read_only` (a Slurm job's DB, before it is ingested): opened read only, never
+  // created or migrated, the same checks, and refused unless its schema is this
+  // build's.
+  explicit ResultStore(const std::string& path, bool read_only = false);
   ~ResultStore();
 
   int schema_version() const;
@@ -179,9 +182,9 @@ class ResultStore {
   // memory_mib), added when new.
   int64_t host_id(const Columns& facts);
 
-  // A job's own DB, opened and checked as the constructor opens any DB (so it is
-  // migrated to this build's schema), then attached to this one as `job` until the
-  // object dies. Throws UserError as the constructor does.
+  // A job's own DB, checked as the constructor checks any DB (read only, at this
+  // build's schema), then attached to this one read only as `job` until the object
+  // dies. Throws UserError as the constructor does.
   class AttachedJobDb {
    public:
     AttachedJobDb(ResultStore& store, const std::string& path);

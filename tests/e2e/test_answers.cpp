@@ -87,6 +87,7 @@ TEST_CASE("nights: report in every format, compare without history says so, a sl
   size_t rows = 0;
   for (const auto& line : lines_of(md.stdout_tail))
     if (line.rfind("| ", 0) == 0) {
+      INFO(line);
       CHECK(line.size() <= 120);
       ++rows;
     }

@@ -1,16 +1,23 @@
 #!/bin/sh
 # run --slurm against a real, private single-node Slurm cluster (private_slurm.sh).
-# Usage: slurm_test.sh quickstart|scancel|detach SOURCE_DIR BUILD_DIR
+# Usage: slurm_test.sh quickstart|scancel|sigterm|detach SOURCE_DIR BUILD_DIR
 #   quickstart  the quickstart matrix through --slurm: every run stored, with its node
 #               and the limits in effect as asked; nothing left afterwards
 #   scancel     scancel of the running job stores its runs with Slurm's reason, and
 #               --resume completes the experiment
+#   sigterm     SIGTERM to the submitter cancels its job and exits 130; --resume
+#               collects the cancelled job and completes the experiment
 #   detach      --detach, then collect, gives the same DB content as a blocking run;
-#               and --slurm-split replicas runs the whole matrix once per job
+#               --slurm-split replicas runs the whole matrix once per job; and a new DB
+#               beside an old jobs' folder takes none of its files
 set -eu
 mode=$1 source=$2 build=$3
 . "$(cd "$(dirname "$0")" && pwd)/private_slurm.sh"
 slurm_test_begin "$build"   # sets $work, starts the cluster, exports SLURM_CONF
+# A submitter a test started in the background ends with the test, whatever fails.
+submitter=
+trap 'if [ -n "$submitter" ]; then kill "$submitter" 2>/dev/null; wait "$submitter" 2>/dev/null; fi
+      slurm_stop; rm -rf "$work"' EXIT
 orchestrator=$build/bin/orchestrator
 node=$(hostname -s)
 q() { sqlite3 "$work/r.db" "$1"; }
@@ -31,6 +38,22 @@ matrix:
     - {launcher: taskset, cpuset: "0"}
     - {launcher: cgroup, cpuset: "1", cpu_quota: 50%, memory: 256M}
 YAML
+}
+
+# run --slurm --max-jobs 1 of MATRIX in the background, its pid in $submitter (the
+# orchestrator's own, not a subshell's), its output in $work/out.txt.
+background_run() {
+  "$orchestrator" run "$1" --db "$work/r.db" --lock "$work/lock" --share-machine --slurm --max-jobs 1 \
+    >"$work/out.txt" 2>&1 &
+  submitter=$!
+}
+
+# Whether the first job's own DB holds a measured run yet.
+measured_in_job() {
+  job_db=$(q "SELECT job_db FROM slurm_jobs ORDER BY id LIMIT 1" 2>/dev/null)
+  [ -n "$job_db" ] && [ -f "$job_db" ] &&
+    n=$(sqlite3 "$job_db" "SELECT COUNT(*) FROM runs WHERE status = 'ok' AND is_warmup = 0" 2>/dev/null) &&
+    [ "${n:-0}" -ge 1 ]
 }
 
 case $mode in
@@ -56,15 +79,13 @@ quickstart)
   ;;
 scancel)
   tiny_matrix 4000 >"$work/m.yaml"
-  run "$work/m.yaml" --slurm --max-jobs 1 >"$work/out.txt" 2>&1 &
-  submitter=$!
-  job_db="$work/r.db.slurm/experiment-1/share-1.db"
-  wait_for "a measured run in the job's DB" 120 \
-    sh -c "[ \"\$(sqlite3 '$job_db' \"SELECT COUNT(*) FROM runs WHERE status = 'ok' AND is_warmup = 0\" 2>/dev/null)\" -ge 1 ]"
+  background_run "$work/m.yaml"
+  wait_for "a measured run in the job's DB" 120 measured_in_job
   job=$(q "SELECT job_id FROM slurm_jobs")
   scancel "$job"
   status=0
   wait "$submitter" || status=$?
+  submitter=
   check "scancel of every job ends run like SIGTERM (exit 130)" "130" "$status"
   check "the experiment is left for --resume" "interrupted" "$(q "SELECT status FROM experiments")"
   cancelled=$(q "SELECT COUNT(*) FROM runs WHERE status = 'slurm_cancelled' AND reason LIKE 'Slurm job $job on $node: CANCELLED%'")
@@ -80,6 +101,29 @@ scancel)
                  (SELECT COUNT(*) FROM runs WHERE status LIKE 'slurm%') FROM experiments e")"
   check "--resume submitted only what was missing" "1" \
     "$(q "SELECT COUNT(*) FROM slurm_jobs WHERE id > 1 AND share NOT LIKE '%0:0-3/1:0-3%'")"
+  ;;
+sigterm)
+  tiny_matrix 4000 >"$work/m.yaml"
+  background_run "$work/m.yaml"
+  wait_for "a measured run in the job's DB" 120 measured_in_job
+  job=$(q "SELECT job_id FROM slurm_jobs")
+  kill -TERM "$submitter"
+  status=0
+  wait "$submitter" || status=$?
+  submitter=
+  check "SIGTERM to the submitter ends it with 130" "130" "$status"
+  grep -q "cancelled Slurm job(s) $job" "$work/out.txt" || { tail "$work/out.txt"; echo "FAIL: no cancel said"; exit 1; }
+  gone() { [ -z "$(squeue -h -j "$job" -t pending,running,completing 2>/dev/null)" ]; }
+  wait_for "its job is cancelled" 60 gone
+  echo "ok: its job was cancelled"
+  check "the experiment is left interrupted, its job to collect" "interrupted|1" \
+    "$(q "SELECT status, (SELECT COUNT(*) FROM slurm_jobs WHERE collected_at IS NULL) FROM experiments")"
+  run "$work/m.yaml" --slurm --max-jobs 1 --resume >"$work/resume.txt" 2>&1 ||
+    { tail -20 "$work/resume.txt"; echo "FAIL: --resume exited $?"; exit 1; }
+  check "--resume collected the cancelled job, then completed the experiment" "CANCELLED|finished|6|0" \
+    "$(q "SELECT (SELECT state FROM slurm_jobs WHERE job_id = $job), e.status,
+                 (SELECT COUNT(*) FROM run_phases WHERE is_warmup = 0 AND status = 'ok'),
+                 (SELECT COUNT(*) FROM runs WHERE status LIKE 'slurm%') FROM experiments e")"
   ;;
 detach)
   tiny_matrix 50 >"$work/m.yaml"
@@ -113,7 +157,14 @@ detach)
           AND cell LIKE 'taskset%' GROUP BY replica" | tr '\n' ' ' | sed 's/ $//')"
   grep -q "mixed-hosts" "$work/replicas.txt" && { echo "FAIL: mixed-hosts on one node"; exit 1; }
   echo "ok: one node, so no mixed-hosts warning"
+  # A new DB beside the old jobs' folder: its experiment 1 must not take their DBs.
+  old_dbs=$(q "SELECT job_db FROM slurm_jobs" | sort)
+  rm -f "$work/r.db" "$work/r.db-wal" "$work/r.db-shm"
+  run "$work/m.yaml" --slurm --max-jobs 2 >"$work/again.txt" 2>&1
+  check "a new DB's experiment 1 has only its own runs" "1|8" \
+    "$(q "SELECT MAX(experiment_id), COUNT(*) FROM run_phases")"
+  check "in job folders of its own" "" "$(q "SELECT job_db FROM slurm_jobs" | sort | comm -12 - "$(printf '%s\n' "$old_dbs" >"$work/old.txt"; echo "$work/old.txt")")"
   ;;
-*) echo "usage: $0 quickstart|scancel|detach SOURCE_DIR BUILD_DIR"; exit 2 ;;
+*) echo "usage: $0 quickstart|scancel|sigterm|detach SOURCE_DIR BUILD_DIR"; exit 2 ;;
 esac
 slurm_finish

@@ -51,41 +51,44 @@ TEST_CASE("slurm: a cpuset CPU or a memory limit the partition's nodes lack is r
 }
 
 TEST_CASE("slurm: a job's end from sacct, scontrol or the jobcomp file", "[slurm]") {
-  const auto sacct = orch::parse_sacct("12|CANCELLED by 0|0:15|n1\n13|COMPLETED|0:0|n2\n", 12);
+  const auto sacct = orch::parse_sacct("12|CANCELLED by 0|0:15|n1|orch-a\n13|COMPLETED|0:0|n2|orch-b\n", 12, "orch-a");
   REQUIRE(sacct);
   CHECK(sacct->state == "CANCELLED");
   CHECK(sacct->exit_code == "0:15");
   CHECK(sacct->node == "n1");
-  CHECK_FALSE(orch::parse_sacct("12|RUNNING|0:0|n1\n", 12));
+  CHECK_FALSE(orch::parse_sacct("12|RUNNING|0:0|n1|orch-a\n", 12, "orch-a"));
+  CHECK_FALSE(orch::parse_sacct("12|COMPLETED|0:0|n1|someone-else\n", 12, "orch-a"));  // an id reused
 
   const std::string scontrol =
-      "JobId=1 JobName=wrap UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) "
+      "JobId=1 JobName=orch-a UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) "
       "ExitCode=3:0 NodeList=vm BatchHost=vm\n";
-  const auto failed = orch::parse_scontrol_job(scontrol, 1);
+  const auto failed = orch::parse_scontrol_job(scontrol, 1, "orch-a");
   REQUIRE(failed);
   CHECK(failed->state == "FAILED");
   CHECK(failed->exit_code == "3:0");
   CHECK(failed->source == "scontrol");
-  CHECK_FALSE(orch::parse_scontrol_job("JobId=1 JobState=COMPLETING ExitCode=0:15 NodeList=vm\n", 1));
-  CHECK_FALSE(orch::parse_scontrol_job(scontrol, 2));
+  CHECK_FALSE(orch::parse_scontrol_job("JobId=1 JobName=orch-a JobState=COMPLETING ExitCode=0:15\n", 1, "orch-a"));
+  CHECK_FALSE(orch::parse_scontrol_job(scontrol, 2, "orch-a"));
+  CHECK_FALSE(orch::parse_scontrol_job(scontrol, 1, "orch-b"));
 
   const std::string jobcomp =
-      "JobId=2 UserId=root(0) GroupId=root(0) Name=wrap JobState=CANCELLED Partition=test TimeLimit=UNLIMITED "
+      "JobId=2 UserId=root(0) GroupId=root(0) Name=orch-a JobState=CANCELLED Partition=test TimeLimit=UNLIMITED "
       "StartTime=2026-12-01T22:44:05 EndTime=2026-12-01T22:44:05 NodeList=(null) NodeCnt=0 ProcCnt=0 "
       "DerivedExitCode=0:0 ExitCode=0:0 \n"
-      "JobId=2 JobState=TIMEOUT NodeList=n3 ExitCode=0:1\n";
-  const auto last = orch::parse_jobcomp(jobcomp, 2);
+      "JobId=2 Name=orch-a JobState=TIMEOUT NodeList=n3 ExitCode=0:1\n";
+  const auto last = orch::parse_jobcomp(jobcomp, 2, "orch-a");
   REQUIRE(last);
   CHECK(last->state == "TIMEOUT");  // the last line of the job
   CHECK(last->node == "n3");
-  CHECK(orch::parse_jobcomp(jobcomp.substr(0, jobcomp.find('\n')), 2)->node.empty());  // (null)
+  CHECK(orch::parse_jobcomp(jobcomp.substr(0, jobcomp.find('\n')), 2, "orch-a")->node.empty());  // (null)
 
   CHECK(orch::parse_sbatch("42\n") == 42);
   CHECK(orch::parse_sbatch("42;cluster\n") == 42);
   CHECK_FALSE(orch::parse_sbatch("sbatch: error: invalid partition\n"));
-  const auto queue = orch::parse_squeue("5|RUNNING|vm\n6|PENDING|\ngarbage\n");
+  const auto queue = orch::parse_squeue("5|RUNNING|vm|orch-a\n6|PENDING||orch-b\ngarbage\n");
   CHECK(queue.size() == 2);
   CHECK(queue.at(5).node == "vm");
+  CHECK(queue.at(6).name == "orch-b");
 }
 
 TEST_CASE("slurm: a share is read back as written, and one the matrix cannot have is refused", "[slurm]") {
@@ -140,7 +143,13 @@ TEST_CASE("slurm: mixed-hosts names who ran where and what differs (a fake secon
   n2[0].second = std::string("n2");
   CHECK_FALSE(orch::describe_mixed_hosts({{"cell 1", n1}, {"cell 2", n1}}));
   CHECK(*orch::describe_mixed_hosts({{"cell 1", n1}, {"cell 2", n1}, {"cell 3", n2}}) ==
-        "cells 1, 2 on n1; cell 3 on n2; they differ in host name");
+        "cells 1-2 on n1; cell 3 on n2; they differ in host name");
+  CHECK(*orch::describe_mixed_hosts({{"cell 1", n1}, {"cell 2", n1}, {"cell 3", n1}, {"cell 5", n1}, {"cell 4", n2}}) ==
+        "cells 1-3, 5 on n1; cell 4 on n2; they differ in host name");
+  // An older experiment does not say its memory: unknown is no difference.
+  orch::Columns old_n1 = n1;
+  old_n1[5].second = orch::Value();
+  CHECK_FALSE(orch::describe_mixed_hosts({{"experiment 1", old_n1}, {"experiment 2", n1}}));
   n2[2].second = std::string("6.1.0-10");
   CHECK(*orch::describe_mixed_hosts({{"experiment 4", n1}, {"experiment 5", n2}}) ==
         "experiment 4 on n1; experiment 5 on n2; they differ in host name, kernel (6.1.0-9 / 6.1.0-10)");
