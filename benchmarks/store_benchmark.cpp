@@ -84,14 +84,17 @@ orch::RunRecord ok_run(int run_index, int samples) {
   return run;
 }
 
-// Stores one experiment as the runner does; returns each record_run's time in ms.
-std::vector<double> store_experiment(orch::ResultStore& store) {
+// Stores one experiment of `runs_per_cell` runs a cell as the runner does; returns
+// each record_run's time in ms, and with `ids` the experiment's.
+std::vector<double> store_experiment(orch::ResultStore& store, int runs_per_cell = kRunsPerCell,
+                                     orch::ResultStore::ExperimentIds* experiment_ids = nullptr) {
   const orch::Experiment experiment = quickstart_like();
   const auto ids =
       store.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+  if (experiment_ids) *experiment_ids = ids;
   std::vector<double> times;
   for (int cell = 0; cell < kCells; ++cell) {
-    for (int run_index = 0; run_index < kRunsPerCell; ++run_index) {
+    for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
       const orch::RunRecord run = ok_run(run_index, kSamples);
       const int64_t run_id = store.begin_run(ids.cell_ids[cell], run);
       const auto start = Clock::now();
@@ -259,19 +262,11 @@ int run_benchmark(int argc, char** argv) {
   {
     constexpr int kJobRuns = 250;  // per cell: 1000 runs in the job's DB
     const std::string job_db = (folder / "job.db").string(), main_db = (folder / "main.db").string();
-    std::vector<double> direct, ingested;
+    std::vector<double> ingested;
     orch::ResultStore job(job_db);
+    orch::ResultStore::ExperimentIds job_ids;
+    const std::vector<double> direct = store_experiment(job, kJobRuns, &job_ids);
     const orch::Experiment experiment = quickstart_like();
-    const auto job_ids =
-        job.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
-    for (int cell = 0; cell < kCells; ++cell)
-      for (int run_index = 0; run_index < kJobRuns; ++run_index) {
-        const orch::RunRecord run = ok_run(run_index, kSamples);
-        const int64_t run_id = job.begin_run(job_ids.cell_ids[cell], run);
-        const auto start = Clock::now();
-        job.record_run(run_id, job_ids.cell_ids[cell], run);
-        direct.push_back(ms_since(start));
-      }
     orch::ResultStore main(main_db);
     const auto ids =
         main.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
