@@ -18,6 +18,10 @@ struct SystemInfo {
   std::string boost;                   // "on"/"off" from cpufreq/boost or intel_pstate/no_turbo; "" if unknown
   int64_t memory_mib = 0;              // /proc/meminfo MemTotal; 0 if unknown
   std::string where = "this machine";  // how a refusal names it (a Slurm partition's smallest node)
+  // validate/run --slurm: a memory limit above this is refused (the partition's
+  // smallest node's memory). 0: not checked -- here a limit above the machine's
+  // memory is the kernel's to accept, and only limits nothing.
+  int64_t refuse_memory_above_mib = 0;
 };
 
 SystemInfo collect_system_info();

@@ -31,12 +31,12 @@ void check_cell(const Experiment& experiment, const Cell& cell, const SystemInfo
          "cpu_quota: " + label_of(Setting::kCpuQuota, settings).substr(6) + " is more than " + system.where + "'s " +
              std::to_string(system.online_cpus.size()) + " CPUs can give",
          "at most " + std::to_string(static_cast<int>(most)) + "%");
-  const int64_t memory_bytes = system.memory_mib << 20;
-  if (settings.memory_bytes && system.memory_mib > 0 && *settings.memory_bytes > memory_bytes)
+  const int64_t most_mib = system.refuse_memory_above_mib;
+  if (settings.memory_bytes && most_mib > 0 && *settings.memory_bytes > (most_mib << 20))
     fail(Setting::kMemory,
          "memory: " + label_of(Setting::kMemory, settings).substr(7) + " is more than " + system.where + "'s " +
-             std::to_string(system.memory_mib) + " MiB",
-         "at most " + std::to_string(system.memory_mib) + "M");
+             std::to_string(most_mib) + " MiB",
+         "at most " + std::to_string(most_mib) + "M");
   if (auto problem = cache_policy_problem(settings.cache))
     fail(Setting::kCache, *problem, "cache: evict makes the model and LibTorch cold without root");
 }

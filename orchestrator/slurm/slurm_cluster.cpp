@@ -98,6 +98,7 @@ SystemInfo SlurmPartition::smallest_node() const {
   for (int cpu = 0; cpu < fewest_cpus->cpus; ++cpu) info.online_cpus.push_back(cpu);
   info.allowed_cpus = info.online_cpus;
   info.memory_mib = least_memory->memory_mib;
+  info.refuse_memory_above_mib = least_memory->memory_mib;
   info.where = "node " + fewest_cpus->name + " of Slurm partition '" + name + "' (" +
                std::to_string(fewest_cpus->cpus) + " CPUs";
   if (least_memory != fewest_cpus) info.where += "; node " + least_memory->name;

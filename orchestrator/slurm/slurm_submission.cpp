@@ -130,6 +130,10 @@ std::string job_name(const std::string& job_db) {
   return "orch-" + path.parent_path().filename().string() + "-" + path.stem().string();
 }
 
+// The id of a job that ran (it left its DB) but whose id no one heard: collected
+// with an unknown end.
+constexpr int64_t kUnknownJobId = 0;
+
 // sbatch's arguments are single strings: a share longer than this is refused.
 constexpr size_t kMaxShareText = 100000;
 
@@ -154,14 +158,19 @@ class SlurmJobs {
       JobRow job = job_row(row);
       if (job.collected) continue;
       // Stored, but the submitter died before it heard sbatch's answer (never while
-      // one runs the experiment): the queue may know the job by its name.
-      if (!job.job_id) job.job_id = cluster_.find(job_name(job.job_db));
+      // one runs the experiment): the queue may know the job by its name, and a job
+      // that has left it left its DB. With neither, it was never submitted.
       if (!job.job_id) {
-        store_.finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
-        continue;
+        job.job_id = cluster_.find(job_name(job.job_db));
+        if (job.job_id) {
+          store_.set_slurm_job_id(job.row_id, *job.job_id);
+        } else if (fs::exists(job.job_db)) {
+          job.job_id = kUnknownJobId;
+        } else {
+          store_.finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
+          continue;
+        }
       }
-      if (std::holds_alternative<std::monostate>(value_of(row, "job_id")))
-        store_.set_slurm_job_id(job.row_id, *job.job_id);
       jobs.push_back(job);
     }
     return jobs;
@@ -235,7 +244,8 @@ class SlurmJobs {
   std::optional<size_t> collect_ended() {
     const auto jobs = uncollected();
     std::vector<int64_t> ids;
-    for (const auto& job : jobs) ids.push_back(*job.job_id);
+    for (const auto& job : jobs)
+      if (*job.job_id != kUnknownJobId) ids.push_back(*job.job_id);
     const auto queued = cluster_.queue(ids);
     if (!queued) return std::nullopt;
     size_t active = 0;
@@ -246,7 +256,7 @@ class SlurmJobs {
         ++active;
         continue;
       }
-      auto end = cluster_.job_end(*job.job_id, job_name(job.job_db));
+      auto end = *job.job_id == kUnknownJobId ? std::nullopt : cluster_.job_end(*job.job_id, job_name(job.job_db));
       if (!end && listed != queued->end()) {
         ++active;  // listed as ended, but not yet settled
         continue;
@@ -259,6 +269,7 @@ class SlurmJobs {
   void cancel_active() {
     std::vector<int64_t> ids;
     for (const auto& job : uncollected()) {
+      if (*job.job_id == kUnknownJobId) continue;
       cluster_.cancel(*job.job_id, job_name(job.job_db));
       ids.push_back(*job.job_id);
     }
@@ -329,6 +340,9 @@ class SlurmJobs {
           continue;
         }
         node = text_of(value_of(run_experiment, "hostname"));
+        // The node's host warnings (load, governor, swap) and drift, as its job saw them.
+        store_.add_job_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
+                               number_of(value_of(run_experiment, "drift_share")));
         Columns facts;
         for (const char* name : {"hostname", "cpu_model", "kernel", "governor", "smt"})
           facts.push_back({name, text_of(value_of(run_experiment, name))});
@@ -348,8 +362,10 @@ class SlurmJobs {
     } catch (const UserError& e) {
       problem = e.what();
     }
+    const std::string which =
+        *job.job_id == kUnknownJobId ? job_name(job.job_db) + " (its id was never heard)" : std::to_string(*job.job_id);
     std::string reason =
-        "Slurm job " + std::to_string(*job.job_id) + (node.empty() ? "" : " on " + node) + ": " +
+        "Slurm job " + which + (node.empty() ? "" : " on " + node) + ": " +
         (end.state.empty()
              ? "no longer known to Slurm, which kept no record of its end"
              : end.state + ", exit code " + (end.exit_code.empty() ? "?" : end.exit_code) + " (" + end.source + ")");

@@ -837,6 +837,37 @@ void ResultStore::set_experiment_status(int64_t experiment_id, const std::string
   });
 }
 
+void ResultStore::add_job_context(int64_t experiment_id, const std::string& warnings,
+                                  std::optional<double> drift_share) {
+  guarded([&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement read(*db_, "SELECT COALESCE(warnings, '') FROM experiments WHERE id = ?");
+    read.bind(1, experiment_id);
+    if (!read.executeStep()) return;
+    std::vector<std::string> codes = split_codes(read.getColumn(0).getString());
+    read.reset();
+    for (auto& code : split_codes(warnings))
+      if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
+    SQLite::Statement update(*db_,
+                             "UPDATE experiments SET warnings = ?, drift_share = CASE WHEN ? IS NULL THEN drift_share "
+                             "ELSE MAX(COALESCE(drift_share, 0), ?) END WHERE id = ?");
+    if (const std::string text = join_codes(codes); text.empty())
+      update.bind(1);
+    else
+      update.bind(1, text);
+    if (drift_share) {
+      update.bind(2, *drift_share);
+      update.bind(3, *drift_share);
+    } else {
+      update.bind(2);
+      update.bind(3);
+    }
+    update.bind(4, experiment_id);
+    update.exec();
+    transaction.commit();
+  });
+}
+
 int64_t ResultStore::add_slurm_job(int64_t experiment_id, std::optional<int> replica, const std::string& share,
                                    const std::string& job_db) {
   return guarded([&] {

@@ -131,10 +131,10 @@ TEST_CASE(
   // alternate between having one and not, and their p50s between two levels, +-45%.
   // The quiet cell's runs here are within a few percent of each other, with one in
   // five or so 10-20% slower (a fresh process's luck, on this VM): +-20% is what it
-  // reaches in 6 to 11 runs.
+  // reaches in 6 to 11 runs, and once in CI only after 12 (+-20.6% at 12): 14 at most.
   const std::string matrix =
       dir.write("m.yaml",
-                "name: adaptive\nruns: auto\nprecision: {target_percent: 20, max_runs: 12, max_minutes: 10}\n"
+                "name: adaptive\nruns: auto\nprecision: {target_percent: 20, max_runs: 14, max_minutes: 10}\n"
                 "warmup_runs: 1\nworker:\n  model: " +
                     test::model("tiny_cnn.pt") +
                     "\nmatrix:\n  cells:\n"
@@ -144,10 +144,10 @@ TEST_CASE(
                     "iterations: 40, torch_threads: {intra_op: 1}}\n");
   const std::string db = dir.file("r.db"), log = dir.file("run.log");
   e2e::Orchestrator orchestrator({"run", matrix, "--db", db, "--lock", dir.file("lock"), "--log-file", log});
-  // Before each measured run of the noisy cell (run_index 1 to 12): a neighbour for
+  // Before each measured run of the noisy cell (run_index 1 to 14): a neighbour for
   // the odd ones, none for the even ones.
   std::unique_ptr<Neighbour> neighbour;
-  for (int run = 1; run <= 12; ++run) {
+  for (int run = 1; run <= 14; ++run) {
     REQUIRE(e2e::await(db,
                        "SELECT COUNT(*) >= " + std::to_string(run) +
                            " FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'noisy' AND r.status <> "
@@ -169,21 +169,21 @@ TEST_CASE(
                                "SELECT group_concat(latency_p50_ms, ' ') FROM run_phases WHERE cell = 'noisy' "
                                "AND is_warmup = 0"));
   CHECK(cell("noisy", "stop_reason") == "max-runs");
-  CHECK(cell("noisy", "runs") == "12");
+  CHECK(cell("noisy", "runs") == "14");
   CHECK(cell("noisy", "precision_percent > 20") == "1");
   CHECK(cell("quiet", "stop_reason") == "target");
   const int quiet_runs = std::stoi(cell("quiet", "runs"));
   CHECK(quiet_runs >= 6);
-  CHECK(quiet_runs < 12);  // the fixed plan of the same precision: 12 runs in every cell
+  CHECK(quiet_runs < 14);  // the fixed plan of the same precision: 14 runs in every cell
   CHECK(cell("quiet", "precision_percent <= 20") == "1");
   // No run of a stopped cell was started after it stopped.
   CHECK(e2e::query(db, "SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.label = 'quiet'") ==
         std::to_string(quiet_runs + 1));
-  CHECK(e2e::query(db, "SELECT precision_target_percent || ' ' || precision_max_runs FROM experiments") == "20.0 12");
+  CHECK(e2e::query(db, "SELECT precision_target_percent || ' ' || precision_max_runs FROM experiments") == "20.0 14");
   std::ostringstream printed;
   printed << std::ifstream(log).rdbuf();
-  CHECK_THAT(printed.str(), Catch::Contains(std::to_string(quiet_runs + 12) +
-                                            " measured runs where a fixed plan needs 24 (runs: 12 in every cell"));
+  CHECK_THAT(printed.str(), Catch::Contains(std::to_string(quiet_runs + 14) +
+                                            " measured runs where a fixed plan needs 28 (runs: 14 in every cell"));
 }
 
 TEST_CASE("drift: a machine that slows down mid-experiment warns with the stored figure, a steady one does not",

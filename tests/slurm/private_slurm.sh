@@ -4,7 +4,8 @@
 # never by name.
 #   slurm_test_begin BUILD_DIR   skips (exit 77) without root or the packages, makes
 #                                $work (removed on exit), starts the cluster, exports
-#                                SLURM_CONF
+#                                SLURM_CONF; $SLURM_EXTRA_CONF, if set, is added to
+#                                slurm.conf
 #   slurm_stop                   stops the daemons by pid, removes their cgroups and files
 #   slurm_finish                 slurm_stop, then checks that no daemon, job cgroup or
 #                                munge socket is left
@@ -53,6 +54,7 @@ MpiDefault=none
 KillWait=10
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory_mb
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
+${SLURM_EXTRA_CONF:-}
 CONF
   cat >"$SLURM_DIR/cgroup.conf" <<CONF
 CgroupPlugin=cgroup/v1

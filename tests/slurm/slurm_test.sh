@@ -13,6 +13,9 @@
 set -eu
 mode=$1 source=$2 build=$3
 . "$(cd "$(dirname "$0")" && pwd)/private_slurm.sh"
+# detach: the controller forgets an ended job after 2 s (MinJobAge), so that job
+# states come from the jobcomp file, and a job can leave the queue before collect.
+[ "$mode" = detach ] && SLURM_EXTRA_CONF="MinJobAge=2"
 slurm_test_begin "$build"   # sets $work, starts the cluster, exports SLURM_CONF
 # A submitter a test started in the background ends with the test, whatever fails.
 submitter=
@@ -60,6 +63,17 @@ case $mode in
 quickstart)
   "$orchestrator" validate --slurm "$source/configs/quickstart.yaml" >/dev/null
   echo "ok: the quickstart matrix validates against the partition"
+  # A CPU and a memory limit the partition's nodes lack: refused at their line, before any job.
+  for cell in '{launcher: taskset, cpuset: "7"}' '{launcher: cgroup, memory: 9000G}'; do
+    printf 'name: too-big\nworker: {model: %s}\nmatrix:\n  cells:\n    - %s\n' \
+      "$build/models/tiny_cnn.pt" "$cell" >"$work/big.yaml"
+    status=0
+    run "$work/big.yaml" --slurm >"$work/big.txt" 2>&1 || status=$?
+    check "a cell the nodes cannot honour exits 1" "1" "$status"
+    grep -q "big.yaml:5:.*of Slurm partition 'test'" "$work/big.txt" || { cat "$work/big.txt"; echo "FAIL: no file:line"; exit 1; }
+  done
+  check "nothing was submitted" "" "$(squeue -h)"
+  echo "ok: cells the nodes cannot honour are refused at their line, and nothing is submitted"
   run "$source/configs/quickstart.yaml" --slurm --max-jobs 2 >"$work/out.txt" 2>&1 ||
     { tail -30 "$work/out.txt"; echo "FAIL: run --slurm exited $?"; exit 1; }
   check "every run is stored ok" "16" "$(q "SELECT COUNT(*) FROM run_phases WHERE status = 'ok'")"
@@ -131,6 +145,13 @@ detach)
   run "$work/m.yaml" --slurm --max-jobs 2 --detach >"$work/detach.txt" 2>&1
   grep -q "orchestrator collect" "$work/detach.txt" || { cat "$work/detach.txt"; echo "FAIL: --detach said nothing"; exit 1; }
   check "--detach returned with the experiment submitted" "submitted" "$(q "SELECT status FROM experiments WHERE id = 2")"
+  # Collected once the controller has forgotten the jobs: their states from the jobcomp file.
+  forgotten() {
+    for id in $(q "SELECT job_id FROM slurm_jobs WHERE experiment_id = 2"); do
+      ! scontrol show job -o "$id" >/dev/null 2>&1 || return 1
+    done
+  }
+  wait_for "the controller has forgotten the detached jobs" 180 forgotten
   "$orchestrator" collect --db "$work/r.db" --wait >"$work/collect.txt" 2>&1 ||
     { cat "$work/collect.txt"; echo "FAIL: collect exited $?"; exit 1; }
   check "collect finished it" "finished" "$(q "SELECT status FROM experiments WHERE id = 2")"
@@ -146,6 +167,19 @@ detach)
   "$orchestrator" collect --db "$work/r.db" >"$work/again.txt" 2>&1
   grep -q "no Slurm jobs left to collect" "$work/again.txt" || { cat "$work/again.txt"; echo "FAIL: collect again"; exit 1; }
   echo "ok: a second collect finds nothing left"
+  check "job states came from the jobcomp file once the controller forgot the jobs" "jobcomp" \
+    "$(q "SELECT DISTINCT state_source FROM slurm_jobs WHERE experiment_id = 2")"
+  # A submitter that died before it heard sbatch's answers, its jobs since gone from
+  # the queue: collect finds them by their DBs.
+  q "DELETE FROM samples WHERE run_id IN (SELECT run_id FROM run_phases WHERE experiment_id = 2);
+     DELETE FROM phases WHERE run_id IN (SELECT run_id FROM run_phases WHERE experiment_id = 2);
+     DELETE FROM cell_statistics WHERE cell_id IN (SELECT id FROM cells WHERE experiment_id = 2);
+     DELETE FROM runs WHERE cell_id IN (SELECT id FROM cells WHERE experiment_id = 2);
+     UPDATE slurm_jobs SET job_id = NULL, collected_at = NULL, state = NULL WHERE experiment_id = 2;
+     UPDATE experiments SET status = 'submitted' WHERE id = 2"
+  "$orchestrator" collect --db "$work/r.db" >"$work/lost.txt" 2>&1 || { cat "$work/lost.txt"; echo "FAIL: collect"; exit 1; }
+  check "jobs whose ids were never heard are collected from their DBs" "$(content 1)" "$(content 2)"
+  check "with an unknown end" "UNKNOWN" "$(q "SELECT DISTINCT state FROM slurm_jobs WHERE experiment_id = 2")"
   # replicas: the whole matrix once per job, each copy's cells their own
   run "$work/m.yaml" --slurm --slurm-split replicas --max-jobs 2 >"$work/replicas.txt" 2>&1 ||
     { tail -20 "$work/replicas.txt"; echo "FAIL: --slurm-split replicas exited $?"; exit 1; }
