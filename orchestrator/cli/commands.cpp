@@ -351,8 +351,7 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
   report.legend = warning_legend(rows, text_of(value_of(report.experiment, "warnings")));
   std::vector<HostUse> hosts;
   for (const auto& row : store.cell_hosts(experiment_id))
-    hosts.push_back(
-        {"cell " + std::to_string(static_cast<int64_t>(number_of(value_of(row, "cell_index")).value_or(0)) + 1), row});
+    hosts.push_back({"cell " + std::to_string(integer_of(value_of(row, "cell_index")).value_or(0) + 1), row});
   if (const auto mixed = describe_mixed_hosts(hosts))
     report.legend.push_back({"mixed-hosts", warning_meaning("mixed-hosts") + ": " + *mixed});
   report.reasons = cell_reasons(rows);

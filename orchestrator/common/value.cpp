@@ -19,6 +19,11 @@ std::optional<double> number_of(const Value& value) {
   return std::nullopt;
 }
 
+std::optional<int64_t> integer_of(const Value& value) {
+  if (const auto* integer = std::get_if<int64_t>(&value)) return *integer;
+  return std::nullopt;
+}
+
 std::string text_of(const Value& value) {
   if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
   if (const auto* text = std::get_if<std::string>(&value)) return *text;

@@ -26,6 +26,8 @@ inline Value optional_text(const std::string& text) { return text.empty() ? Valu
 const Value& value_of(const Columns& row, std::string_view name);
 // A number as a double; nullopt for NULL and for text.
 std::optional<double> number_of(const Value& value);
+// An integer (an id, a count); nullopt for anything else.
+std::optional<int64_t> integer_of(const Value& value);
 // The value as SQLite would write it as text (a real always with a '.' or exponent);
 // "" for NULL.
 std::string text_of(const Value& value);

@@ -114,6 +114,8 @@ class Launchers {
   const CgroupSystem& cgroups() const { return *cgroups_; }
   // The whole command for one run of a cell: its launcher wrapped around the worker.
   LaunchCommand command(const Experiment& experiment, const Cell& cell, const RunArguments& run = {}) const;
+  // Every cell's command, quoted for a shell, as `plan` shows and the DB stores them.
+  std::vector<std::string> quoted_commands(const Experiment& experiment) const;
   // Rejects the first cell its launcher cannot honour, naming the setting's file:line:column.
   void validate(const Experiment& experiment) const;
   // Before the first run: removes what orchestrators that died left behind (cgroup

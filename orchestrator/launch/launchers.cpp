@@ -59,6 +59,12 @@ LaunchCommand Launchers::command(const Experiment& experiment, const Cell& cell,
   return get(cell.settings.launcher).command(cell.settings, experiment.worker, run);
 }
 
+std::vector<std::string> Launchers::quoted_commands(const Experiment& experiment) const {
+  std::vector<std::string> commands;
+  for (const auto& cell : experiment.cells) commands.push_back(quote_command(command(experiment, cell).argv));
+  return commands;
+}
+
 namespace {
 
 // A setting the cell gives that its launcher does not apply.

@@ -14,12 +14,10 @@ struct Fact {
   const char* column;
   const char* name;
 };
-constexpr Fact kFacts[] = {{"hostname", "host name"},
-                           {"cpu_model", "CPU model"},
-                           {"kernel", "kernel"},
-                           {"governor", "governor"},
-                           {"smt", "SMT"},
-                           {"memory_mib", "memory (MiB)"}};
+constexpr Fact kFacts[] = {{kHostFactColumns[0], "host name"}, {kHostFactColumns[1], "CPU model"},
+                           {kHostFactColumns[2], "kernel"},    {kHostFactColumns[3], "governor"},
+                           {kHostFactColumns[4], "SMT"},       {kHostFactColumns[5], "memory (MiB)"}};
+static_assert(std::size(kFacts) == std::size(kHostFactColumns), "a name for every host fact");
 
 // A fact as compared: "" when unknown (NULL, '', or 0 MiB: older experiments and
 // machines without cpufreq do not say).

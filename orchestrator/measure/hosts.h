@@ -11,6 +11,10 @@
 
 namespace orch {
 
+// A machine's facts, as columns: of the hosts table, of run_hosts, and of the
+// experiments row of the host an experiment ran on.
+inline constexpr const char* kHostFactColumns[] = {"hostname", "cpu_model", "kernel", "governor", "smt", "memory_mib"};
+
 // What ran on one machine: "cell 3", or "experiment 12", and that machine's facts
 // (hostname, cpu_model, kernel, governor, smt, memory_mib).
 struct HostUse {

@@ -128,9 +128,6 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
     }
     spdlog::info("no interrupted experiment of this matrix in the DB: starting a new one");
   }
-  std::vector<std::string> cell_commands;
-  for (const auto& cell : experiment.cells)
-    cell_commands.push_back(quote_command(launchers.command(experiment, cell).argv));
   const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
   const auto warnings = host_warnings(host);
   if (!warnings.empty())
@@ -143,7 +140,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
                             OrchestratorIdentity::self()};
   ResultStore::Resumption opened;
   if (experiment.order == RunOrder::kRandom) opened.order_seed = experiment.order_seed.value_or(draw_order_seed());
-  opened.ids = store.begin_experiment(experiment, system, cell_commands, context, opened.order_seed);
+  opened.ids =
+      store.begin_experiment(experiment, system, launchers.quoted_commands(experiment), context, opened.order_seed);
   return opened;
 }
 

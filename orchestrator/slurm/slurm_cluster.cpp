@@ -271,13 +271,12 @@ void SlurmCluster::cancel(int64_t job_id, const std::string& name) const {
 
 std::vector<std::string> slurm_doctor_lines(const std::string& partition) {
   std::vector<std::string> lines;
-  for (const char* command : {"sbatch", "squeue", "sacct"}) {
-    const std::vector<std::string> argv =
-        std::string(command) == "sbatch"   ? std::vector<std::string>{"sbatch", "--version"}
-        : std::string(command) == "squeue" ? std::vector<std::string>{"squeue", "-h", "-o", "%i"}
-                                           : std::vector<std::string>{"sacct", "-n", "-X", "-S", "now"};
+  // What each is asked: its version, the queue, the accounting storage.
+  const std::vector<std::vector<std::string>> questions = {
+      {"sbatch", "--version"}, {"squeue", "-h", "-o", "%i"}, {"sacct", "-n", "-X", "-S", "now"}};
+  for (const auto& argv : questions) {
     const CommandOutput answer = slurm_command(argv);
-    lines.push_back(std::string(command) + ": " +
+    lines.push_back(argv.front() + ": " +
                     (answer.ok ? std::string("answers") : "does not answer: " + slurm_error(answer)));
   }
   try {

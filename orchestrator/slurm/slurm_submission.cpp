@@ -31,9 +31,11 @@ namespace fs = std::filesystem;
 
 constexpr double kPollSeconds = 2;  // between two looks at the queue
 
-std::optional<int64_t> integer_of(const Value& value) {
-  if (const auto* integer = std::get_if<int64_t>(&value)) return *integer;
-  return std::nullopt;
+// The job's name in Slurm, unique to it: orch-<its folder>-share-K. Every answer
+// about a job id is checked against it.
+std::string job_name(const std::string& job_db) {
+  const fs::path path(job_db);
+  return "orch-" + path.parent_path().filename().string() + "-" + path.stem().string();
 }
 
 // A job's row, as slurm_jobs holds it.
@@ -43,6 +45,7 @@ struct JobRow {
   std::optional<int> replica;
   std::string share;
   std::string job_db;
+  std::string name;  // in Slurm (job_name)
   bool collected = false;
 };
 
@@ -53,6 +56,7 @@ JobRow job_row(const Columns& row) {
   if (const auto replica = integer_of(value_of(row, "replica"))) job.replica = static_cast<int>(*replica);
   job.share = text_of(value_of(row, "share"));
   job.job_db = text_of(value_of(row, "job_db"));
+  job.name = job_name(job.job_db);
   job.collected = !std::holds_alternative<std::monostate>(value_of(row, "collected_at"));
   return job;
 }
@@ -123,13 +127,6 @@ std::string jobs_folder(const std::string& folder, int64_t experiment_id) {
   return top + "/" + make_unique_folder(parent.get(), "experiment-" + std::to_string(experiment_id) + "-", 0700);
 }
 
-// The job's name in Slurm, unique to it: orch-<its folder>-share-K. Every answer
-// about a job id is checked against it.
-std::string job_name(const std::string& job_db) {
-  const fs::path path(job_db);
-  return "orch-" + path.parent_path().filename().string() + "-" + path.stem().string();
-}
-
 // The id of a job that ran (it left its DB) but whose id no one heard: collected
 // with an unknown end.
 constexpr int64_t kUnknownJobId = 0;
@@ -161,7 +158,7 @@ class SlurmJobs {
       // one runs the experiment): the queue may know the job by its name, and a job
       // that has left it left its DB. With neither, it was never submitted.
       if (!job.job_id) {
-        job.job_id = cluster_.find(job_name(job.job_db));
+        job.job_id = cluster_.find(job.name);
         if (job.job_id) {
           store_.set_slurm_job_id(job.row_id, *job.job_id);
         } else if (fs::exists(job.job_db)) {
@@ -208,21 +205,19 @@ class SlurmJobs {
       // resume is exclusive, and the folder is new).
       const std::string base = folder + "/share-" + std::to_string(++submitted_);
       const int64_t row = store_.add_slurm_job(ids_.experiment_id, planned.replica, share, base + ".db");
+      const std::string name = job_name(base + ".db");
       std::vector<std::string> argv = {command.orchestrator, "run", experiment_.matrix_path, "--db", base + ".db",
                                        "--slurm-share",      share};
       argv.insert(argv.end(), command.run_options.begin(), command.run_options.end());
       write_own_file(
           base + ".sh",
-          "#!/bin/sh\n# " + job_name(base + ".db") + ": a share of experiment " + std::to_string(ids_.experiment_id) +
+          "#!/bin/sh\n# " + name + ": a share of experiment " + std::to_string(ids_.experiment_id) +
               ", written by `orchestrator run --slurm`; its runs, as cell:runs, after --slurm-share.\nexec " +
               quote_command(argv) + "\n",
           0700, "a Slurm job's script");
-      std::vector<std::string> args = {"--exclusive",
-                                       "--nodes=1",
-                                       "--no-requeue",
-                                       "--job-name=" + job_name(base + ".db"),
-                                       "--output=" + base + ".out",
-                                       "--chdir=" + folder};
+      std::vector<std::string> args = {
+          "--exclusive",      "--nodes=1", "--no-requeue", "--job-name=" + name, "--output=" + base + ".out",
+          "--chdir=" + folder};
       if (!options.partition.empty()) args.push_back("--partition=" + options.partition);
       args.insert(args.end(), options.sbatch_args.begin(), options.sbatch_args.end());
       try {
@@ -251,12 +246,12 @@ class SlurmJobs {
     size_t active = 0;
     for (const auto& job : jobs) {
       auto listed = queued->find(*job.job_id);
-      if (listed != queued->end() && listed->second.name != job_name(job.job_db)) listed = queued->end();  // not ours
+      if (listed != queued->end() && listed->second.name != job.name) listed = queued->end();  // not ours
       if (listed != queued->end() && !is_final_job_state(listed->second.state)) {
         ++active;
         continue;
       }
-      auto end = *job.job_id == kUnknownJobId ? std::nullopt : cluster_.job_end(*job.job_id, job_name(job.job_db));
+      auto end = *job.job_id == kUnknownJobId ? std::nullopt : cluster_.job_end(*job.job_id, job.name);
       if (!end && listed != queued->end()) {
         ++active;  // listed as ended, but not yet settled
         continue;
@@ -270,7 +265,7 @@ class SlurmJobs {
     std::vector<int64_t> ids;
     for (const auto& job : uncollected()) {
       if (*job.job_id == kUnknownJobId) continue;
-      cluster_.cancel(*job.job_id, job_name(job.job_db));
+      cluster_.cancel(*job.job_id, job.name);
       ids.push_back(*job.job_id);
     }
     if (!ids.empty()) spdlog::warn("cancelled Slurm job(s) {}", join_numbers(ids, " "));
@@ -326,7 +321,6 @@ class SlurmJobs {
     const RunShare share = parse_share(job.share, experiment_);
     int64_t ingested = 0;
     std::string problem;
-    std::set<int64_t> touched;
     std::string node = end.node;
     try {
       if (!fs::exists(job.job_db)) throw UserError("it wrote no results DB");
@@ -334,36 +328,27 @@ class SlurmJobs {
       const auto experiments = db.experiments();
       if (experiments.size() != 1)
         throw UserError("its DB holds " + count(experiments.size(), "experiment") + ", not the one it was given");
-      for (const auto& run_experiment : experiments) {
-        if (text_of(value_of(run_experiment, "matrix_hash")) != experiment_.matrix_hash) {
-          problem = "its DB holds another matrix (the file changed after submission): not ingested";
-          continue;
-        }
-        node = text_of(value_of(run_experiment, "hostname"));
-        // The node's host warnings (load, governor, swap) and drift, as its job saw them.
-        store_.add_job_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
-                               number_of(value_of(run_experiment, "drift_share")));
-        Columns facts;
-        for (const char* name : {"hostname", "cpu_model", "kernel", "governor", "smt"})
-          facts.push_back({name, text_of(value_of(run_experiment, name))});
-        facts.push_back({"memory_mib", value_of(run_experiment, "memory_mib")});
-        const int64_t host = store_.host_id(facts);
-        for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
-          const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
-          const int run_index = static_cast<int>(integer_of(value_of(run, "run_index")).value_or(-1));
-          if (!share.has(cell, run_index)) continue;  // not its to measure
-          const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell)));
-          if (db.ingest_run(*integer_of(value_of(run, "id")), cell_id, host, *job.job_id)) ++ingested;
-          touched.insert(cell_id);
-          if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty())
-            store_.stop_cell(cell_id, why);
-        }
+      const Columns& run_experiment = experiments.front();
+      if (text_of(value_of(run_experiment, "matrix_hash")) != experiment_.matrix_hash)
+        throw UserError("its DB holds another matrix (the file changed after submission): not ingested");
+      node = text_of(value_of(run_experiment, "hostname"));
+      // The node's host warnings (load, governor, swap) and drift, as its job saw them.
+      store_.add_job_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
+                             number_of(value_of(run_experiment, "drift_share")));
+      const int64_t host = store_.host_id(run_experiment);
+      for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
+        const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
+        const int run_index = static_cast<int>(integer_of(value_of(run, "run_index")).value_or(-1));
+        if (!share.has(cell, run_index)) continue;  // not its to measure
+        const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell)));
+        if (db.ingest_run(*integer_of(value_of(run, "id")), cell_id, host, *job.job_id)) ++ingested;
+        if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty()) store_.stop_cell(cell_id, why);
       }
     } catch (const UserError& e) {
       problem = e.what();
     }
     const std::string which =
-        *job.job_id == kUnknownJobId ? job_name(job.job_db) + " (its id was never heard)" : std::to_string(*job.job_id);
+        *job.job_id == kUnknownJobId ? job.name + " (its id was never heard)" : std::to_string(*job.job_id);
     std::string reason =
         "Slurm job " + which + (node.empty() ? "" : " on " + node) + ": " +
         (end.state.empty()
@@ -380,9 +365,10 @@ class SlurmJobs {
                    {"state_source", end.source},
                    {"node", node}};
     store_.finish_slurm_job(job.row_id, row, ingested);
+    std::vector<int64_t> cells;  // its runs changed: ingested, or stored unfinished
     for (const auto& [cell, runs] : share.runs)
-      touched.insert(ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell))));
-    store_.store_cell_statistics(std::vector<int64_t>(touched.begin(), touched.end()), cell_statistics);
+      cells.push_back(ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell))));
+    store_.store_cell_statistics(cells, cell_statistics);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
     if (unfinished > 0)
@@ -493,12 +479,10 @@ SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partit
     if (resume) spdlog::info("no interrupted Slurm experiment of this matrix in the DB: starting a new one");
     const SystemInfo system = collect_system_info();
     const Launchers launchers;
-    std::vector<std::string> commands;
-    for (const auto& cell : experiment.cells)
-      commands.push_back(quote_command(launchers.command(experiment, cell).argv));
-    experiment_id =
-        store.begin_experiment(experiment, system, commands, HostContext{"", "", 0, OrchestratorIdentity::self()})
-            .experiment_id;
+    experiment_id = store
+                        .begin_experiment(experiment, system, launchers.quoted_commands(experiment),
+                                          HostContext{"", "", 0, OrchestratorIdentity::self()})
+                        .experiment_id;
   }
   SlurmJobs jobs(store, cluster, experiment, matrix.cells.size(), experiment_id);
   jobs.collect_ended();  // a resumed experiment's jobs that ended while no one watched

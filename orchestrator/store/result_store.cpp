@@ -20,6 +20,7 @@
 #include "common/text.h"
 #include "common/version.h"
 #include "matrix/settings.h"
+#include "measure/hosts.h"
 #include "measure/warnings.h"
 #include "protocol/worker_report.h"
 #include "run/interrupt.h"
@@ -493,9 +494,7 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
         "SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id "
         "WHERE c.experiment_id = ? AND (r.status = 'aborted' OR r.status LIKE 'slurm\\_%' ESCAPE '\\')",
         [&](SQLite::Statement& statement) { statement.bind(1, resumption.ids.experiment_id); });
-    SQLite::Statement cells(*db_, "SELECT id FROM cells WHERE experiment_id = ? ORDER BY cell_index");
-    cells.bind(1, resumption.ids.experiment_id);
-    while (cells.executeStep()) resumption.ids.cell_ids.push_back(cells.getColumn(0).getInt64());
+    resumption.ids = experiment_ids(resumption.ids.experiment_id);
     SQLite::Statement finished(*db_,
                                "SELECT c.cell_index, r.run_index, COALESCE(r.sequence, 0) FROM runs r "
                                "JOIN cells c ON c.id = r.cell_id WHERE c.experiment_id = ?");
@@ -693,15 +692,31 @@ std::vector<double> ResultStore::record_calibration(int64_t experiment_id, int64
 
 void ResultStore::record_drift(int64_t experiment_id, double share, bool warn) {
   guarded([&] {
-    SQLite::Statement update(*db_,
-                             "UPDATE experiments SET drift_share = ?, warnings = CASE WHEN ? = 0 OR "
-                             "(',' || COALESCE(warnings, '') || ',') LIKE '%,drift,%' THEN warnings WHEN "
-                             "COALESCE(warnings, '') = '' THEN 'drift' ELSE warnings || ',drift' END WHERE id = ?");
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement update(*db_, "UPDATE experiments SET drift_share = ? WHERE id = ?");
     update.bind(1, share);
-    update.bind(2, int64_t{warn});
-    update.bind(3, experiment_id);
+    update.bind(2, experiment_id);
     update.exec();
+    if (warn) add_warning_codes(experiment_id, {"drift"});
+    transaction.commit();
   });
+}
+
+void ResultStore::add_warning_codes(int64_t experiment_id, const std::vector<std::string>& codes) {
+  SQLite::Statement read(*db_, "SELECT COALESCE(warnings, '') FROM experiments WHERE id = ?");
+  read.bind(1, experiment_id);
+  if (!read.executeStep()) return;
+  std::vector<std::string> all = split_codes(read.getColumn(0).getString());
+  read.reset();
+  for (const auto& code : codes)
+    if (std::find(all.begin(), all.end(), code) == all.end()) all.push_back(code);
+  SQLite::Statement update(*db_, "UPDATE experiments SET warnings = ? WHERE id = ?");
+  if (const std::string text = join_codes(all); text.empty())
+    update.bind(1);
+  else
+    update.bind(1, text);
+  update.bind(2, experiment_id);
+  update.exec();
 }
 
 void ResultStore::stop_cell(int64_t cell_id, const std::string& reason) {
@@ -841,29 +856,14 @@ void ResultStore::add_job_context(int64_t experiment_id, const std::string& warn
                                   std::optional<double> drift_share) {
   guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement read(*db_, "SELECT COALESCE(warnings, '') FROM experiments WHERE id = ?");
-    read.bind(1, experiment_id);
-    if (!read.executeStep()) return;
-    std::vector<std::string> codes = split_codes(read.getColumn(0).getString());
-    read.reset();
-    for (auto& code : split_codes(warnings))
-      if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
-    SQLite::Statement update(*db_,
-                             "UPDATE experiments SET warnings = ?, drift_share = CASE WHEN ? IS NULL THEN drift_share "
-                             "ELSE MAX(COALESCE(drift_share, 0), ?) END WHERE id = ?");
-    if (const std::string text = join_codes(codes); text.empty())
-      update.bind(1);
-    else
-      update.bind(1, text);
+    add_warning_codes(experiment_id, split_codes(warnings));
     if (drift_share) {
-      update.bind(2, *drift_share);
-      update.bind(3, *drift_share);
-    } else {
-      update.bind(2);
-      update.bind(3);
+      SQLite::Statement update(*db_,
+                               "UPDATE experiments SET drift_share = MAX(COALESCE(drift_share, 0), ?) WHERE id = ?");
+      update.bind(1, *drift_share);
+      update.bind(2, experiment_id);
+      update.exec();
     }
-    update.bind(4, experiment_id);
-    update.exec();
     transaction.commit();
   });
 }
@@ -926,17 +926,21 @@ void ResultStore::finish_slurm_job(int64_t row_id, const Columns& end, int64_t r
   });
 }
 
-int64_t ResultStore::host_id(const Columns& facts) {
+int64_t ResultStore::host_id(const Columns& row) {
   return guarded([&] {
-    static const char* const kFacts[] = {"hostname", "cpu_model", "kernel", "governor", "smt", "memory_mib"};
-    std::string where;
-    for (const char* name : kFacts) where += std::string(where.empty() ? "" : " AND ") + name + " = ?";
+    std::string where, names, marks;
+    for (const char* name : kHostFactColumns) {
+      where += std::string(where.empty() ? "" : " AND ") + name + " = ?";
+      names += std::string(names.empty() ? "" : ", ") + name;
+      marks += marks.empty() ? "?" : ", ?";
+    }
+    // Unknown facts are stored as '' and 0, so that one machine is one row.
     auto bind = [&](SQLite::Statement& statement) {
       int index = 0;
-      for (const char* name : kFacts) {
-        const Value& value = value_of(facts, name);
+      for (const char* name : kHostFactColumns) {
+        const Value& value = value_of(row, name);
         if (std::string(name) == "memory_mib")
-          statement.bind(++index, static_cast<int64_t>(number_of(value).value_or(0)));
+          statement.bind(++index, integer_of(value).value_or(0));
         else
           statement.bind(++index, text_of(value));
       }
@@ -945,9 +949,7 @@ int64_t ResultStore::host_id(const Columns& facts) {
     SQLite::Statement find(*db_, "SELECT id FROM hosts WHERE " + where);
     bind(find);
     if (find.executeStep()) return find.getColumn(0).getInt64();
-    SQLite::Statement insert(*db_,
-                             "INSERT INTO hosts (hostname, cpu_model, kernel, governor, smt, memory_mib) "
-                             "VALUES (?, ?, ?, ?, ?, ?)");
+    SQLite::Statement insert(*db_, "INSERT INTO hosts (" + names + ") VALUES (" + marks + ")");
     bind(insert);
     insert.exec();
     const int64_t id = db_->getLastInsertRowid();

@@ -181,9 +181,9 @@ class ResultStore {
   std::vector<int64_t> experiments_with_uncollected_jobs();
   // What Slurm said of an ended job, and how many runs were ingested from it.
   void finish_slurm_job(int64_t row_id, const Columns& end, int64_t runs_collected);
-  // The hosts row of these facts (hostname, cpu_model, kernel, governor, smt,
-  // memory_mib), added when new.
-  int64_t host_id(const Columns& facts);
+  // The hosts row of the facts (measure/hosts.h: kHostFactColumns) in `row` -- e.g.
+  // a Slurm job's experiments row -- added when new.
+  int64_t host_id(const Columns& row);
 
   // A job's own DB, checked as the constructor checks any DB (read only, at this
   // build's schema), then attached to this one read only as `job` until the object
@@ -226,6 +226,9 @@ class ResultStore {
   // The rows `query` selects, each column by its name; `bind` fills its parameters.
   std::vector<Columns> select_rows(const std::string& query, const std::function<void(SQLite::Statement&)>& bind);
   void forget_cell_statistics(int64_t cell_id);
+  // Adds `codes` (warnings.h) to the experiment's warnings, each once, inside the
+  // caller's transaction.
+  void add_warning_codes(int64_t experiment_id, const std::vector<std::string>& codes);
   void insert_row(const std::string& table, const Columns& columns, bool replace = false);
   // Deletes the runs that `select_ids` (a SELECT of run ids; `bind` fills its
   // parameters) names, with their phases and samples, inside the caller's transaction.
