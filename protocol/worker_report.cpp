@@ -3,6 +3,7 @@
 #include "protocol/worker_report.h"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -19,7 +20,14 @@ constexpr size_t kMaxListEntries = 4096;     // CPUs, libraries, variables, phas
 constexpr int64_t kMaxPid = 1 << 22;         // PID_MAX_LIMIT
 constexpr int64_t kMaxCpus = 1 << 16;
 constexpr int64_t kMaxThreads = 1 << 22;
-constexpr double kSlackMs = 1.0;  // rounding between two readings of one clock
+constexpr double kSlackMs = 1.0;         // rounding between two readings of one clock
+constexpr double kLoopTolerance = 0.01;  // the samples' sum against the timed loop's length
+
+std::string fixed_ms(double ms) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f", ms);
+  return text;
+}
 
 const json& member(const json& object, const char* key) {
   if (!object.is_object() || !object.contains(key)) throw ProtocolError(std::string("'") + key + "' is missing");
@@ -195,6 +203,13 @@ void check_counts(const WorkerReport& report, const ReportExpectations& expected
   double total_ms = 0;
   for (double sample : report.samples_ms) total_ms += sample;
   if (total_ms > expected.elapsed_ms + kSlackMs) throw ProtocolError("its samples add up to more than the run lasted");
+  // Each sample is a part of the timed loop, read on the same clock: together they
+  // cannot last longer than the loop itself.
+  for (const auto& phase : report.phases)
+    if (phase.name == phase::kTimedLoop && total_ms > phase.duration_ms * (1 + kLoopTolerance) + kSlackMs)
+      throw ProtocolError("its " + std::to_string(report.samples_ms.size()) + " samples add up to " +
+                          fixed_ms(total_ms) + " ms, more than its timed_loop phase of " + fixed_ms(phase.duration_ms) +
+                          " ms (tolerance: 1% + 1 ms)");
 }
 
 }  // namespace

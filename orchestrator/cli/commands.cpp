@@ -20,7 +20,6 @@
 #include "matrix/cache_setting.h"
 #include "matrix/matrix.h"
 #include "matrix/settings.h"
-#include "measure/cell_statistics.h"
 #include "measure/comparison.h"
 #include "measure/drift.h"
 #include "measure/hosts.h"
@@ -180,7 +179,7 @@ namespace {
 // runs on this host (same settings_hash), and the cheapest runs x iterations that
 // reach the target (variance_components.h).
 void print_plan_advice(const Experiment& experiment, const SystemInfo& system, const PlanOptions& options) {
-  ResultStore store(options.history_db);
+  ResultStore store(options.history_db, ResultStore::Access::kRead);
   const double target = options.target_percent > 0 ? options.target_percent
                         : experiment.precision     ? experiment.precision->target_percent
                                                    : Precision{}.target_percent;
@@ -415,14 +414,24 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
 int compare_command(const CompareOptions& options) {
   const auto format = parse_format(options.format);
   if (!format) throw UserError("unknown format '" + printable(options.format) + "'", "table, md or json");
-  ResultStore store(options.db_path);
-  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
+  ResultStore store(options.db_path, ResultStore::Access::kRead);
   const int64_t base =
       options.baseline.empty() ? store.find_experiment(options.base) : store.find_baseline(options.baseline);
   const int64_t now = store.find_experiment(options.now);
   const bool slower =
       write_compared(std::cout, store, base, now, options.threshold_percent / 100, options.lookback, *format);
   return slower && options.fail_on_regression ? kExitRegression : kExitOk;
+}
+
+int upgrade_db_command(const std::string& db_path) {
+  install_stop_handlers();
+  const ResultStore store(db_path);
+  const int from = store.opened_at_version(), to = ResultStore::latest_schema_version();
+  std::cout << "results DB " << printable(db_path) << ": "
+            << (from == to ? "schema version " + std::to_string(to) + ", this orchestrator's: nothing to upgrade"
+                           : "schema version " + std::to_string(from) + " upgraded to " + std::to_string(to))
+            << "\n";
+  return kExitOk;
 }
 
 int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment) {
@@ -438,9 +447,7 @@ int baseline_command(const std::string& db_path, const std::string& name, const 
 int report_command(const ReportOptions& options) {
   const auto format = parse_format(options.format);
   if (!format) throw UserError("unknown report format '" + printable(options.format) + "'", "table, md, csv or json");
-  ResultStore store(options.db_path);
-  // A DB from before cell statistics were stored, or one an orchestrator left mid-cell.
-  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
+  ResultStore store(options.db_path, ResultStore::Access::kRead);
   const int64_t id = store.find_experiment(options.experiment);
   std::ostringstream text;
   write_report(text,
@@ -519,8 +526,10 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   std::optional<RunShare> share;
   if (!options.slurm_share.empty()) share = parse_share(options.slurm_share, experiment);
   install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
-  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
+  // The DB is opened and checked before the lock and the machine's slot are taken: a
+  // DB that cannot be used must not keep every other orchestrator waiting.
   ResultStore store(options.db_path);
+  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
   clean_up_after_dead_orchestrators(experiment, launchers, store, system);
   const ExperimentOutcome outcome =
       run_experiment(experiment, launchers, store, system, lock, options.resume, share ? &*share : nullptr);
@@ -539,9 +548,10 @@ int collect_command(const std::string& db_path, const std::string& experiment, b
     std::cout << experiment_title(store.experiment(outcome.experiment_id)) << ": " << outcome.runs_ok << " of "
               << outcome.runs_total << " measured runs ok"
               << (outcome.detached ? "; jobs still out: collect again later\n" : "; every job collected\n");
-    if (outcome.detached) continue;  // judged once its jobs are in
     if (outcome.interrupted)
       exit_code = kExitInterrupted;
+    else if (outcome.detached)
+      continue;  // judged once its jobs are in
     else if (outcome.runs_ok < outcome.runs_total && exit_code == kExitOk)
       exit_code = kExitRunsFailed;
   }

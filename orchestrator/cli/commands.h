@@ -54,6 +54,9 @@ struct CompareOptions {
 int compare_command(const CompareOptions& options);
 // Names experiment `experiment` (latest, previous or an id) `name`, for compare --baseline.
 int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment);
+// Migrates a results DB to this build's schema (readers never do), and says from which
+// version.
+int upgrade_db_command(const std::string& db_path);
 // Says, for every launcher and for cgroups, whether it is usable here, and if not why
 // and what fixes it; and whether Slurm answers, with `partition`'s nodes.
 int doctor_command(const std::string& partition = "");

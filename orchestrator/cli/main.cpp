@@ -14,6 +14,7 @@
 #include "common/version.h"
 #include "run/run_lock.h"
 #include "run/supervisor.h"
+#include "store/result_store.h"
 
 namespace {
 
@@ -31,7 +32,7 @@ const CLI::Validator kSeconds(
 // What the command line asked for, subcommand by subcommand.
 struct CommandLine {
   bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false,
-       collect = false;
+       collect = false, upgrade_db = false;
   std::string matrix_path;
   orch::MatrixOptions matrix_options;
   orch::PlanOptions plan_options;
@@ -43,6 +44,7 @@ struct CommandLine {
   bool validate_slurm = false;
   std::string partition;  // validate --slurm, doctor
   std::string collect_db = "results.db", collect_experiment;
+  std::string upgrade_db_path = "results.db";
   bool collect_wait = false;
 };
 
@@ -59,6 +61,7 @@ int run_command_line(const CommandLine& line) {
     if (line.report) return orch::report_command(line.report_options);
     if (line.compare) return orch::compare_command(line.compare_options);
     if (line.baseline) return orch::baseline_command(line.baseline_db, line.baseline_name, line.baseline_experiment);
+    if (line.upgrade_db) return orch::upgrade_db_command(line.upgrade_db_path);
     return orch::run_command(line.matrix_path, line.matrix_options, line.run_options);
   } catch (const orch::UserError& e) {
     std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
@@ -87,6 +90,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_option("--log-file", line.log_file, "also log to this file (rotated at 5 MiB, 3 kept)");
+  double query_timeout_s = orch::ResultStore::kDefaultQueryBudgetS;
+  app.add_option("--query-timeout", query_timeout_s,
+                 "seconds any one query of a results DB may take before it is ended as endless")
+      ->capture_default_str()
+      ->check(kSeconds);
 
   auto* validate = app.add_subcommand("validate", "check a matrix file; launches nothing");
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
@@ -193,6 +201,9 @@ int main(int argc, char** argv) {
   collect->add_option("--experiment", line.collect_experiment,
                       "latest, previous, or an experiment id (default: every one with jobs left to collect)");
   collect->add_flag("--wait", line.collect_wait, "wait until every job has ended");
+  auto* upgrade_db = app.add_subcommand(
+      "upgrade-db", "migrate a results DB written by an older orchestrator to this one's schema (reports never do)");
+  upgrade_db->add_option("--db", line.upgrade_db_path, "results database (SQLite)")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -200,6 +211,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? orch::kExitOk : orch::kExitUsage;
   }
   orch::setup_logging(log_level);
+  orch::ResultStore::set_query_budget(query_timeout_s);
   ::umask(027);                // the DB and the log: readable by the group, nobody else
   ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
   orch::adopt_orphans();       // what a worker's or a helper's descendants leave is ours to kill
@@ -211,6 +223,7 @@ int main(int argc, char** argv) {
   line.compare = compare->parsed();
   line.baseline = baseline->parsed();
   line.collect = collect->parsed();
+  line.upgrade_db = upgrade_db->parsed();
   const int exit_code = run_command_line(line);
   orch::kill_adopted();  // whatever a worker's or a helper's descendants left
   return exit_code;

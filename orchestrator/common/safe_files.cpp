@@ -168,25 +168,45 @@ Fd open_folder(const std::string& path, const std::string& what) {
 
 Fd open_own_file(const PathInFolder& file, int flags, mode_t mode, bool own_only, const std::string& what) {
   const std::string path = printable(file.resolved);
-  Fd fd(::openat(file.folder.get(), file.name.c_str(), flags | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode));
-  if (!fd && errno == ELOOP)
-    throw UserError("cannot open " + what + " " + path + ": it is a symbolic link, which is not followed",
-                    "remove the link, or choose another path");
-  if (!fd) throw UserError("cannot open " + what + " " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw UserError("cannot use " + what + " " + path + ": it is not a regular file");
-  if (st.st_nlink != 1)
-    throw UserError("cannot use " + what + " " + path + ": it has " + std::to_string(st.st_nlink) +
-                        " links; a hard link could lead to a file elsewhere",
-                    "remove it; the orchestrator makes a new one");
-  if (own_only && st.st_uid != ::geteuid())
-    throw UserError("cannot use " + what + " " + path + ": it belongs to " + user_name(st.st_uid) +
-                        ", who could then hold or change it",
-                    "remove it, or choose another path");
-  if (own_only && (st.st_mode & 07777) != mode) ::fchmod(fd.get(), mode);
-  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  return fd;
+  const bool truncate = (flags & O_TRUNC) != 0;
+  flags &= ~O_TRUNC;  // an existing file is emptied only once it has passed every check
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    // A new file is this call's own: made with O_EXCL, nothing else can stand there.
+    Fd fd(::openat(file.folder.get(), file.name.c_str(), flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (fd) {
+      if (::fchmod(fd.get(), mode) != 0)  // the umask took bits away
+        throw UserError("cannot set the mode of " + what + " " + path + ": " + std::strerror(errno));
+      return fd;
+    }
+    if (errno != EEXIST) throw UserError("cannot create " + what + " " + path + ": " + std::strerror(errno));
+    // An existing one is looked at through an O_PATH descriptor, which opens nothing,
+    // and reopened for writing only once it has passed: a refused file keeps its bytes
+    // and its mode.
+    const Fd handle(::openat(file.folder.get(), file.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!handle && errno == ENOENT) continue;  // removed since: make it anew
+    struct stat st {};
+    if (!handle || ::fstat(handle.get(), &st) != 0)
+      throw UserError("cannot open " + what + " " + path + ": " + std::strerror(errno));
+    if (S_ISLNK(st.st_mode))
+      throw UserError("cannot open " + what + " " + path + ": it is a symbolic link, which is not followed",
+                      "remove the link, or choose another path");
+    if (!S_ISREG(st.st_mode)) throw UserError("cannot use " + what + " " + path + ": it is not a regular file");
+    if (st.st_nlink != 1)
+      throw UserError("cannot use " + what + " " + path + ": it has " + std::to_string(st.st_nlink) +
+                          " links; a hard link could lead to a file elsewhere",
+                      "remove it; the orchestrator makes a new one");
+    if (own_only && st.st_uid != ::geteuid())
+      throw UserError("cannot use " + what + " " + path + ": it belongs to " + user_name(st.st_uid) +
+                          ", who could then hold or change it",
+                      "remove it, or choose another path");
+    const std::string same = "/proc/self/fd/" + std::to_string(handle.get());  // this very file, no path walked
+    fd = Fd(::open(same.c_str(), flags | O_NOCTTY | O_CLOEXEC));
+    if (!fd) throw UserError("cannot open " + what + " " + path + ": " + std::strerror(errno));
+    if (truncate && ::ftruncate(fd.get(), 0) != 0)
+      throw UserError("cannot empty " + what + " " + path + ": " + std::strerror(errno));
+    return fd;
+  }
+  throw UserError("cannot open " + what + " " + path + ": it keeps being removed and made again");
 }
 
 void write_own_file(const std::string& path, const std::string& text, mode_t mode, const std::string& what) {

@@ -55,10 +55,13 @@ PathInFolder open_path(const std::string& path, const std::string& what);
 // The folder `path` names, opened (O_PATH | O_DIRECTORY), walked as open_path does.
 Fd open_folder(const std::string& path, const std::string& what);
 
-// Opens or creates (with `mode`) a file this process writes: the lock, the log. It
-// must be a regular file with one link (never a hard link to a file elsewhere);
-// with `own_only`, it must also belong to this process's user. `flags` are open(2)'s
-// access flags (O_RDWR, O_WRONLY | O_APPEND). Throws UserError.
+// Opens or creates a file this process writes: the lock, the log, a report. Every
+// check comes before any change: an existing file must be a regular file with one
+// link (never a hard link to a file elsewhere), and with `own_only` this process's
+// user's; it is looked at without being opened, and is opened, and with O_TRUNC in
+// `flags` emptied, only once it has passed. A file this call creates gets `mode`
+// (whatever the umask); an existing one keeps its mode. `flags` are open(2)'s access
+// flags (O_RDWR, O_WRONLY | O_APPEND, O_WRONLY | O_TRUNC). Throws UserError.
 Fd open_own_file(const PathInFolder& file, int flags, mode_t mode, bool own_only, const std::string& what);
 // Writes `text` to `path` as the whole of a file of this user's (open_own_file: never
 // through a link another user planted), created with `mode`. Throws UserError.

@@ -30,10 +30,13 @@ Summary comparison_table(const Comparison& comparison) {
   return table;
 }
 
-void list(std::ostream& out, const char* what, const std::vector<std::string>& labels) {
+// One line of prose, in the format's own escaping.
+std::string prose(const std::string& text, bool markdown) { return markdown ? markdown_text(text) : printable(text); }
+
+void list(std::ostream& out, const char* what, const std::vector<std::string>& labels, bool markdown) {
   if (labels.empty()) return;
-  out << what << ":";
-  for (const auto& label : labels) out << " '" << printable(label) << "'";
+  out << (markdown ? "- " : "") << what << ":";
+  for (const auto& label : labels) out << " '" << prose(label, markdown) << "'";
   out << '\n';
 }
 
@@ -70,13 +73,20 @@ void write_comparison(std::ostream& out, const ComparisonReport& report, Format 
     out << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
   }
-  out << "base: " << printable(report.base_title) << "\nnew:  " << printable(report.new_title) << '\n';
-  for (const auto& warning : report.warnings) out << "warning: " << printable(warning) << '\n';
-  list(out, "cells only in the new experiment", comparison.added);
-  list(out, "cells only in the base", comparison.removed);
-  list(out, "cells whose settings changed (not compared)", comparison.changed);
+  const bool md = format == Format::kMarkdown;
+  const char* item = md ? "- " : "";
+  if (md) out << "## Comparison\n\n";
+  out << item << "base: " << prose(report.base_title, md) << '\n'
+      << item << (md ? "new: " : "new:  ") << prose(report.new_title, md) << '\n';
+  for (const auto& warning : report.warnings) out << item << "warning: " << prose(warning, md) << '\n';
+  list(out, "cells only in the new experiment", comparison.added, md);
+  list(out, "cells only in the base", comparison.removed, md);
+  list(out, "cells whose settings changed (not compared)", comparison.changed, md);
   out << '\n';
-  write_table(out, comparison_table(comparison));
+  if (md)
+    write_markdown_table(out, comparison_table(comparison));
+  else
+    write_table(out, comparison_table(comparison));
   size_t slower = 0, faster = 0;
   for (const auto& cell : comparison.matched)
     for (const auto& metric : cell.metrics) {
@@ -89,8 +99,9 @@ void write_comparison(std::ostream& out, const ComparisonReport& report, Format 
       << comparison.matched.size() << " matched cells; a change counts when its interval leaves out 0 and it is over "
       << format_number(report.threshold * 100, 1) << "%, and a p50's also beyond its nights' spread)\n";
   if (!report.reasons.empty()) {
-    out << "\nwhy, in the new experiment (from its stored counters):\n";
-    for (const auto& [cell, why] : report.reasons) out << "  " << printable(cell) << ": " << printable(why) << '\n';
+    out << "\nwhy, in the new experiment (from its stored counters):\n" << (md ? "\n" : "");
+    for (const auto& [cell, why] : report.reasons)
+      out << (md ? "- " : "  ") << prose(cell, md) << ": " << prose(why, md) << '\n';
   }
 }
 

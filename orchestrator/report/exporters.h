@@ -50,6 +50,11 @@ void write_table(std::ostream& out, const Summary& summary);
 void write_text_report(std::ostream& out, const Report& report);
 // GitHub-flavoured Markdown: a heading, the table (unpadded), speed lines and legend.
 void write_markdown(std::ostream& out, const Report& report);
+// `text` as Markdown shows it literally: printable, with what a renderer would read as
+// HTML (<, >, &) or as a link, emphasis, code or a table's edge escaped.
+std::string markdown_text(const std::string& text);
+// A Markdown table of `summary`, every cell escaped.
+void write_markdown_table(std::ostream& out, const Summary& summary);
 // RFC 4180: a header row of cell_summary names, then one row per cell; numbers bare.
 void write_csv(std::ostream& out, const Report& report);
 // {"experiment": {...}, "cells": [{...}], "relative_speed": [{...}], "legend": {...}}.
@@ -71,8 +76,9 @@ struct ComparisonReport {
   Comparison comparison;
   std::vector<std::pair<std::string, std::string>> reasons;  // the new experiment's cells: why slow or noisy
 };
-// table and md: the titles, cells added/removed/changed, one row per cell and metric
-// with the change, its interval and the verdict, and a count; csv and json: JSON.
+// table and md (Markdown, escaped): the titles, cells added/removed/changed, one row per
+// cell and metric with the change, its interval and the verdict, and a count; csv and
+// json: JSON.
 void write_comparison(std::ostream& out, const ComparisonReport& report, Format format);
 
 }  // namespace orch

@@ -40,10 +40,13 @@ std::string html_escaped(const std::string& text) {
   return escaped;
 }
 
-// JSON inside <script>: no "</" may end the element early, whatever a label holds.
+// JSON inside <script>: no "</script", "<!--" or "<script" may end the element early
+// or swallow the page, whatever a label holds. '<', '>' and '&' appear only inside
+// JSON strings, where their \u escapes mean the same.
 std::string script_json(const nlohmann::json& document) {
-  std::string text = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 3)) text.replace(at, 2, "<\\/");
+  std::string text;
+  for (const char c : document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+    text += c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : std::string(1, c);
   return text;
 }
 

@@ -11,7 +11,6 @@
 #include "common/clock.h"
 #include "common/session.h"
 #include "common/text.h"
-#include "measure/cell_statistics.h"
 #include "measure/drift.h"
 #include "measure/precision.h"
 #include "measure/warnings.h"
@@ -297,9 +296,6 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   // First: a scratch folder that cannot be made must stop us before the DB is touched.
   const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
   const auto opened = open_experiment(experiment, launchers, store, system, resume);
-  // Cells whose runs changed since their statistics were stored (a repair, a resume,
-  // an orchestrator that died), and those of DBs from before they were stored.
-  store.store_cell_statistics(store.cells_without_statistics(), cell_statistics);
   const auto& ids = opened.ids;
   // runs: auto: cells that ran enough before an interruption are done.
   AdaptiveCells adaptive(experiment, store, ids.cell_ids);
@@ -355,12 +351,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
         left -= cell_left;  // the runs it no longer needs
         cell_left = 0;
       }
-      if (cell_left == 0) store.store_cell_statistics({cell_id}, cell_statistics);
     }
-    std::vector<int64_t> stopped_cells;  // by a stop signal: their statistics so far
-    for (size_t cell = 0; cell < cells; ++cell)
-      if (left_in_cell[cell] > 0) stopped_cells.push_back(ids.cell_ids.at(cell));
-    if (!stopped_cells.empty()) store.store_cell_statistics(stopped_cells, cell_statistics);
   } catch (const UserError&) {
     throw;  // the DB failed: nothing more can be stored
   } catch (const std::exception&) {

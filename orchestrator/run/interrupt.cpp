@@ -7,6 +7,8 @@
 
 #include <atomic>
 
+#include "common/error.h"
+
 namespace orch {
 namespace {
 
@@ -35,5 +37,10 @@ void install_stop_handlers() {
 int stop_signal() { return g_signal.load(); }
 
 int stop_fd() { return g_pipe[0]; }
+
+void throw_if_stopped(const std::string& doing) {
+  if (const int signal_number = stop_signal())
+    throw UserError("interrupted by signal " + std::to_string(signal_number) + " while " + doing, {}, kExitInterrupted);
+}
 
 }  // namespace orch

@@ -3,10 +3,15 @@
 // worker at once, and the runner stops before the next run.
 #pragma once
 
+#include <string>
+
 namespace orch {
 
 void install_stop_handlers();  // idempotent
 int stop_signal();             // 0 until SIGINT, SIGTERM or SIGHUP arrived, then that signal
 int stop_fd();                 // readable once a stop signal arrived; -1 before install
+// Throws UserError(kExitInterrupted) "interrupted by signal N while <doing>" once a
+// stop signal arrived.
+void throw_if_stopped(const std::string& doing);
 
 }  // namespace orch

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,14 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(200);
-
-// Throws when a stop signal arrived while waiting.
-void check_stop(const std::string& waiting_for) {
-  if (const int signal_number = stop_signal())
-    throw UserError("interrupted by signal " + std::to_string(signal_number) + " while waiting for " + waiting_for +
-                        "; nothing was launched",
-                    {}, kExitInterrupted);
-}
 
 std::string seconds(double wait_s) { return std::to_string(static_cast<long long>(wait_s)) + " s"; }
 
@@ -63,7 +56,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
   while (::flock(file_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR)
       throw UserError("cannot lock " + printable(path) + ": " + std::strerror(errno));
-    check_stop("the lock " + printable(path));
+    throw_if_stopped("waiting for the lock " + printable(path) + "; nothing was launched");
     if (Clock::now() >= give_up)
       throw UserError("another orchestrator run holds " + printable(path) + " (waited " + seconds(wait_s) +
                           "); two runs never measure at the same time",
@@ -72,6 +65,8 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
     told = true;
     std::this_thread::sleep_for(kPoll);
   }
+  // Held: the file is this run's to keep private (an existing one kept its mode until now).
+  if (struct stat st{}; ::fstat(file_.get(), &st) == 0 && (st.st_mode & 07777) != 0600) ::fchmod(file_.get(), 0600);
   told = false;
   while (true) {
     auto others = measuring_orchestrators();
@@ -93,7 +88,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
       }
       announcement_.reset();
     }
-    check_stop("another orchestrator to finish measuring");
+    throw_if_stopped("waiting for another orchestrator to finish measuring; nothing was launched");
     if (Clock::now() >= give_up)
       throw UserError("another orchestrator is measuring on this machine: " + describe(others) + " (waited " +
                           seconds(wait_s) + "); two never measure at the same time, whatever their --lock",

@@ -19,7 +19,6 @@
 #include "common/text.h"
 #include "launch/launcher.h"
 #include "matrix/matrix.h"
-#include "measure/cell_statistics.h"
 #include "run/interrupt.h"
 #include "run/supervisor.h"
 #include "slurm/slurm_cluster.h"
@@ -337,6 +336,7 @@ class SlurmJobs {
                              number_of(value_of(run_experiment, "drift_share")));
       const int64_t host = store_.host_id(run_experiment);
       for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
+        throw_if_stopped("ingesting Slurm job " + std::to_string(*job.job_id) + "'s runs");
         const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
         const int run_index = static_cast<int>(integer_of(value_of(run, "run_index")).value_or(-1));
         if (!share.has(cell, run_index)) continue;  // not its to measure
@@ -345,6 +345,10 @@ class SlurmJobs {
         if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty()) store_.stop_cell(cell_id, why);
       }
     } catch (const UserError& e) {
+      // A stop signal ends the ingest, not the job: it is left uncollected, the runs
+      // ingested so far kept (each was one transaction), and the next collect goes on
+      // where this one stopped (ingest_run never stores a run twice).
+      if (e.exit_code() == kExitInterrupted) throw;
       problem = e.what();
     }
     const std::string which =
@@ -365,10 +369,6 @@ class SlurmJobs {
                    {"state_source", end.source},
                    {"node", node}};
     store_.finish_slurm_job(job.row_id, row, ingested);
-    std::vector<int64_t> cells;  // its runs changed: ingested, or stored unfinished
-    for (const auto& [cell, runs] : share.runs)
-      cells.push_back(ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell))));
-    store_.store_cell_statistics(cells, cell_statistics);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
     if (unfinished > 0)
@@ -398,7 +398,13 @@ bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop) {
       if (cancel_on_stop) jobs.cancel_active();
       return false;
     }
-    const auto active = jobs.collect_ended();
+    std::optional<size_t> active;
+    try {
+      active = jobs.collect_ended();
+    } catch (const UserError& e) {
+      if (e.exit_code() != kExitInterrupted) throw;
+      continue;  // a stop signal during an ingest: handled at the top, as any other
+    }
     if (active && *active == 0) return true;
     if (!active && !warned) {
       spdlog::warn("squeue does not answer; asking again every {} s", kPollSeconds);
@@ -524,7 +530,7 @@ std::vector<SlurmOutcome> collect_from_slurm(ResultStore& store, int64_t experim
     if (wait) {
       stopped = !wait_for_jobs(jobs, false);
       if (!stopped) active = 0;
-    } else {
+    } else {  // a stop signal during an ingest ends collect here, as a UserError
       active = jobs.collect_ended();
     }
     SlurmOutcome outcome;
@@ -533,6 +539,7 @@ std::vector<SlurmOutcome> collect_from_slurm(ResultStore& store, int64_t experim
     } else {
       outcome = jobs.outcome();
       outcome.detached = true;  // jobs still out
+      outcome.interrupted = stopped;
     }
     outcomes.push_back(outcome);
     if (stopped) break;

@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <variant>
@@ -20,6 +23,7 @@
 #include "common/text.h"
 #include "common/version.h"
 #include "matrix/settings.h"
+#include "measure/cell_statistics.h"
 #include "measure/hosts.h"
 #include "measure/warnings.h"
 #include "protocol/worker_report.h"
@@ -30,6 +34,16 @@ namespace orch {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
+
+// Text read back is capped at what validation lets in (experiment.h: an argument, the
+// matrix file): a DB's text may have been written by anyone, at any length.
+std::string capped_text(const SQLite::Column& column, size_t max_bytes) {
+  const char* text = static_cast<const char*>(column.getBlob());
+  const size_t bytes = static_cast<size_t>(column.getBytes());
+  if (text == nullptr) return {};
+  if (bytes <= max_bytes) return std::string(text, bytes);
+  return std::string(text, max_bytes) + "...";
+}
 
 // Adds the runs columns of one latency summary: `prefix` + n, mean_ms, ... max_ms.
 void add_summary_columns(Columns& row, const std::string& prefix, const std::optional<LatencySummary>& summary) {
@@ -163,24 +177,38 @@ void ResultStore::insert_row(const std::string& table, const Columns& columns, b
   insert.exec();
 }
 
-ResultStore::ResultStore(const std::string& path, bool read_only) : path_(path) {
+namespace {
+
+std::atomic<double> query_budget_s{ResultStore::kDefaultQueryBudgetS};
+
+}  // namespace
+
+void ResultStore::set_query_budget(double seconds) { query_budget_s = seconds; }
+
+ResultStore::ResultStore(const std::string& path, Access access) : path_(path), read_only_(access == Access::kRead) {
+  const bool read_only = read_only_;
   const PathInFolder file = open_path(path, "the results DB");
   check_folder(file);
+  if (struct stat st{}; read_only && ::fstatat(file.folder.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    throw UserError("no results DB at " + printable(path) + ": " + std::strerror(errno),
+                    "give the --db that `orchestrator run` stored its results in");
+  clock_.budget = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(query_budget_s.load()));
   try {
     // The path has no symbolic link left in it; NOFOLLOW makes SQLite refuse one that
-    // appears in it after all. URI: a Slurm job's DB is attached read only.
+    // appears in it after all.
     db_ = std::make_unique<SQLite::Database>(
         file.resolved, (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
                            SQLite::OPEN_NOFOLLOW | SQLite::OPEN_URI);
     check_file(file);
     db_->setBusyTimeout(kBusyTimeoutMs);
+    distrust_schema();
+    opened_at_version_ = schema_version();
     if (read_only) {
       check_integrity();
-      distrust_schema();
-      if (schema_version() != latest_schema_version())
-        throw UserError("cannot read " + printable(path) + ": its schema is version " +
-                        std::to_string(schema_version()) + ", this orchestrator's " +
-                        std::to_string(latest_schema_version()) + " (written by another build)");
+      check_readable_version();
+      check_tables(opened_at_version_);
+      use_temp_views();
       return;
     }
     // Switching a new DB to WAL while others open it too can be refused as busy
@@ -188,10 +216,10 @@ ResultStore::ResultStore(const std::string& path, bool read_only) : path_(path) 
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
     for (;;) {
       try {
+        check_integrity();
+        if (opened_at_version_ > 0 && opened_at_version_ <= latest_schema_version()) check_tables(opened_at_version_);
         db_->exec("PRAGMA journal_mode = WAL");
         db_->exec("PRAGMA foreign_keys = ON");
-        check_integrity();
-        distrust_schema();
         migrate();
         break;
       } catch (const SQLite::Exception& e) {
@@ -199,11 +227,123 @@ ResultStore::ResultStore(const std::string& path, bool read_only) : path_(path) 
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
+    refresh_missing_statistics();
   } catch (const SQLite::Exception& e) {
     if (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) throw damaged(e.what());
-    throw UserError("cannot open results DB " + printable(path) + ": " + e.what(),
-                    "check that its folder exists and is writable, and that it is an orchestrator DB");
+    throw failed(e, "cannot open results DB " + printable(path),
+                 "check that its folder exists and is writable, and that it is an orchestrator DB");
   }
+}
+
+UserError ResultStore::failed(const std::exception& e, const std::string& doing, const std::string& hint) const {
+  const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e);
+  if (sqlite && (sqlite->getErrorCode() & 0xff) == SQLITE_INTERRUPT) {
+    if (const int signal_number = stop_signal())
+      return UserError(
+          doing + ": interrupted by signal " + std::to_string(signal_number) + "; what was stored before is kept", {},
+          kExitInterrupted);
+    if (clock_.overran)
+      return UserError(
+          doing + ": a query of " + printable(path_) + " ran past its budget of " +
+              format_number(std::chrono::duration<double>(clock_.budget).count(), 1) +
+              " s; a DB whose tables hold what this orchestrator stores answers in milliseconds",
+          "check the DB (sqlite3 " + printable(path_) + " .schema); if it is only very large, raise --query-timeout");
+  }
+  return UserError(doing + ": " + e.what(), hint);
+}
+
+// A reader reads only what this build writes: the same schema version, no older.
+void ResultStore::check_readable_version() {
+  const int version = opened_at_version_;
+  if (version == latest_schema_version()) return;
+  const bool tables = db_->execAndGet(
+                             "SELECT COUNT(*) FROM main.sqlite_master WHERE type IN ('table', 'view') AND "
+                             "name IN ('experiments', 'cells', 'runs')")
+                          .getInt() > 0;
+  if (version == 0 && !tables)
+    throw UserError(printable(path_) + " is not an orchestrator results DB (it has no experiments, cells or runs)",
+                    "give the --db that `orchestrator run` stored its results in");
+  if (version > 0 && version < latest_schema_version())
+    throw UserError("results DB " + printable(path_) + " was written by an older orchestrator (schema version " +
+                        std::to_string(version) + "; this one reads " + std::to_string(latest_schema_version()) +
+                        "), and reading never changes a DB",
+                    "upgrade it once with `orchestrator upgrade-db --db " + printable(path_) +
+                        "` (copy it first if an older orchestrator still reads it)");
+  throw UserError("cannot read " + printable(path_) + ": its schema is version " + std::to_string(version) +
+                  ", this orchestrator's " + std::to_string(latest_schema_version()) + " (written by another build)");
+}
+
+namespace {
+
+// A table's columns as PRAGMA table_info gives them: "name type", in order.
+using TableColumns = std::vector<std::string>;
+
+std::map<std::string, TableColumns> tables_of(SQLite::Database& db) {
+  std::map<std::string, TableColumns> tables;
+  SQLite::Statement names(db,
+                          "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+                          "ESCAPE '\\'");
+  while (names.executeStep()) tables[names.getColumn(0).getString()];
+  for (auto& [table, columns] : tables) {
+    SQLite::Statement info(db, "SELECT name, type FROM pragma_table_info(?, 'main') ORDER BY cid");
+    info.bind(1, table);
+    while (info.executeStep()) columns.push_back(info.getColumn(0).getString() + " " + info.getColumn(1).getString());
+  }
+  return tables;
+}
+
+// The tables this build's migrations make at `version`, from an in-memory DB.
+const std::map<std::string, TableColumns>& tables_at(int version) {
+  static std::mutex mutex;
+  static std::map<int, std::map<std::string, TableColumns>> made;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (auto found = made.find(version); found != made.end()) return found->second;
+  SQLite::Database memory(":memory:", SQLite::OPEN_READWRITE);
+  for (int step = 0; step < version; ++step) memory.exec(schema_migrations()[static_cast<size_t>(step)]);
+  return made[version] = tables_of(memory);
+}
+
+}  // namespace
+
+// Every table the schema has at `version` must be a table with its columns: a view
+// in its place (an endless recursive one, say) or a table of other columns would run
+// or break inside the orchestrator's own queries.
+void ResultStore::check_tables(int version) {
+  const auto expected = tables_at(version);
+  const auto found = tables_of(*db_);
+  for (const auto& [table, columns] : expected) {
+    const auto it = found.find(table);
+    if (it == found.end())
+      throw UserError("cannot use results DB " + printable(path_) + ": its schema version is " +
+                          std::to_string(version) + ", but it has no table '" + table +
+                          "' (a view or nothing in its place)",
+                      "it was not written by an orchestrator, or was changed since: use another --db");
+    if (it->second != columns)
+      throw UserError("cannot use results DB " + printable(path_) + ": its table '" + table +
+                          "' does not have the columns schema version " + std::to_string(version) + " gives it",
+                      "it was not written by an orchestrator, or was changed since: use another --db");
+  }
+}
+
+// A reader's views are this build's, TEMP on its own connection, so that no view the
+// file holds (another build's, or a planted one) runs in its queries. Cells whose
+// statistics are not stored (an orchestrator of an older build stopped mid-cell) get
+// them computed here, into a TEMP copy of cell_statistics the views then read.
+void ResultStore::use_temp_views() {
+  const auto missing = select_rows(
+      "SELECT c.id FROM main.cells c LEFT JOIN main.cell_statistics s ON s.cell_id = c.id WHERE s.cell_id IS NULL",
+      [](SQLite::Statement&) {});
+  if (!missing.empty()) {
+    db_->exec("CREATE TEMP TABLE cell_statistics AS SELECT * FROM main.cell_statistics");
+    for (const auto& row : missing) refresh_cell_statistics(*integer_of(value_of(row, "id")));
+  }
+  std::string views = schema_views();
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"DROP VIEW IF EXISTS ", "DROP VIEW IF EXISTS temp."},
+        {"CREATE VIEW ", "CREATE TEMP VIEW "}})
+    for (size_t at = views.find(from); at != std::string::npos; at = views.find(from, at + to.size()))
+      views.replace(at, from.size(), to);
+  db_->exec(views);
 }
 
 UserError ResultStore::damaged(const std::string& why) const {
@@ -253,13 +393,30 @@ void ResultStore::check_file(const PathInFolder& file) const {
 // aborts whatever statement is running, so that SIGTERM works even there.
 void ResultStore::distrust_schema() {
   db_->exec("PRAGMA trusted_schema = OFF");
-  const int triggers = db_->execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").getInt();
+  const int triggers = db_->execAndGet("SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'trigger'").getInt();
   if (triggers > 0)
     throw UserError("cannot use results DB " + printable(path_) + ": it has " + std::to_string(triggers) +
                         " trigger(s), which no orchestrator makes; they would run inside every run it stores",
                     "drop them (sqlite3 " + printable(path_) + " .schema shows them), or use another --db");
+  // Each statement's clock starts when it begins to run (SQLITE_TRACE_STMT); the
+  // progress handler, every few thousand steps of it, ends it at a stop signal or past
+  // its budget.
+  sqlite3_trace_v2(
+      db_->getHandle(), SQLITE_TRACE_STMT,
+      [](unsigned, void* clock, void*, void*) {
+        static_cast<QueryClock*>(clock)->started = std::chrono::steady_clock::now();
+        return 0;
+      },
+      &clock_);
   sqlite3_progress_handler(
-      db_->getHandle(), 10000, [](void*) { return stop_signal() != 0 ? 1 : 0; }, nullptr);
+      db_->getHandle(), 1000,
+      [](void* context) {
+        auto* clock = static_cast<QueryClock*>(context);
+        if (stop_signal() != 0) return 1;
+        clock->overran = std::chrono::steady_clock::now() - clock->started > clock->budget;
+        return clock->overran ? 1 : 0;
+      },
+      &clock_);
 }
 
 void ResultStore::check_integrity() {
@@ -360,6 +517,7 @@ ResultStore::ExperimentIds ResultStore::begin_experiment(const Experiment& exper
     row.push_back({"settings_hash", settings_hash(row)});
     insert_row("cells", row);
     ids.cell_ids.push_back(db_->getLastInsertRowid());
+    refresh_cell_statistics(ids.cell_ids.back());  // no runs yet: a row all the same
   }
   transaction.commit();
   return ids;
@@ -374,9 +532,7 @@ int64_t ResultStore::begin_run(int64_t cell_id, const RunRecord& run) {
                         {"status", std::string("running")},
                         {"started_at", run.started_at},
                         {"command_line", run.command_line}});
-    const int64_t run_id = db_->getLastInsertRowid();
-    forget_cell_statistics(cell_id);
-    return run_id;
+    return db_->getLastInsertRowid();
   });
 }
 
@@ -389,9 +545,10 @@ auto ResultStore::guarded(Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const SQLite::Exception& e) {
-    throw UserError("cannot store a run in " + path_ + ": " + e.what(),
-                    "runs stored before are safe in the DB; fix the cause (disk space?), then "
-                    "`orchestrator run --resume` with the same matrix");
+    if (read_only_) throw failed(e, "cannot read results DB " + printable(path_), {});
+    throw failed(e, "cannot store a run in " + printable(path_),
+                 "runs stored before are safe in the DB; fix the cause (disk space?), then "
+                 "`orchestrator run --resume` with the same matrix");
   }
 }
 
@@ -400,7 +557,6 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
   Columns row = run_columns(cell_id, run);
   row.insert(row.begin(), {"id", run_id});
   insert_row("runs", row, /*replace=*/true);
-  forget_cell_statistics(cell_id);
 
   if (run.report) {
     SQLite::Statement insert_phase(*db_, "INSERT INTO phases VALUES (?, ?, ?, ?, ?)");
@@ -429,6 +585,7 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
       insert_sample.exec();
     }
   }
+  refresh_cell_statistics(cell_id);
   transaction.commit();
 }
 
@@ -455,11 +612,7 @@ int ResultStore::repair(const std::string& hostname, const std::string& current_
                 "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
       runs.bind(2, experiment_id);
       marked += runs.exec();
-      SQLite::Statement statistics(*db_,
-                                   "DELETE FROM cell_statistics WHERE cell_id IN "
-                                   "(SELECT id FROM cells WHERE experiment_id = ?)");
-      statistics.bind(1, experiment_id);
-      statistics.exec();
+      for (const int64_t cell_id : experiment_ids(experiment_id).cell_ids) refresh_cell_statistics(cell_id);
       SQLite::Statement experiment(*db_, "UPDATE experiments SET status = 'interrupted' WHERE id = ?");
       experiment.bind(1, experiment_id);
       experiment.exec();
@@ -516,33 +669,22 @@ std::optional<ResultStore::Resumption> ResultStore::resume(const Experiment& exp
   });
 }
 
-void ResultStore::forget_cell_statistics(int64_t cell_id) {
-  SQLite::Statement forget(*db_, "DELETE FROM cell_statistics WHERE cell_id = ?");
-  forget.bind(1, cell_id);
-  forget.exec();
+void ResultStore::refresh_cell_statistics(int64_t cell_id) {
+  Columns row = cell_statistics(cell_runs(cell_id));
+  row.insert(row.begin(), {{"cell_id", cell_id}, {"computed_at", utc_timestamp()}});
+  insert_row("cell_statistics", row, /*replace=*/true);
 }
 
-void ResultStore::store_cell_statistics(const std::vector<int64_t>& cell_ids, const StatisticsOfRuns& compute) {
-  if (cell_ids.empty()) return;
+// Cells of DBs from before statistics were stored, and those an orchestrator of an
+// older build left mid-cell (it deleted a cell's row when a run began).
+void ResultStore::refresh_missing_statistics() {
   guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const int64_t cell_id : cell_ids) {
-      Columns row = compute(cell_runs(cell_id));
-      row.insert(row.begin(), {{"cell_id", cell_id}, {"computed_at", utc_timestamp()}});
-      insert_row("cell_statistics", row, /*replace=*/true);
-    }
+    for (const auto& row : select_rows("SELECT c.id FROM cells c LEFT JOIN cell_statistics s ON s.cell_id = c.id "
+                                       "WHERE s.cell_id IS NULL ORDER BY c.id",
+                                       [](SQLite::Statement&) {}))
+      refresh_cell_statistics(*integer_of(value_of(row, "id")));
     transaction.commit();
-  });
-}
-
-std::vector<int64_t> ResultStore::cells_without_statistics() {
-  return guarded([&] {
-    std::vector<int64_t> cells;
-    SQLite::Statement query(*db_,
-                            "SELECT c.id FROM cells c LEFT JOIN cell_statistics s ON s.cell_id = c.id "
-                            "WHERE s.cell_id IS NULL ORDER BY c.id");
-    while (query.executeStep()) cells.push_back(query.getColumn(0).getInt64());
-    return cells;
   });
 }
 
@@ -561,7 +703,7 @@ std::vector<Columns> ResultStore::select_rows(const std::string& sql,
       else if (column.isFloat())
         value = column.getDouble();
       else if (column.isText() || column.isBlob())
-        value = column.getString();
+        value = capped_text(column, kMaxArgumentBytes);
       row.push_back({query.getColumnName(index), std::move(value)});
     }
   }
@@ -580,15 +722,16 @@ void ResultStore::forget_run(int64_t cell_id, int run_index) {
 }
 
 void ResultStore::delete_runs(const std::string& select_ids, const std::function<void(SQLite::Statement&)>& bind) {
-  SQLite::Statement statistics(
-      *db_, "DELETE FROM cell_statistics WHERE cell_id IN (SELECT cell_id FROM runs WHERE id IN (" + select_ids + "))");
-  bind(statistics);
-  statistics.exec();
+  SQLite::Statement cells(*db_, "SELECT DISTINCT cell_id FROM runs WHERE id IN (" + select_ids + ")");
+  bind(cells);
+  std::vector<int64_t> cell_ids;
+  while (cells.executeStep()) cell_ids.push_back(cells.getColumn(0).getInt64());
   for (const char* table_and_key : {"phases WHERE run_id", "samples WHERE run_id", "runs WHERE id"}) {
     SQLite::Statement statement(*db_, std::string("DELETE FROM ") + table_and_key + " IN (" + select_ids + ")");
     bind(statement);
     statement.exec();
   }
+  for (const int64_t cell_id : cell_ids) refresh_cell_statistics(cell_id);
 }
 
 void ResultStore::finish_experiment(int64_t experiment_id, const std::string& status) {
@@ -643,7 +786,7 @@ std::string ResultStore::matrix_text(int64_t experiment_id) {
   return guarded([&] {
     SQLite::Statement query(*db_, "SELECT matrix_yaml FROM experiments WHERE id = ?");
     query.bind(1, experiment_id);
-    return query.executeStep() ? query.getColumn(0).getString() : std::string();
+    return query.executeStep() ? capped_text(query.getColumn(0), kMaxMatrixBytes) : std::string();
   });
 }
 
@@ -959,7 +1102,7 @@ int64_t ResultStore::host_id(const Columns& row) {
 }
 
 ResultStore::AttachedJobDb::AttachedJobDb(ResultStore& store, const std::string& path) : store_(store) {
-  { const ResultStore checked(path, true); }  // its folder, owner, integrity, triggers, schema
+  { const ResultStore checked(path, Access::kRead); }  // its folder, owner, integrity, triggers, schema
   // A URI, so that it is attached read only; its characters that a URI reads are escaped.
   std::string uri = "file:";
   for (const char c : open_path(path, "a Slurm job's DB").resolved) {
@@ -1053,7 +1196,7 @@ bool ResultStore::AttachedJobDb::ingest_run(int64_t job_run_id, int64_t cell_id,
       copy.bind(2, job_run_id);
       copy.exec();
     }
-    store_.forget_cell_statistics(cell_id);
+    store_.refresh_cell_statistics(cell_id);
     transaction.commit();
     return true;
   });
@@ -1076,7 +1219,7 @@ void ResultStore::record_unfinished_run(int64_t cell_id, int run_index, bool war
                         {"started_at", utc_timestamp()},
                         {"command_line", std::string("(Slurm job ") + std::to_string(slurm_job_id) + ")"},
                         {"slurm_job_id", slurm_job_id}});
-    forget_cell_statistics(cell_id);
+    refresh_cell_statistics(cell_id);
     transaction.commit();
   });
 }

@@ -3,6 +3,7 @@
 // orchestrator loses at most the run in flight.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,23 +47,40 @@ struct HostContext {
 
 class ResultStore {
  public:
-  // Creates the file if needed. The path is opened as safe_files.h says (no symbolic
-  // link another user owns is followed; a regular file with one link, of this
-  // process's user, in a folder no one else may write; no triggers, since they would
-  // run inside its writes). Before
-  // anything else the DB is checked (PRAGMA quick_check), so a damaged one stops the
-  // orchestrator before any launch. The schema is migrated forward in one IMMEDIATE
-  // transaction, so orchestrators opening a new DB at once do not collide. Throws
+  // kWrite: `run`, `collect`, `baseline`, `upgrade-db`: the file is created if needed
+  // and its schema migrated forward. kRead: `report`, `compare`, `plan --from-history`,
+  // and a Slurm job's DB before it is ingested: opened read only, never created,
+  // migrated or switched to WAL, and refused unless its schema is this build's.
+  enum class Access { kWrite, kRead };
+
+  // The path is opened as safe_files.h says (no symbolic link another user owns is
+  // followed; a regular file with one link, of this process's user, in a folder no
+  // one else may write). Before any query of its data the DB is checked: PRAGMA
+  // quick_check (a damaged one stops the orchestrator before any launch), no triggers
+  // (they would run inside its writes), and its tables are the tables this build's
+  // migrations make at its version, column by column (a table replaced by a view, an
+  // endless recursive one say, is refused). Every statement has a time budget
+  // (set_query_budget) and ends at a stop signal. A writer migrates the schema forward
+  // in one IMMEDIATE transaction, so orchestrators opening a new DB at once do not
+  // collide, then stores the statistics of cells that lack them. A reader uses this
+  // build's views, made TEMP on its connection (never the file's own), over the
+  // stored statistics, and computes in memory those of cells that lack them. Throws
   // UserError when it cannot be opened, is damaged, or its schema is one this build
-  // does not know (newer, negative, or tables without a version).
-  // With `read_only` (a Slurm job's DB, before it is ingested): opened read only, never
-  // created or migrated, the same checks, and refused unless its schema is this
-  // build's.
-  explicit ResultStore(const std::string& path, bool read_only = false);
+  // does not know (newer, negative, tables without a version), or for a reader an
+  // older one (the hint names `orchestrator upgrade-db`) or no orchestrator DB at all.
+  explicit ResultStore(const std::string& path, Access access = Access::kWrite);
   ~ResultStore();
+
+  // The longest any one statement may run (seconds; --query-timeout), for stores
+  // opened after the call. A query far past it is an endless one (a view that recurses
+  // forever), not a large DB: one of a million runs answers in under a millisecond.
+  static void set_query_budget(double seconds);
+  static constexpr double kDefaultQueryBudgetS = 60;
 
   int schema_version() const;
   static int latest_schema_version();
+  // The schema version the file had when it was opened, before any migration.
+  int opened_at_version() const { return opened_at_version_; }
 
   struct ExperimentIds {
     int64_t experiment_id = 0;
@@ -75,17 +93,12 @@ class ResultStore {
                                  int64_t order_seed = 0);
   // Cell statistics are computed outside the store (measure/cell_statistics.h) from
   // the cell's stored runs, and stored in their own rows (cell_statistics). Every
-  // transaction that changes a cell's runs deletes its row, so a row present is
-  // never stale. For each of `cell_ids`, in one IMMEDIATE transaction: reads the
-  // cell's runs (all columns of `runs`, in run order), passes them to `compute`,
-  // and stores the row it returns.
-  using StatisticsOfRuns = std::function<Columns(const std::vector<Columns>& runs)>;
-  void store_cell_statistics(const std::vector<int64_t>& cell_ids, const StatisticsOfRuns& compute);
-  // Cells with no statistics row: of DBs from before they were stored, of cells whose
-  // runs changed since, and of cells that an orchestrator left unfinished.
-  std::vector<int64_t> cells_without_statistics();
+  // transaction that changes a cell's runs stores its row anew, in that transaction:
+  // a row is never stale, and a cell being measured shows its statistics as of its
+  // last stored run.
   // A run is stored as 'running' when it starts, and completed -- status, phases,
-  // samples -- in one transaction when it ends. Both throw UserError on a DB error.
+  // samples, the cell's statistics -- in one transaction when it ends. Both throw
+  // UserError on a DB error.
   int64_t begin_run(int64_t cell_id, const RunRecord& run);
   void record_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   void finish_experiment(int64_t experiment_id, const std::string& status);
@@ -219,13 +232,21 @@ class ResultStore {
   void check_file(const PathInFolder& file) const;
   void check_integrity();
   void distrust_schema();
+  void check_tables(int version);
+  void check_readable_version();
   UserError damaged(const std::string& why) const;
+  // A DB error as a UserError: a stop signal's is kExitInterrupted, a statement past
+  // its budget says so; `doing` is what failed ("cannot store a run").
+  UserError failed(const std::exception& e, const std::string& doing, const std::string& hint) const;
   void migrate();
   void fill_settings_hashes();
+  // Stores the statistics of `cell_id` from its runs, inside the caller's transaction.
+  void refresh_cell_statistics(int64_t cell_id);
+  void refresh_missing_statistics();
+  void use_temp_views();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   // The rows `query` selects, each column by its name; `bind` fills its parameters.
   std::vector<Columns> select_rows(const std::string& query, const std::function<void(SQLite::Statement&)>& bind);
-  void forget_cell_statistics(int64_t cell_id);
   // Adds `codes` (warnings.h) to the experiment's warnings, each once, inside the
   // caller's transaction.
   void add_warning_codes(int64_t experiment_id, const std::vector<std::string>& codes);
@@ -237,8 +258,18 @@ class ResultStore {
   template <typename Fn>
   auto guarded(Fn&& fn) -> decltype(fn());
 
+  // When the statement running now began, for the progress handler's budget.
+  struct QueryClock {
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::duration budget;
+    bool overran = false;
+  };
+
   std::string path_;
+  bool read_only_ = false;
   std::unique_ptr<SQLite::Database> db_;
+  QueryClock clock_;
+  int opened_at_version_ = 0;
 };
 
 }  // namespace orch

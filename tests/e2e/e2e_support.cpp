@@ -117,4 +117,36 @@ void require_root_cgroups() {
   if (auto reason = orch::detect_cgroups()->unusable_reason()) test::skip("cgroups unusable here: " + *reason);
 }
 
+std::string require_chromium() {
+  std::string browser;
+  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
+    if (::access(candidate, X_OK) == 0) browser = candidate;
+  if (browser.empty()) test::skip("no headless Chromium (apt-get install chromium) to open the HTML report");
+  if (::access("/usr/share/javascript/chart.js/chart.min.js", R_OK) != 0)
+    test::skip("Chart.js is not installed (apt-get install libjs-chart.js)");
+  return browser;
+}
+
+orch::ProcessOutcome headless(const std::string& browser, const std::string& html, const std::string& home,
+                              const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {browser,
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--allow-file-access-from-files",
+                                   "--virtual-time-budget=10000"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("file://" + html);
+  orch::ProcessSpec spec{argv, {{"HOME", home}}, 120};
+  spec.output_limit_bytes = 8 << 20;
+  return orch::run_process(spec);
+}
+
+std::string data_attribute(const std::string& dom, const std::string& name) {
+  const std::string key = "data-" + name + "=\"";
+  const size_t at = dom.find(key);
+  if (at == std::string::npos) return "missing";
+  return dom.substr(at + key.size(), dom.find('"', at + key.size()) - at - key.size());
+}
+
 }  // namespace e2e

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "run/supervisor.h"
+
 namespace e2e {
 
 // The orchestrator binary (test::orchestrator_argv), started without waiting for it;
@@ -47,6 +49,17 @@ std::vector<pid_t> processes_with(const std::string& token);
 // /sys/fs/cgroup whose orchestrator is dead: what one left behind. Those of
 // orchestrators still running (other tests') are not leftovers.
 std::vector<std::string> leftover_cgroups();
+
+// Headless Chromium, for the HTML report: its path; else the test is skipped, saying
+// why (as it is without Chart.js, which the report inlines).
+std::string require_chromium();
+// Chromium headless on the file `html`, with `args` (--dump-dom, --screenshot=...),
+// HOME in `home`.
+orch::ProcessOutcome headless(const std::string& browser, const std::string& html, const std::string& home,
+                              const std::vector<std::string>& args);
+// What the report's charts set on their element: data-NAME's value in a dumped DOM
+// ("ready", "distributions", ...), "missing" when absent.
+std::string data_attribute(const std::string& dom, const std::string& name);
 void require_root_cgroups();  // else the test is skipped, saying why
 
 }  // namespace e2e

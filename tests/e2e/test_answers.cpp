@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "e2e/e2e_support.h"
 #include "run/supervisor.h"
 #include "test_support.h"
 
@@ -154,13 +155,7 @@ TEST_CASE("nights: report in every format, compare without history says so, a sl
 
 TEST_CASE("report --format html: one self-contained file that headless Chromium draws, mark by mark",
           "[.][answers][e2e][html]") {
-  const char* browsers[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"};
-  std::string browser;
-  for (const char* candidate : browsers)
-    if (::access(candidate, X_OK) == 0) browser = candidate;
-  if (browser.empty()) test::skip("no headless Chromium (apt-get install chromium) to open the HTML report");
-  if (::access("/usr/share/javascript/chart.js/chart.min.js", R_OK) != 0)
-    test::skip("Chart.js is not installed (apt-get install libjs-chart.js)");
+  const std::string browser = e2e::require_chromium();
   test::TempDir dir;
   const std::string matrix =
       dir.write("m.yaml", "name: html\nruns: 2\nwarmup_runs: 0\nworker:\n  model: " + test::model("tiny_cnn.pt") +
@@ -181,28 +176,13 @@ TEST_CASE("report --format html: one self-contained file that headless Chromium 
   CHECK(text.str().find("src=\"http") == std::string::npos);
   CHECK(text.str().find("<link") == std::string::npos);
 
-  const std::vector<std::string> headless = {browser,
-                                             "--headless",
-                                             "--no-sandbox",
-                                             "--disable-gpu",
-                                             "--allow-file-access-from-files",
-                                             "--virtual-time-budget=10000"};
-  auto with = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), headless.begin(), headless.end());
-    args.push_back("file://" + html);
-    orch::ProcessSpec spec{args, {{"HOME", dir.path().string()}}, 120};
-    spec.output_limit_bytes = 8 << 20;
-    return orch::run_process(spec);
+  auto with = [&](const std::vector<std::string>& args) {
+    return e2e::headless(browser, html, dir.path().string(), args);
   };
   const auto dom = with({"--dump-dom"});
   INFO(dom.stderr_tail);
   REQUIRE(dom.exit_code == 0);
-  auto attribute = [&](const std::string& name) {
-    const std::string key = "data-" + name + "=\"";
-    const size_t at = dom.stdout_tail.find(key);
-    if (at == std::string::npos) return std::string("missing");
-    return dom.stdout_tail.substr(at + key.size(), dom.stdout_tail.find('"', at + key.size()) - at - key.size());
-  };
+  auto attribute = [&](const std::string& name) { return e2e::data_attribute(dom.stdout_tail, name); };
   CHECK(attribute("ready") == "yes");
   CHECK(attribute("distributions") == "4");                  // one distribution per cell
   CHECK(attribute("phases") == "4");                         // one phase bar per cell

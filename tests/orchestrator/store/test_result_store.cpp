@@ -66,9 +66,13 @@ void store_run(orch::ResultStore& store, int64_t cell_id, const orch::RunRecord&
   store.record_run(store.begin_run(cell_id, run), cell_id, run);
 }
 
-// As the runner does when a cell's runs are done.
-void compute_statistics(orch::ResultStore& store, const orch::ResultStore::ExperimentIds& ids) {
-  store.store_cell_statistics(ids.cell_ids, orch::cell_statistics);
+// How many cells of the DB at `path` have no statistics row.
+int cells_without_statistics(const std::string& path) {
+  SQLite::Database db(path);
+  return db
+      .execAndGet(
+          "SELECT COUNT(*) FROM cells c LEFT JOIN cell_statistics s ON s.cell_id = c.id WHERE s.cell_id IS NULL")
+      .getInt();
 }
 
 // The value of the report's column `header` in row `row`, as the table prints it.
@@ -96,7 +100,7 @@ TEST_CASE("a new DB is created at the latest schema version", "[store]") {
        std::filesystem::directory_iterator(std::string(ORCH_TEST_SOURCE_DIR) + "/schemas/migrations"))
     files += entry.path().extension() == ".sql";
   CHECK(orch::ResultStore::latest_schema_version() == static_cast<int>(files));
-  CHECK(store.cells_without_statistics().empty());
+  CHECK(cells_without_statistics(dir.file("r.db")) == 0);
 }
 
 TEST_CASE("a DB from before the schema existed is migrated, its other data kept", "[store]") {
@@ -142,7 +146,6 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   crashed.process.term_signal = SIGSEGV;
   store_run(store, ids.cell_ids[1], crashed);
   store.finish_experiment(ids.experiment_id, "finished");
-  compute_statistics(store, ids);
 
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 2 + 3 + 3 + 4);
@@ -190,7 +193,6 @@ TEST_CASE("CUDA event times are stored per iteration and summarised per run and 
     run.device_latency = orch::summarize(run.report->device_samples_ms);
     store_run(store, ids.cell_ids[0], run);
   }
-  compute_statistics(store, ids);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(device_ms) FROM (SELECT device_ms FROM samples s JOIN runs r "
                       "ON r.id = s.run_id WHERE r.run_index = 0 ORDER BY iteration)")
@@ -209,7 +211,6 @@ TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[sto
   orch::ResultStore store(dir.file("r.db"));
   auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1, 2}));
-  compute_statistics(store, ids);
   const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
   CHECK_FALSE(has_column(report, "gpu p50 ms"));
   CHECK(has_column(report, "p50 ms"));
@@ -222,7 +223,6 @@ TEST_CASE("the median of an even number of runs is the mean of the middle two", 
   orch::ResultStore store(dir.file("r.db"));
   auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   for (int i = 0; i < 4; ++i) store_run(store, ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
-  compute_statistics(store, ids);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT model_load_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 25);
 }
@@ -267,7 +267,6 @@ TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from 
   store_run(store, ids.cell_ids[0], ok_run(1, false, 100, {10}));
   store_run(store, ids.cell_ids[0], ok_run(2, false, 100, {11}));
   store_run(store, ids.cell_ids[0], ok_run(3, false, 100, {10}));
-  compute_statistics(store, ids);  // cell 1 has no runs: NULLs
   SQLite::Database db(dir.file("r.db"));
   SQLite::Statement row(db,
                         "SELECT latency_p50_ci_low_ms, latency_p50_ci_high_ms, run_to_run_cv, warnings, "
@@ -294,7 +293,6 @@ TEST_CASE("medians in cell_summary ignore NULLs instead of counting them", "[sto
     }
     store_run(store, ids.cell_ids[0], run);
   }
-  compute_statistics(store, ids);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT throttled_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 20);
 }
@@ -387,10 +385,8 @@ TEST_CASE("a DB of schema 10 is migrated: phase columns filled from phases, cell
       db.exec("INSERT INTO phases VALUES (" + id + ", 0, 'model_load', 1, " + std::to_string(100 * (run + 1)) + ")");
     }
   }
-  orch::ResultStore store(path);
-  CHECK(store.cells_without_statistics() == std::vector<int64_t>{1});
-  store.store_cell_statistics(store.cells_without_statistics(), orch::cell_statistics);
-  CHECK(store.cells_without_statistics().empty());
+  orch::ResultStore store(path);  // a writer stores the statistics a migrated DB lacks
+  CHECK(cells_without_statistics(path) == 0);
   SQLite::Database db(path);
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(model_load_ms) FROM run_phases").getString() == "100.0,200.0,300.0");
   CHECK(db.execAndGet("SELECT effective_cpu_quota_percent FROM run_phases WHERE run_id = 1").getDouble() == 50);
@@ -407,33 +403,30 @@ TEST_CASE("a DB of schema 10 is migrated: phase columns filled from phases, cell
   CHECK(summary.getColumn(5).getString() == "50.0");
 }
 
-TEST_CASE("a cell's statistics row goes with every change of its runs, so none is stale", "[store]") {
+TEST_CASE("a cell's statistics row is stored anew with every change of its runs, so none is stale", "[store]") {
   test::TempDir dir;
   auto experiment = two_cell_experiment();
   experiment.matrix_hash = "abc";
   orch::ResultStore store(dir.file("r.db"));
   auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  CHECK(cells_without_statistics(dir.file("r.db")) == 0);  // a row from the start, runs or not
   store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
-  compute_statistics(store, ids);
-  CHECK(store.cells_without_statistics().empty());
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
 
   const int64_t running = store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
-  CHECK(store.cells_without_statistics() == std::vector<int64_t>{ids.cell_ids[0]});
-  CHECK(db.execAndGet("SELECT latency_p50_ms IS NULL FROM cell_summary WHERE cell_index = 0").getInt() == 1);
+  // The statistics as of the last stored run, never NULL while a run is measured.
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
   CHECK(db.execAndGet("SELECT runs FROM cell_summary WHERE cell_index = 0").getInt() == 2);  // progress shows
   store.record_run(running, ids.cell_ids[0], ok_run(1, false, 10, {5}));
-  compute_statistics(store, ids);
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 3);
 
   store.forget_run(ids.cell_ids[0], 1);
-  CHECK(store.cells_without_statistics() == std::vector<int64_t>{ids.cell_ids[0]});
-  compute_statistics(store, ids);
+  CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
   store.begin_run(ids.cell_ids[1], ok_run(0, false, 10, {1}));  // then the orchestrator died
-  compute_statistics(store, ids);
   CHECK(store.repair("testhost", orch::boot_id()) == 1);
-  CHECK(store.cells_without_statistics() == ids.cell_ids);  // the whole dead experiment
+  CHECK(cells_without_statistics(dir.file("r.db")) == 0);
+  CHECK(db.execAndGet("SELECT failures FROM cell_summary WHERE cell_index = 1").getString() == "aborted");
 }
 
 TEST_CASE("every phase of the protocol is stored as its own column of run_phases", "[store]") {
@@ -462,7 +455,6 @@ TEST_CASE("the views for common questions: cell_trend, run_warnings, cold_vs_war
     run.warnings = {"cv", "throttled"};
     store_run(store, ids.cell_ids[0], run);
     store_run(store, ids.cell_ids[1], ok_run(0, false, 10, {2}));
-    compute_statistics(store, ids);
   }
   SQLite::Database db(dir.file("r.db"));
   // The same settings in both experiments: one hash, two nights.
