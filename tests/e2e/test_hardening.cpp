@@ -48,6 +48,8 @@ std::string unique_token() {
 // A worker that does what $HOSTILE says, then (unless it said to end) is the real one:
 //   fifo, zero, secret   leave a FIFO, a link to /dev/zero, a link to $SECRET at the report path
 //   extra-samples        the real worker, told to time 50 iterations whatever the matrix says
+//   loop-lies            the real worker's report, its samples made to add up to 100 ms in a
+//                        timed loop of 0.2 ms
 //   long-error           a 50 MB line on stderr, exit 1
 //   escape               a child and a child in a session of its own (setsid), then the real worker
 //   hang                 the same children, then sleep
@@ -131,6 +133,18 @@ if mode == "slow":
     time.sleep(float(os.environ["SLOW_S"]))
 if mode == "extra-samples":
     args[args.index("--iterations") + 1] = "50"
+if mode == "loop-lies":
+    import json
+    subprocess.run([")py" + test::bin("bench_worker") + R"py("] + args)
+    with open(result) as f:
+        report = json.load(f)
+    for phase in report["phases"]:
+        if phase["name"] == "timed_loop":
+            phase["duration_ms"] = 0.2
+    report["samples_ms"] = [100.0 / len(report["samples_ms"])] * len(report["samples_ms"])
+    with open(result, "w") as f:
+        json.dump(report, f)
+    sys.exit(0)
 os.execv(")py" + test::bin("bench_worker") + R"py(", [")py" + test::bin("bench_worker") +
                                                               R"py("] + args)
 )py");
@@ -852,4 +866,18 @@ TEST_CASE("fault: runs are counted in 64 bits, and more than a million are refus
   INFO(outcome.stderr_tail);
   CHECK(outcome.exit_code != 0);
   CHECK_THAT(outcome.stderr_tail, Catch::Contains("m.yaml:2:7") && Catch::Contains("asks for 2200000000 runs"));
+}
+
+TEST_CASE("security: a report whose samples add up to more than its timed loop is a bad_result", "[security]") {
+  test::TempDir dir;
+  const std::string token = unique_token();
+  const std::string notes = open_folder(dir, "notes");
+  const std::string matrix = hostile_matrix(dir, token, cell("lies", "loop-lies", notes));
+  const std::string db = dir.file("r.db");
+  const auto outcome = orchestrator({"run", matrix, "--db", db, "--lock", dir.file("lock")});
+  CHECK(outcome.exit_code == 3);
+  CHECK(query(db, "SELECT status FROM runs") == "bad_result");
+  CHECK_THAT(query(db, "SELECT reason FROM runs"),
+             Catch::Contains("5 samples add up to 100.000 ms, more than its timed_loop phase of 0.200 ms") &&
+                 Catch::Contains("tolerance: 1% + 1 ms"));
 }

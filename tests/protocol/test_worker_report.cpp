@@ -62,3 +62,13 @@ TEST_CASE("worker report: a failure is written with its phase and read back as n
   CHECK(read.failed_phase == "model_load");
   CHECK(read.error == "file not found");
 }
+
+TEST_CASE("worker report: samples that add up to more than the timed loop are refused, within 1% + 1 ms",
+          "[protocol]") {
+  protocol::WorkerReport report = full_report();                     // samples: 4.75 ms in all
+  report.phases.push_back({protocol::phase::kTimedLoop, 40, 3.75});  // 4.75 <= 3.75 * 1.01 + 1
+  CHECK_NOTHROW(protocol::parse_worker_report(protocol::to_json(report), {3}));
+  report.phases.back().duration_ms = 3.7;  // 4.75 > 3.7 * 1.01 + 1
+  CHECK_THROWS_WITH(protocol::parse_worker_report(protocol::to_json(report), {3}),
+                    Catch::Contains("its 3 samples add up to 4.750 ms, more than its timed_loop phase of 3.700 ms"));
+}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run --slurm against a real, private single-node Slurm cluster (private_slurm.sh).
-# Usage: slurm_test.sh quickstart|scancel|sigterm|detach SOURCE_DIR BUILD_DIR
+# Usage: slurm_test.sh quickstart|scancel|sigterm|detach|collect-sigterm SOURCE_DIR BUILD_DIR
 #   quickstart  the quickstart matrix through --slurm: every run stored, with its node
 #               and the limits in effect as asked; nothing left afterwards
 #   scancel     scancel of the running job stores its runs with Slurm's reason, and
@@ -10,6 +10,8 @@
 #   detach      --detach, then collect, gives the same DB content as a blocking run;
 #               --slurm-split replicas runs the whole matrix once per job; and a new DB
 #               beside an old jobs' folder takes none of its files
+#   collect-sigterm  SIGTERM to collect while it ingests a finished job's DB exits 130 and
+#               leaves the job uncollected; the next collect ingests the rest, no run twice
 set -eu
 mode=$1 source=$2 build=$3
 . "$(cd "$(dirname "$0")" && pwd)/private_slurm.sh"
@@ -199,6 +201,38 @@ detach)
     "$(q "SELECT MAX(experiment_id), COUNT(*) FROM run_phases")"
   check "in job folders of its own" "" "$(q "SELECT job_db FROM slurm_jobs" | sort | comm -12 - "$(printf '%s\n' "$old_dbs" >"$work/old.txt"; echo "$work/old.txt")")"
   ;;
-*) echo "usage: $0 quickstart|scancel|sigterm|detach SOURCE_DIR BUILD_DIR"; exit 2 ;;
+collect-sigterm)
+  # Long runs, so that ingesting them takes seconds: 20 runs of 50000 iterations.
+  tiny_matrix 50000 | sed 's/^runs: 3$/runs: 10/; s/^warmup_runs: 1$/warmup_runs: 0/' >"$work/m.yaml"
+  run "$work/m.yaml" --slurm --max-jobs 1 --detach >"$work/detach.txt" 2>&1
+  job=$(q "SELECT job_id FROM slurm_jobs")
+  ended() { [ -z "$(squeue -h -j "$job" 2>/dev/null)" ]; }
+  wait_for "the job to end" 600 ended
+  check "the job measured every run" "20" "$(sqlite3 "$(q "SELECT job_db FROM slurm_jobs")" \
+    "SELECT COUNT(*) FROM runs WHERE status = 'ok'")"
+  "$orchestrator" collect --db "$work/r.db" >"$work/collect.txt" 2>&1 &
+  submitter=$!
+  ingesting() { [ "$(q "SELECT COUNT(*) FROM runs WHERE slurm_job_id IS NOT NULL" 2>/dev/null)" -ge 1 ]; }
+  wait_for "collect to begin ingesting" 60 ingesting
+  kill -TERM "$submitter"
+  status=0
+  wait "$submitter" || status=$?
+  submitter=
+  cat "$work/collect.txt"
+  check "SIGTERM during the ingest ends collect with 130" "130" "$status"
+  partial=$(q "SELECT COUNT(*) FROM runs WHERE slurm_job_id IS NOT NULL")
+  [ "$partial" -lt 20 ] || { echo "FAIL: the ingest had ended before the signal ($partial runs)"; exit 1; }
+  check "the job is left to collect, no run stored as failed" "1|0" \
+    "$(q "SELECT (SELECT COUNT(*) FROM slurm_jobs WHERE collected_at IS NULL),
+                 (SELECT COUNT(*) FROM runs WHERE status LIKE 'slurm%')")"
+  echo "ok: interrupted after $partial of 20 runs, the job left uncollected"
+  "$orchestrator" collect --db "$work/r.db" >"$work/again.txt" 2>&1 ||
+    { cat "$work/again.txt"; echo "FAIL: the next collect exited $?"; exit 1; }
+  check "the next collect ingested the rest, each run once" "20|20|COMPLETED|finished" \
+    "$(q "SELECT COUNT(*), COUNT(DISTINCT cell_id || '.' || run_index),
+                 (SELECT state FROM slurm_jobs), (SELECT status FROM experiments) FROM runs WHERE status = 'ok'")"
+  check "the cells' statistics count every run" "10|10" "$(q "SELECT GROUP_CONCAT(runs_ok, '|') FROM cell_summary")"
+  ;;
+*) echo "usage: $0 quickstart|scancel|sigterm|detach|collect-sigterm SOURCE_DIR BUILD_DIR"; exit 2 ;;
 esac
 slurm_finish
