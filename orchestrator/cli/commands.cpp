@@ -526,10 +526,13 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   std::optional<RunShare> share;
   if (!options.slurm_share.empty()) share = parse_share(options.slurm_share, experiment);
   install_stop_handlers();  // before the wait: a stop while waiting ends it cleanly
-  // The DB is opened and checked before the lock and the machine's slot are taken: a
-  // DB that cannot be used must not keep every other orchestrator waiting.
-  ResultStore store(options.db_path);
+  // An existing DB is opened and checked before the lock and the machine's slot are
+  // taken: one that cannot be used must not keep every other orchestrator waiting. A
+  // new one is made only once this run may measure: a run that gives up leaves none.
+  std::optional<ResultStore> opened;
+  if (fs::exists(options.db_path)) opened.emplace(options.db_path);
   const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
+  ResultStore& store = opened ? *opened : opened.emplace(options.db_path);
   clean_up_after_dead_orchestrators(experiment, launchers, store, system);
   const ExperimentOutcome outcome =
       run_experiment(experiment, launchers, store, system, lock, options.resume, share ? &*share : nullptr);

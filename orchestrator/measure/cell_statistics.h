@@ -1,6 +1,7 @@
 // A cell's statistics, from its stored runs: what cell_summary shows beyond the cell's
-// settings. Computed once a cell's runs are done (and again when they change: a resume,
-// a repair), and stored as a row of cell_statistics; the store computes nothing.
+// settings. The store calls it in every transaction that changes a cell's runs (a
+// finished run, an ingested one, a resume, a repair) and stores the row it returns in
+// cell_statistics; a reader calls it for a cell whose row is missing.
 #pragma once
 
 #include <vector>

@@ -7,34 +7,15 @@
 namespace orch {
 
 std::string markdown_text(const std::string& text) {
+  static const std::string kMarked = "\\`*_[]|~!#";  // a link, emphasis, code, a table's edge
   std::string escaped;
-  for (char c : printable(text)) {
-    switch (c) {
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '|':
-      case '~':
-      case '!':
-      case '#':
-        escaped += '\\';
-        escaped += c;
-        break;
-      default:
-        escaped += c;
+  for (char c : printable(text)) {  // printable: no NUL, no control character left
+    if (c == '<' || c == '>' || c == '&') {
+      escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&amp;";  // never read as HTML
+      continue;
     }
+    if (kMarked.find(c) != std::string::npos) escaped += '\\';
+    escaped += c;
   }
   return escaped;
 }

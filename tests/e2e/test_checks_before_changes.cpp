@@ -290,6 +290,11 @@ TEST_CASE("security: a hostile label read back from a DB is inert in every forma
   for (const char control : {'\x1b', '\a'}) CHECK(csv.find(control) == std::string::npos);
   CHECK(csv.find("\xe2\x80\xae") == std::string::npos);  // no right-to-left override
   for (const char* line : {"\r\n0,", "\r\n1,"}) CHECK(csv.find(line) != std::string::npos);  // indexes stay numbers
+  for (const auto& table : {format("report", "table"), format("compare", "table")}) {
+    CHECK(table.find('\x1b') == std::string::npos);  // escaped for the terminal
+    CHECK(table.find("\\x1b") != std::string::npos);
+  }
+  CHECK(nlohmann::json::parse(format("compare", "json"))["cells"][0]["cell"] == html_label);
   const std::string json = format("report", "json");
   CHECK(nlohmann::json::parse(json)["cells"][0]["cell"] == html_label);  // JSON keeps the text, escaped as JSON
   // HTML: the label cannot end or swallow the embedded JSON; the charts are still drawn.
