@@ -330,12 +330,9 @@ void ResultStore::check_tables(int version) {
 // statistics are not stored (an orchestrator of an older build stopped mid-cell) get
 // them computed here, into a TEMP copy of cell_statistics the views then read.
 void ResultStore::use_temp_views() {
-  const auto missing = select_rows(
-      "SELECT c.id FROM main.cells c LEFT JOIN main.cell_statistics s ON s.cell_id = c.id WHERE s.cell_id IS NULL",
-      [](SQLite::Statement&) {});
-  if (!missing.empty()) {
+  if (const auto missing = cells_without_statistics(); !missing.empty()) {
     db_->exec("CREATE TEMP TABLE cell_statistics AS SELECT * FROM main.cell_statistics");
-    for (const auto& row : missing) refresh_cell_statistics(*integer_of(value_of(row, "id")));
+    for (const int64_t cell_id : missing) refresh_cell_statistics(cell_id);
   }
   std::string views = schema_views();
   for (const auto& [from, to] :
@@ -677,13 +674,19 @@ void ResultStore::refresh_cell_statistics(int64_t cell_id) {
 
 // Cells of DBs from before statistics were stored, and those an orchestrator of an
 // older build left mid-cell (it deleted a cell's row when a run began).
+std::vector<int64_t> ResultStore::cells_without_statistics() {
+  std::vector<int64_t> cells;
+  SQLite::Statement query(*db_,
+                          "SELECT c.id FROM main.cells c LEFT JOIN main.cell_statistics s ON s.cell_id = c.id "
+                          "WHERE s.cell_id IS NULL ORDER BY c.id");
+  while (query.executeStep()) cells.push_back(query.getColumn(0).getInt64());
+  return cells;
+}
+
 void ResultStore::refresh_missing_statistics() {
   guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const auto& row : select_rows("SELECT c.id FROM cells c LEFT JOIN cell_statistics s ON s.cell_id = c.id "
-                                       "WHERE s.cell_id IS NULL ORDER BY c.id",
-                                       [](SQLite::Statement&) {}))
-      refresh_cell_statistics(*integer_of(value_of(row, "id")));
+    for (const int64_t cell_id : cells_without_statistics()) refresh_cell_statistics(cell_id);
     transaction.commit();
   });
 }

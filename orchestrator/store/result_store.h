@@ -242,6 +242,8 @@ class ResultStore {
   void fill_settings_hashes();
   // Stores the statistics of `cell_id` from its runs, inside the caller's transaction.
   void refresh_cell_statistics(int64_t cell_id);
+  // Cells with no cell_statistics row (an older orchestrator left them mid-cell).
+  std::vector<int64_t> cells_without_statistics();
   void refresh_missing_statistics();
   void use_temp_views();
   void complete_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
