@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/terminal_observer.h"
 #include "common/cpu_list.h"
 #include "common/system_info.h"
 #include "common/text.h"
@@ -29,14 +30,15 @@
 #include "measure/stored_runs.h"
 #include "measure/variance_components.h"
 #include "measure/warnings.h"
+#include "process/interrupt.h"
+#include "process/supervisor.h"
 #include "protocol/worker_report.h"
 #include "report/exporters.h"
+#include "run/dead_orchestrators.h"
 #include "run/experiment_runner.h"
-#include "run/interrupt.h"
 #include "run/run_lock.h"
 #include "run/run_order.h"
 #include "run/scratch_dir.h"
-#include "run/supervisor.h"
 #include "store/result_store.h"
 
 namespace orch {
@@ -122,31 +124,6 @@ std::string describe_settings(const CellSettings& settings) {
   return join(parts, ", ");
 }
 
-// Runs and experiments that orchestrators on `hostname` left 'running' when they died.
-void repair_store(ResultStore& store, const std::string& hostname) {
-  if (const int aborted = store.repair(hostname, boot_id()))
-    spdlog::warn("{} run(s) were left 'running' by an orchestrator that died; stored as aborted", aborted);
-}
-
-// What orchestrators that died left behind: every process of their runs, by the
-// identities they recorded (their cgroup sessions, scratch folders, containers,
-// scopes), and their runs left 'running' in this DB. A live orchestrator's are never
-// touched. Then this orchestrator's cgroup session is made.
-void clean_up_after_dead_orchestrators(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                       const SystemInfo& system) {
-  if (const int killed = recover_dead_scratch_dirs())
-    spdlog::warn("killed {} process(es) that runs of an orchestrator that died had left running", killed);
-  int removed = 0;
-  try {
-    removed = launchers.prepare(experiment);
-  } catch (const CgroupError& e) {
-    throw UserError(std::string("cannot set up this orchestrator's cgroup session: ") + e.what(),
-                    "`orchestrator doctor` says what the cgroup launchers need here");
-  }
-  if (removed) spdlog::warn("removed {} cgroup session(s) or container(s) left by an orchestrator that died", removed);
-  repair_store(store, system.hostname);
-}
-
 // "3 measured", or for runs: auto "6 to 30 measured".
 std::string measured_runs_text(const Experiment& experiment) {
   if (!experiment.runs_auto) return std::to_string(experiment.runs) + " measured";
@@ -179,7 +156,7 @@ namespace {
 // runs on this host (same settings_hash), and the cheapest runs x iterations that
 // reach the target (variance_components.h).
 void print_plan_advice(const Experiment& experiment, const SystemInfo& system, const PlanOptions& options) {
-  ResultStore store(options.history_db, ResultStore::Access::kRead);
+  ResultStore store(options.history_db, ResultStore::Access::kRead, stopped_by_signal);
   const double target = options.target_percent > 0 ? options.target_percent
                         : experiment.precision     ? experiment.precision->target_percent
                                                    : Precision{}.target_percent;
@@ -414,7 +391,7 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
 int compare_command(const CompareOptions& options) {
   const auto format = parse_format(options.format);
   if (!format) throw UserError("unknown format '" + printable(options.format) + "'", "table, md or json");
-  ResultStore store(options.db_path, ResultStore::Access::kRead);
+  ResultStore store(options.db_path, ResultStore::Access::kRead, stopped_by_signal);
   const int64_t base =
       options.baseline.empty() ? store.find_experiment(options.base) : store.find_baseline(options.baseline);
   const int64_t now = store.find_experiment(options.now);
@@ -425,7 +402,7 @@ int compare_command(const CompareOptions& options) {
 
 int upgrade_db_command(const std::string& db_path) {
   install_stop_handlers();
-  const ResultStore store(db_path);
+  const ResultStore store(db_path, ResultStore::Access::kWrite, stopped_by_signal);
   const int from = store.opened_at_version(), to = ResultStore::latest_schema_version();
   std::cout << "results DB " << printable(db_path) << ": "
             << (from == to ? "schema version " + std::to_string(to) + ", this orchestrator's: nothing to upgrade"
@@ -437,7 +414,7 @@ int upgrade_db_command(const std::string& db_path) {
 int baseline_command(const std::string& db_path, const std::string& name, const std::string& experiment) {
   if (name.empty() || name.size() > 200 || has_control_character(name))
     throw UserError("a baseline name is one line of at most 200 characters", "e.g. release-1.2 or good-night");
-  ResultStore store(db_path);
+  ResultStore store(db_path, ResultStore::Access::kWrite, stopped_by_signal);
   const int64_t id = store.find_experiment(experiment);
   store.name_baseline(name, id);
   std::cout << "baseline '" << printable(name) << "' is now " << experiment_title(store.experiment(id)) << '\n';
@@ -447,7 +424,7 @@ int baseline_command(const std::string& db_path, const std::string& name, const 
 int report_command(const ReportOptions& options) {
   const auto format = parse_format(options.format);
   if (!format) throw UserError("unknown report format '" + printable(options.format) + "'", "table, md, csv or json");
-  ResultStore store(options.db_path, ResultStore::Access::kRead);
+  ResultStore store(options.db_path, ResultStore::Access::kRead, stopped_by_signal);
   const int64_t id = store.find_experiment(options.experiment);
   std::ostringstream text;
   write_report(text,
@@ -503,11 +480,12 @@ int run_on_slurm_command(const std::string& matrix_path, const MatrixOptions& ma
   const SlurmPartition partition = read_partition(options.slurm_options.partition);
   const Experiment experiment = prepare_for_slurm(matrix_path, matrix_options, partition);
   install_stop_handlers();
-  ResultStore store(options.db_path);
-  repair_store(store, collect_system_info().hostname);
-  const SlurmOutcome outcome =
+  ResultStore store(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
+  TerminalObserver observer;
+  repair_runs_of_dead_orchestrators(store, collect_system_info().hostname, observer);
+  const ExperimentOutcome outcome =
       run_on_slurm(experiment, partition, store, options.db_path, job_command(matrix_options, options),
-                   options.slurm_options, options.resume);
+                   options.slurm_options, options.resume, observer);
   if (outcome.detached) {
     std::cout << "experiment " << outcome.experiment_id << ": jobs submitted; `orchestrator collect --db "
               << printable(options.db_path) << "` ingests what they finish\n";
@@ -530,21 +508,23 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   // taken: one that cannot be used must not keep every other orchestrator waiting. A
   // new one is made only once this run may measure: a run that gives up leaves none.
   std::optional<ResultStore> opened;
-  if (fs::exists(options.db_path)) opened.emplace(options.db_path);
-  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine);
-  ResultStore& store = opened ? *opened : opened.emplace(options.db_path);
-  clean_up_after_dead_orchestrators(experiment, launchers, store, system);
+  if (fs::exists(options.db_path)) opened.emplace(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
+  TerminalObserver observer;
+  const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine, observer);
+  ResultStore& store = opened ? *opened : opened.emplace(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
+  recover_from_dead_orchestrators(experiment, launchers, store, system.hostname, observer);
   const ExperimentOutcome outcome =
-      run_experiment(experiment, launchers, store, system, lock, options.resume, share ? &*share : nullptr);
+      run_experiment(experiment, launchers, store, system, lock, observer, options.resume, share ? &*share : nullptr);
   return report_run(store, options, outcome.experiment_id, outcome.interrupted, outcome.runs_total, outcome.runs_ok);
 }
 
 int collect_command(const std::string& db_path, const std::string& experiment, bool wait) {
   install_stop_handlers();
-  ResultStore store(db_path);
-  repair_store(store, collect_system_info().hostname);
+  ResultStore store(db_path, ResultStore::Access::kWrite, stopped_by_signal);
+  TerminalObserver observer;
+  repair_runs_of_dead_orchestrators(store, collect_system_info().hostname, observer);
   const int64_t id = experiment.empty() ? 0 : store.find_experiment(experiment);
-  const auto outcomes = collect_from_slurm(store, id, wait, default_worker());
+  const auto outcomes = collect_from_slurm(store, id, wait, default_worker(), observer);
   if (outcomes.empty()) std::cout << "no Slurm jobs left to collect in " << printable(db_path) << "\n";
   int exit_code = kExitOk;
   for (const auto& outcome : outcomes) {

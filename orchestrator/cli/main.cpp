@@ -12,8 +12,8 @@
 #include "common/error.h"
 #include "common/text.h"
 #include "common/version.h"
+#include "process/supervisor.h"
 #include "run/run_lock.h"
-#include "run/supervisor.h"
 #include "store/result_store.h"
 
 namespace {

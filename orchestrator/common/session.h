@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "common/process_identity.h"
+#include "process/process_identity.h"
 
 namespace orch {
 

@@ -15,7 +15,7 @@
 #include "launch/worker_command.h"
 #include "matrix/experiment.h"
 #include "matrix/settings.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 
 namespace orch {
 

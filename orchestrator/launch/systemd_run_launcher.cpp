@@ -17,13 +17,13 @@
 #include <tuple>
 
 #include "common/cpu_list.h"
-#include "common/process_identity.h"
 #include "common/session.h"
 #include "common/text.h"
 #include "launch/cgroup_run.h"
 #include "launch/cgroups/cgroup_files.h"
 #include "launch/launcher.h"
 #include "launch/systemd_units.h"
+#include "process/process_identity.h"
 
 namespace orch {
 namespace {

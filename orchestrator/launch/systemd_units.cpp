@@ -13,7 +13,7 @@
 #include "common/text.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 
 namespace orch {
 namespace {

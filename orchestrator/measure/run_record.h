@@ -11,8 +11,8 @@
 #include "matrix/experiment.h"
 #include "measure/interference.h"
 #include "measure/statistics.h"
+#include "process/supervisor.h"
 #include "protocol/worker_report.h"
-#include "run/supervisor.h"
 
 namespace orch {
 

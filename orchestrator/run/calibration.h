@@ -8,11 +8,14 @@
 #include <string>
 #include <utility>
 
+#include "run/observer.h"
+
 namespace orch {
 
-// The kernel's mean step in ms, or nullopt (logged) when the worker failed or said
-// something that is not such a time: its output is untrusted, like any worker's.
+// The kernel's mean step in ms, or nullopt (CalibrationFailed, to `observer`) when the
+// worker failed or said something that is not such a time: its output is untrusted,
+// like any worker's.
 std::optional<double> run_calibration(const std::string& worker_program,
-                                      const std::optional<std::pair<uint32_t, uint32_t>>& run_as);
+                                      const std::optional<std::pair<uint32_t, uint32_t>>& run_as, Observer& observer);
 
 }  // namespace orch

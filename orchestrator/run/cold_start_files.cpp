@@ -1,15 +1,13 @@
 // What a worker loads, from ldd or from the worker itself (see cold_start_files.h).
 #include "run/cold_start_files.h"
 
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "common/text.h"
+#include "process/supervisor.h"
 #include "protocol/worker_flags.h"
-#include "run/supervisor.h"
 
 namespace orch {
 namespace {
@@ -115,8 +113,7 @@ ColdStartFiles ColdStartCatalog::files(const WorkerProgram& program, const std::
   auto found = listed_.find(program);
   if (found == listed_.end()) {
     ColdStartFiles files = listed_files(program, "", on_spawn_);
-    spdlog::info("cache evict: {} files decide the cold start of {}, from {}", files.libraries.size(),
-                 printable(program.path), files.source);
+    observer_.on(event::ColdStartFilesListed{files.libraries.size(), program.path, files.source});
     found = listed_.emplace(program, std::move(files)).first;
   }
   return with_model(found->second);

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "run/observer.h"
+
 namespace orch {
 
 struct ColdStartFiles {
@@ -52,13 +54,16 @@ ColdStartFiles listed_files(const WorkerProgram& program, const std::string& mod
 // Each program's files, found once and as late as possible.
 class ColdStartCatalog {
  public:
-  explicit ColdStartCatalog(std::function<void(pid_t)> on_spawn) : on_spawn_(std::move(on_spawn)) {}
+  // A program's listed files are told to `observer` once (ColdStartFilesListed).
+  ColdStartCatalog(std::function<void(pid_t)> on_spawn, Observer& observer)
+      : on_spawn_(std::move(on_spawn)), observer_(observer) {}
   // For a run of `program` on `model_path`: the program's listed files when the run
   // evicts, else its linked ones.
   ColdStartFiles files(const WorkerProgram& program, const std::string& model_path, bool evicting);
 
  private:
   std::function<void(pid_t)> on_spawn_;
+  Observer& observer_;
   std::map<std::string, ColdStartFiles> linked_;  // by path: ldd sees no env; without a model
   std::map<WorkerProgram, ColdStartFiles> listed_;
 };

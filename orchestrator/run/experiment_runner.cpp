@@ -1,8 +1,6 @@
 // The experiment loop (see experiment_runner.h).
 #include "run/experiment_runner.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,14 +8,13 @@
 
 #include "common/clock.h"
 #include "common/session.h"
-#include "common/text.h"
 #include "measure/drift.h"
 #include "measure/precision.h"
 #include "measure/warnings.h"
+#include "process/interrupt.h"
 #include "run/cache_policy.h"
 #include "run/calibration.h"
 #include "run/cold_start_files.h"
-#include "run/interrupt.h"
 #include "run/machine_presence.h"
 #include "run/run_order.h"
 #include "run/scratch_dir.h"
@@ -25,15 +22,19 @@
 namespace orch {
 namespace {
 
-std::string describe(const RunRecord& run) {
-  if (run.status != RunStatus::kOk) return status_name(run.status) + ": " + run.reason;
-  std::ostringstream text;
-  text.precision(4);
-  text << "ok, p50 " << run.latency->p50_ms << " ms";
-  if (run.device_latency) text << ", gpu p50 " << run.device_latency->p50_ms << " ms";
-  if (std::find(run.warnings.begin(), run.warnings.end(), "interference") != run.warnings.end() && run.interference)
-    text << "; interference: " << describe_interference(*run.interference);
-  return text.str();
+// Where a run is in the experiment, for the observer.
+event::RunPosition position_of(const Experiment& experiment, const Cell& cell, int run_index) {
+  return {cell.index, experiment.cells.size(),   cell.label,
+          run_index,  runs_of(experiment, cell), run_index < warmup_runs_of(experiment, cell)};
+}
+
+event::RunFinished finished_event(const event::RunPosition& at, const RunRecord& run, std::optional<double> eta_s) {
+  event::RunFinished finished{at, run.status, run.reason, std::nullopt, std::nullopt, std::nullopt, eta_s};
+  if (run.latency) finished.p50_ms = run.latency->p50_ms;
+  if (run.device_latency) finished.device_p50_ms = run.device_latency->p50_ms;
+  if (std::find(run.warnings.begin(), run.warnings.end(), "interference") != run.warnings.end())
+    finished.interference = run.interference;
+  return finished;
 }
 
 // The record of a run about to start; begin_run stores it as 'running'.
@@ -104,37 +105,25 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   if (before) run.interference = interference_between(*before, after, run_cpu_ms(run));
 }
 
-// "3m05s"
-std::string minutes(double seconds) {
-  const auto whole = static_cast<int64_t>(std::lround(seconds));
-  return std::to_string(whole / 60) + "m" + (whole % 60 < 10 ? "0" : "") + std::to_string(whole % 60) + "s";
-}
-
-// The time left, from the mean duration of the runs so far.
-std::string eta(std::chrono::steady_clock::duration spent, int64_t done, int64_t left) {
-  if (done == 0) return "?";
-  return minutes(std::chrono::duration<double>(spent).count() * static_cast<double>(left) / static_cast<double>(done));
+// The time left, from the mean duration of the runs so far; nullopt before the first.
+std::optional<double> eta_s(std::chrono::steady_clock::duration spent, int64_t done, int64_t left) {
+  if (done == 0) return std::nullopt;
+  return std::chrono::duration<double>(spent).count() * static_cast<double>(left) / static_cast<double>(done);
 }
 
 // The experiment's ids: a new experiment, or with --resume the interrupted one.
 ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                        const SystemInfo& system, bool resume) {
+                                        const SystemInfo& system, bool resume, Observer& observer) {
   if (resume) {
     if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
-      spdlog::info("resuming experiment '{}' (id {}): {} runs already stored", experiment.name,
-                   resumption->ids.experiment_id, resumption->finished.size());
+      observer.on(event::Resumed{experiment.name, resumption->ids.experiment_id, resumption->finished.size()});
       return *resumption;
     }
-    spdlog::info("no interrupted experiment of this matrix in the DB: starting a new one");
+    observer.on(event::NothingToResume{});
   }
   const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
   const auto warnings = host_warnings(host);
-  if (!warnings.empty())
-    spdlog::warn(
-        "host: {} (governor {}, {:.1f} of {} CPUs busy just now, load average {}, swap used {} MiB); "
-        "see README: Warnings",
-        join_codes(warnings), host.governor.empty() ? "unknown (no cpufreq)" : host.governor, host.busy_cpus,
-        host.online_cpus, host.load_average_1m, host.swap_used_bytes >> 20);
+  if (!warnings.empty()) observer.on(event::HostChecked{host, warnings});
   const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
                             OrchestratorIdentity::self()};
   ResultStore::Resumption opened;
@@ -188,9 +177,11 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
 // runs: auto: each cell's runs so far, and whether it has run enough (precision.h).
 class AdaptiveCells {
  public:
-  AdaptiveCells(const Experiment& experiment, ResultStore& store, const std::vector<int64_t>& cell_ids)
+  AdaptiveCells(const Experiment& experiment, ResultStore& store, const std::vector<int64_t>& cell_ids,
+                Observer& observer)
       : precision_(experiment.runs_auto ? experiment.precision : std::nullopt),
         store_(store),
+        observer_(observer),
         cell_ids_(cell_ids),
         progress_(cell_ids.size()),
         stopped_(cell_ids.size(), 0) {}
@@ -211,28 +202,20 @@ class AdaptiveCells {
     if (!reason) return false;
     store_.stop_cell(cell_ids_[cell], stop_reason_name(*reason));
     stopped_[cell] = 1;
-    const auto reached = relative_precision(progress_[cell].p50s);
-    spdlog::info("cell {} [{}] stops: {} after {} measured runs, p50 {}", cell + 1, label, stop_reason_name(*reason),
-                 progress_[cell].measured_runs,
-                 reached ? "within +-" + format_number(*reached * 100, 2) + "%" : "short of a 95% interval");
+    observer_.on(event::CellStopped{static_cast<int>(cell), label, stop_reason_name(*reason),
+                                    progress_[cell].measured_runs, relative_precision(progress_[cell].p50s)});
     return true;
   }
 
   // What the experiment saved against the fixed plan of the same precision.
   void report_saving() const {
-    if (!precision_) return;
-    const auto comparison = compare_with_fixed_plan(progress_);
-    const double fixed_s = comparison.machine_s + comparison.saved_s;
-    spdlog::info(
-        "runs: auto: {} measured runs where a fixed plan needs {} (runs: {} in every cell, as many as the cell that "
-        "needed the most) for the same precision: {} of machine time saved, {}% of the fixed plan's {}",
-        comparison.runs, comparison.fixed_plan_runs, comparison.fixed_runs, minutes(comparison.saved_s),
-        format_number(fixed_s > 0 ? 100 * comparison.saved_s / fixed_s : 0, 0), minutes(fixed_s));
+    if (precision_) observer_.on(event::RunsSaved{compare_with_fixed_plan(progress_)});
   }
 
  private:
   std::optional<Precision> precision_;
   ResultStore& store_;
+  Observer& observer_;
   const std::vector<int64_t>& cell_ids_;
   std::vector<CellProgress> progress_;
   std::vector<char> stopped_;
@@ -243,8 +226,8 @@ class AdaptiveCells {
 // warned about (drift.h).
 class Calibrations {
  public:
-  Calibrations(const Experiment& experiment, ResultStore& store, int64_t experiment_id)
-      : experiment_(experiment), store_(store), experiment_id_(experiment_id) {}
+  Calibrations(const Experiment& experiment, ResultStore& store, int64_t experiment_id, Observer& observer)
+      : experiment_(experiment), store_(store), experiment_id_(experiment_id), observer_(observer) {}
 
   // Before the run of `cell_index`: whether a round ended since the last calibration
   // (sequential: the cell changed; interleaved and random: as many runs as cells, which
@@ -267,23 +250,21 @@ class Calibrations {
     if (!drift) return;
     const bool warn = drift->share > kMaxDriftShare;
     store_.record_drift(experiment_id_, drift->share, warn);
-    if (warn)
-      spdlog::warn("drift: {}: the machine's speed changed while the cells ran (README: Statistics)",
-                   describe_drift(*drift));
-    else
-      spdlog::info("calibration: {}", describe_drift(*drift));
+    observer_.on(event::DriftMeasured{*drift, warn});
   }
 
  private:
   void take(int64_t after_sequence) {
     runs_since_ = 0;
-    if (const auto ms = run_calibration(experiment_.calibration_program, worker_credentials(experiment_.worker)))
+    if (const auto ms =
+            run_calibration(experiment_.calibration_program, worker_credentials(experiment_.worker), observer_))
       times_ = store_.record_calibration(experiment_id_, after_sequence, *ms);
   }
 
   const Experiment& experiment_;
   ResultStore& store_;
   int64_t experiment_id_;
+  Observer& observer_;
   std::optional<int> previous_cell_;
   size_t runs_since_ = 0;
   std::vector<double> times_;
@@ -292,13 +273,14 @@ class Calibrations {
 }  // namespace
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                 const SystemInfo& system, const RunLock& lock, bool resume, const RunShare* share) {
+                                 const SystemInfo& system, const RunLock& lock, Observer& observer, bool resume,
+                                 const RunShare* share) {
   // First: a scratch folder that cannot be made must stop us before the DB is touched.
-  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user);
-  const auto opened = open_experiment(experiment, launchers, store, system, resume);
+  const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user, observer);
+  const auto opened = open_experiment(experiment, launchers, store, system, resume, observer);
   const auto& ids = opened.ids;
   // runs: auto: cells that ran enough before an interruption are done.
-  AdaptiveCells adaptive(experiment, store, ids.cell_ids);
+  AdaptiveCells adaptive(experiment, store, ids.cell_ids, observer);
   for (const auto& cell : experiment.cells) adaptive.check_at_start(static_cast<size_t>(cell.index), cell.label);
   // The runs still to do, in the experiment's order (run_order.h); a resumed random
   // order is the stored seed's.
@@ -319,17 +301,15 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       }
   }
   int64_t left = static_cast<int64_t>(todo.size());
-  ColdStartCatalog cold_start([&scratch](pid_t pid) { scratch.record_process(pid); });
-  const size_t cells = experiment.cells.size();
-  spdlog::info("experiment '{}' (id {}): {}, {} to go, order {}{}", experiment.name, ids.experiment_id,
-               count(cells, "cell"), count(static_cast<size_t>(left), "run"), run_order_name(experiment.order),
-               experiment.order == RunOrder::kRandom ? " (seed " + std::to_string(opened.order_seed) + ")" : "");
+  ColdStartCatalog cold_start([&scratch](pid_t pid) { scratch.record_process(pid); }, observer);
+  observer.on(event::ExperimentStarted{experiment.name, ids.experiment_id, experiment.cells.size(),
+                                       static_cast<size_t>(left), experiment.order, opened.order_seed});
 
   ExperimentOutcome outcome;
   outcome.experiment_id = ids.experiment_id;
   const auto started = std::chrono::steady_clock::now();
   int64_t sequence = opened.last_sequence;
-  Calibrations calibrations(experiment, store, ids.experiment_id);
+  Calibrations calibrations(experiment, store, ids.experiment_id, observer);
   try {
     for (const auto& [cell_index, run_index] : todo) {
       if (stop_signal() != 0) break;
@@ -338,13 +318,14 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       if (stop_signal() != 0) break;  // it came during the calibration
       const Cell& cell = experiment.cells.at(static_cast<size_t>(cell_index));
       const int64_t cell_id = ids.cell_ids.at(static_cast<size_t>(cell_index));
+      const event::RunPosition at = position_of(experiment, cell, run_index);
+      observer.on(event::RunStarted{at});
       const RunRecord run =
           measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, ++sequence, cold_start, scratch);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
-      spdlog::info("cell {}/{} [{}] run {}/{}{}: {} (ETA {})", cell.index + 1, cells, cell.label, run_index + 1,
-                   runs_of(experiment, cell), run.warmup ? " (warm-up)" : "", describe(run),
-                   eta(std::chrono::steady_clock::now() - started, outcome.runs_total, --left));
+      observer.on(
+          finished_event(at, run, eta_s(std::chrono::steady_clock::now() - started, outcome.runs_total, --left)));
       int& cell_left = left_in_cell[static_cast<size_t>(cell_index)];
       --cell_left;
       if (adaptive.check(static_cast<size_t>(cell_index), cell.label)) {

@@ -2,7 +2,6 @@
 #include "run/run_lock.h"
 
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +15,7 @@
 
 #include "common/error.h"
 #include "common/text.h"
-#include "run/interrupt.h"
+#include "process/interrupt.h"
 
 namespace orch {
 namespace {
@@ -48,7 +47,7 @@ std::string default_lock_path() {
   return "/tmp/orchestrator-" + std::to_string(::geteuid()) + ".lock";
 }
 
-RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
+RunLock::RunLock(const std::string& path, double wait_s, bool share_machine, Observer& observer) {
   file_ = open_own_file(open_path(path, "the lock file"), O_RDWR, 0600, true, "the lock file");
   const auto give_up =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
@@ -61,7 +60,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
       throw UserError("another orchestrator run holds " + printable(path) + " (waited " + seconds(wait_s) +
                           "); two runs never measure at the same time",
                       "wait for it, or raise --lock-wait", kExitLocked);
-    if (!told) spdlog::info("waiting up to {} for another orchestrator run to release {}", seconds(wait_s), path);
+    if (!told) observer.on(event::Waiting{event::Waiting::For::kLock, path, wait_s});
     told = true;
     std::this_thread::sleep_for(kPoll);
   }
@@ -73,9 +72,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
     if (share_machine) {
       announcement_ = std::make_unique<MeasuringAnnouncement>();
       announcement_->greet(others);
-      if (!others.empty())
-        spdlog::warn("measuring beside {} (--share-machine): every run that overlaps one is flagged 'concurrent'",
-                     describe(others));
+      if (!others.empty()) observer.on(event::MeasuringBeside{describe(others)});
       return;
     }
     if (others.empty()) {
@@ -93,8 +90,7 @@ RunLock::RunLock(const std::string& path, double wait_s, bool share_machine) {
       throw UserError("another orchestrator is measuring on this machine: " + describe(others) + " (waited " +
                           seconds(wait_s) + "); two never measure at the same time, whatever their --lock",
                       "wait for it, raise --lock-wait, or measure beside it with --share-machine", kExitLocked);
-    if (!told)
-      spdlog::info("waiting up to {} for {} to finish measuring on this machine", seconds(wait_s), describe(others));
+    if (!told) observer.on(event::Waiting{event::Waiting::For::kMachine, describe(others), wait_s});
     told = true;
     std::this_thread::sleep_for(kPoll);
   }

@@ -14,6 +14,7 @@
 
 #include "common/safe_files.h"
 #include "run/machine_presence.h"
+#include "run/observer.h"
 
 namespace orch {
 
@@ -27,7 +28,8 @@ class RunLock {
   // Throws UserError: kExitLocked after wait_s, kExitInterrupted on a stop signal,
   // kExitError when the lock file cannot be used (see safe_files.h: never a symbolic
   // link another user owns, a regular file of this user's, mode 0600).
-  RunLock(const std::string& path, double wait_s, bool share_machine);
+  // Waiting, and measuring beside others, are told to `observer`.
+  RunLock(const std::string& path, double wait_s, bool share_machine, Observer& observer);
 
   // The other orchestrators that measured on this machine since the last call:
   // those measuring now, and those that arrived and may have left since. Called at

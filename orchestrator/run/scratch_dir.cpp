@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,8 +92,8 @@ std::string scratch_parent() {
 
 void check_scratch_parent() { open_scratch_parent(); }
 
-ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user)
-    : parent_(open_scratch_parent()) {
+ScratchDir::ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user, Observer& observer)
+    : parent_(open_scratch_parent()), observer_(observer) {
   name_ = make_unique_folder(parent_.get(), session_name(owner) + "-", 0711);
   path_ = scratch_parent() + "/" + name_;
   folder_ = Fd(::openat(parent_.get(), name_.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -119,8 +118,7 @@ std::string ScratchDir::prepare_run(const std::string& run_name) const {
 }
 
 ScratchDir::~ScratchDir() {
-  if (!remove_tree(parent_.get(), name_))
-    spdlog::warn("could not remove the scratch folder {} entirely; the next run tries again", path_);
+  if (!remove_tree(parent_.get(), name_)) observer_.on(event::ScratchLeft{path_});
 }
 
 FileText ScratchDir::take_report(const std::string& run_name, size_t max_bytes) const {

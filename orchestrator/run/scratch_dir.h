@@ -21,16 +21,18 @@
 #include <optional>
 #include <string>
 
-#include "common/process_identity.h"
 #include "common/safe_files.h"
 #include "matrix/experiment.h"
+#include "process/process_identity.h"
+#include "run/observer.h"
 
 namespace orch {
 
 class ScratchDir {
  public:
   // Throws UserError when $TMPDIR cannot hold it (see safe_files.h).
-  ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user);
+  // A folder it cannot remove at the end is told to `observer` (ScratchLeft).
+  ScratchDir(const ProcessIdentity& owner, const std::optional<UserIdentity>& worker_user, Observer& observer);
   ~ScratchDir();
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
@@ -49,6 +51,7 @@ class ScratchDir {
   Fd folder_;
   Fd processes_;
   std::optional<std::pair<uint32_t, uint32_t>> worker_ids_;  // worker.user's (uid, gid)
+  Observer& observer_;
 };
 
 // $TMPDIR, or /tmp.

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/text.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 
 namespace orch {
 namespace {

@@ -2,7 +2,6 @@
 #include "slurm/slurm_submission.h"
 
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,8 +18,8 @@
 #include "common/text.h"
 #include "launch/launcher.h"
 #include "matrix/matrix.h"
-#include "run/interrupt.h"
-#include "run/supervisor.h"
+#include "process/interrupt.h"
+#include "process/supervisor.h"
 #include "slurm/slurm_cluster.h"
 
 namespace orch {
@@ -137,9 +136,10 @@ constexpr size_t kMaxShareText = 100000;
 class SlurmJobs {
  public:
   SlurmJobs(ResultStore& store, const SlurmCluster& cluster, const Experiment& experiment, size_t matrix_cells,
-            int64_t experiment_id)
+            int64_t experiment_id, Observer& observer)
       : store_(store),
         cluster_(cluster),
+        observer_(observer),
         experiment_(experiment),
         matrix_cells_(matrix_cells),
         ids_(store.experiment_ids(experiment_id)) {}
@@ -222,11 +222,10 @@ class SlurmJobs {
       try {
         const int64_t job_id = cluster_.submit(args, base + ".sh");
         store_.set_slurm_job_id(row, job_id);
-        spdlog::info("Slurm job {}: {} of {}{}", job_id, count(planned.share.size(), "run"),
-                     count(planned.share.runs.size(), "cell"),
-                     planned.replica ? " (replica " + std::to_string(*planned.replica + 1) + ")" : "");
+        observer_.on(
+            event::SlurmJobSubmitted{job_id, planned.share.size(), planned.share.runs.size(), planned.replica});
       } catch (const UserError& e) {
-        spdlog::error("{}; its {} are stored as slurm_not_submitted", e.what(), count(planned.share.size(), "run"));
+        observer_.on(event::SlurmJobRefused{e.what(), planned.share.size()});
         store_.finish_slurm_job(row, {{"state", std::string("NOT_SUBMITTED")}}, 0);
         record_unfinished(planned.replica, planned.share, "slurm_not_submitted", e.what(), 0);
       }
@@ -267,7 +266,7 @@ class SlurmJobs {
       cluster_.cancel(*job.job_id, job.name);
       ids.push_back(*job.job_id);
     }
-    if (!ids.empty()) spdlog::warn("cancelled Slurm job(s) {}", join_numbers(ids, " "));
+    if (!ids.empty()) observer_.on(event::SlurmJobsCancelled{ids});
   }
 
   // Whether every job collected by this object was cancelled (a scancel of the whole
@@ -278,8 +277,8 @@ class SlurmJobs {
     return !plan_jobs(experiment_, matrix_cells_, stored, {}, stopped_cells(), 1).empty();
   }
 
-  SlurmOutcome outcome() {
-    SlurmOutcome outcome;
+  ExperimentOutcome outcome() {
+    ExperimentOutcome outcome;
     outcome.experiment_id = ids_.experiment_id;
     for (const auto& row : store_.cell_summary(ids_.experiment_id)) {
       outcome.runs_total += integer_of(value_of(row, "runs")).value_or(0);
@@ -371,16 +370,12 @@ class SlurmJobs {
     store_.finish_slurm_job(job.row_id, row, ingested);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
-    if (unfinished > 0)
-      spdlog::warn("Slurm job {}: {} ingested, {} not finished: {}", *job.job_id, count(ingested, "run"), unfinished,
-                   reason);
-    else
-      spdlog::info("Slurm job {} ({}): {} ingested", *job.job_id, end.state.empty() ? "?" : end.state,
-                   count(ingested, "run"));
+    observer_.on(event::SlurmJobCollected{*job.job_id, end.state, ingested, unfinished, reason});
   }
 
   ResultStore& store_;
   const SlurmCluster& cluster_;
+  Observer& observer_;
   const Experiment& experiment_;
   size_t matrix_cells_;
   ResultStore::ExperimentIds ids_;
@@ -391,7 +386,7 @@ class SlurmJobs {
 // Waits for the experiment's jobs, collecting each as it ends. Returns false when a
 // stop signal came first; with `cancel_on_stop` (the submitter's own wait, not
 // collect's) the active jobs are then cancelled, and left to collect.
-bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop) {
+bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop, Observer& observer) {
   bool warned = false;
   for (;;) {
     if (stop_signal() != 0) {
@@ -407,7 +402,7 @@ bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop) {
     }
     if (active && *active == 0) return true;
     if (!active && !warned) {
-      spdlog::warn("squeue does not answer; asking again every {} s", kPollSeconds);
+      observer.on(event::SlurmQueueSilent{kPollSeconds});
       warned = true;
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(kPollSeconds));
@@ -415,8 +410,8 @@ bool wait_for_jobs(SlurmJobs& jobs, bool cancel_on_stop) {
 }
 
 // After the last job: finished when nothing is missing, else interrupted for --resume.
-SlurmOutcome finish(ResultStore& store, SlurmJobs& jobs, bool stopped) {
-  SlurmOutcome outcome = jobs.outcome();
+ExperimentOutcome finish(ResultStore& store, SlurmJobs& jobs, bool stopped) {
+  ExperimentOutcome outcome = jobs.outcome();
   outcome.interrupted = stopped || jobs.all_cancelled();
   const bool missing = stopped || jobs.runs_missing();
   store.finish_experiment(jobs.experiment_id(), missing ? "interrupted" : "finished");
@@ -465,9 +460,9 @@ Experiment slurm_experiment(const Experiment& matrix, const std::string& split, 
   return experiment;
 }
 
-SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partition, ResultStore& store,
-                          const std::string& db_path, const JobCommand& command, const SlurmOptions& options,
-                          bool resume) {
+ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partition, ResultStore& store,
+                               const std::string& db_path, const JobCommand& command, const SlurmOptions& options,
+                               bool resume, Observer& observer) {
   const SlurmCluster cluster;
   const int max_jobs = options.max_jobs > 0 ? options.max_jobs : static_cast<int>(partition.nodes.size());
   Experiment experiment = slurm_experiment(matrix, options.split, max_jobs);
@@ -480,9 +475,9 @@ SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partit
     experiment_id = resumed->ids.experiment_id;
     experiment =
         slurm_experiment(matrix, options.split, static_cast<int>(resumed->ids.cell_ids.size() / matrix.cells.size()));
-    spdlog::info("resuming experiment '{}' (id {}) on Slurm", experiment.name, experiment_id);
+    observer.on(event::Resumed{experiment.name, experiment_id, 0, true});
   } else {
-    if (resume) spdlog::info("no interrupted Slurm experiment of this matrix in the DB: starting a new one");
+    if (resume) observer.on(event::NothingToResume{true});
     const SystemInfo system = collect_system_info();
     const Launchers launchers;
     experiment_id = store
@@ -490,50 +485,49 @@ SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partit
                                           HostContext{"", "", 0, OrchestratorIdentity::self()})
                         .experiment_id;
   }
-  SlurmJobs jobs(store, cluster, experiment, matrix.cells.size(), experiment_id);
+  SlurmJobs jobs(store, cluster, experiment, matrix.cells.size(), experiment_id, observer);
   jobs.collect_ended();  // a resumed experiment's jobs that ended while no one watched
   const std::string folder =
       jobs_folder(options.job_folder.empty() ? db_path + ".slurm" : options.job_folder, experiment_id);
   const auto plan = plan_jobs(experiment, matrix.cells.size(), store.stored_run_indices(experiment_id),
                               jobs.busy_cells(), jobs.stopped_cells(), max_jobs);
-  spdlog::info("experiment '{}' (id {}): {} on Slurm partition '{}' ({} nodes, {} idle), split by {}; job files in {}",
-               experiment.name, experiment_id, count(plan.size(), "job"), partition.name, partition.nodes.size(),
-               partition.idle_nodes(), options.split, folder);
+  observer.on(event::SlurmStarted{experiment.name, experiment_id, plan.size(), partition.name, partition.nodes.size(),
+                                  static_cast<size_t>(partition.idle_nodes()), options.split, folder});
   jobs.submit(plan, folder, command, options);
   if (options.detach && !jobs.uncollected().empty()) {
     store.set_experiment_status(experiment_id, "submitted");
-    SlurmOutcome outcome = jobs.outcome();
+    ExperimentOutcome outcome = jobs.outcome();
     outcome.detached = true;
     return outcome;
   }
-  const bool done = wait_for_jobs(jobs, true);
+  const bool done = wait_for_jobs(jobs, true, observer);
   return finish(store, jobs, !done);
 }
 
-std::vector<SlurmOutcome> collect_from_slurm(ResultStore& store, int64_t experiment_id, bool wait,
-                                             const std::string& default_worker) {
+std::vector<ExperimentOutcome> collect_from_slurm(ResultStore& store, int64_t experiment_id, bool wait,
+                                                  const std::string& default_worker, Observer& observer) {
   const SlurmCluster cluster;
-  std::vector<SlurmOutcome> outcomes;
+  std::vector<ExperimentOutcome> outcomes;
   const std::vector<int64_t> ids =
       experiment_id > 0 ? std::vector<int64_t>{experiment_id} : store.experiments_with_uncollected_jobs();
   for (const int64_t id : ids) {
     // A submitter runs it (its own host's repair found it alive, or it runs on
     // another host): it collects, and no one else.
     if (text_of(value_of(store.experiment(id), "status")) == "running") {
-      spdlog::info("experiment {}: a submitting orchestrator runs it, and collects its jobs", id);
+      observer.on(event::SlurmSubmitterCollects{id});
       continue;
     }
     const auto [experiment, matrix_cells] = stored_experiment(store, id, default_worker);
-    SlurmJobs jobs(store, cluster, experiment, matrix_cells, id);
+    SlurmJobs jobs(store, cluster, experiment, matrix_cells, id, observer);
     std::optional<size_t> active;
     bool stopped = false;
     if (wait) {
-      stopped = !wait_for_jobs(jobs, false);
+      stopped = !wait_for_jobs(jobs, false, observer);
       if (!stopped) active = 0;
     } else {  // a stop signal during an ingest ends collect here, as a UserError
       active = jobs.collect_ended();
     }
-    SlurmOutcome outcome;
+    ExperimentOutcome outcome;
     if (active && *active == 0) {
       outcome = finish(store, jobs, false);
     } else {

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "matrix/experiment.h"
+#include "run/experiment_runner.h"
+#include "run/observer.h"
 #include "run/run_share.h"
 #include "slurm/slurm_cluster.h"
 #include "store/result_store.h"
@@ -59,25 +61,18 @@ std::vector<PlannedJob> plan_jobs(const Experiment& experiment, size_t matrix_ce
 // times, each copy's labelled "[replica N]".
 Experiment slurm_experiment(const Experiment& matrix, const std::string& split, int copies);
 
-struct SlurmOutcome {
-  int64_t experiment_id = 0;
-  int64_t runs_total = 0;  // stored runs of the experiment
-  int64_t runs_ok = 0;
-  bool interrupted = false;  // a stop signal, or every job cancelled: --resume goes on
-  bool detached = false;
-};
-
 // run --slurm [--resume]: `matrix` was validated against `partition`'s smallest node.
-SlurmOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partition, ResultStore& store,
-                          const std::string& db_path, const JobCommand& command, const SlurmOptions& options,
-                          bool resume);
+// Its jobs, submitted, collected or cancelled, are told to `observer`.
+ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& partition, ResultStore& store,
+                               const std::string& db_path, const JobCommand& command, const SlurmOptions& options,
+                               bool resume, Observer& observer);
 
 // collect: ingests the ended jobs of experiment `experiment_id` (0: every experiment
 // with jobs not collected); with `wait`, until none is left. An experiment whose jobs
 // are all collected is finished (or interrupted, runs missing), unless a live
 // submitter still runs it. Returns the outcome of each experiment looked at;
 // `detached` there means jobs are still out. `default_worker` reads the stored matrix.
-std::vector<SlurmOutcome> collect_from_slurm(ResultStore& store, int64_t experiment_id, bool wait,
-                                             const std::string& default_worker);
+std::vector<ExperimentOutcome> collect_from_slurm(ResultStore& store, int64_t experiment_id, bool wait,
+                                                  const std::string& default_worker, Observer& observer);
 
 }  // namespace orch

@@ -27,7 +27,6 @@
 #include "measure/hosts.h"
 #include "measure/warnings.h"
 #include "protocol/worker_report.h"
-#include "run/interrupt.h"
 #include "store/schema_migrations.h"
 
 namespace orch {
@@ -185,7 +184,9 @@ std::atomic<double> query_budget_s{ResultStore::kDefaultQueryBudgetS};
 
 void ResultStore::set_query_budget(double seconds) { query_budget_s = seconds; }
 
-ResultStore::ResultStore(const std::string& path, Access access) : path_(path), read_only_(access == Access::kRead) {
+ResultStore::ResultStore(const std::string& path, Access access, StopCheck stopped)
+    : path_(path), read_only_(access == Access::kRead) {
+  clock_.stopped = std::move(stopped);
   const bool read_only = read_only_;
   const PathInFolder file = open_path(path, "the results DB");
   check_folder(file);
@@ -238,10 +239,8 @@ ResultStore::ResultStore(const std::string& path, Access access) : path_(path), 
 UserError ResultStore::failed(const std::exception& e, const std::string& doing, const std::string& hint) const {
   const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e);
   if (sqlite && (sqlite->getErrorCode() & 0xff) == SQLITE_INTERRUPT) {
-    if (const int signal_number = stop_signal())
-      return UserError(
-          doing + ": interrupted by signal " + std::to_string(signal_number) + "; what was stored before is kept", {},
-          kExitInterrupted);
+    if (const std::string why = clock_.stopped ? clock_.stopped() : ""; !why.empty())
+      return UserError(doing + ": interrupted by " + why + "; what was stored before is kept", {}, kExitInterrupted);
     if (clock_.overran)
       return UserError(
           doing + ": a query of " + printable(path_) + " ran past its budget of " +
@@ -409,7 +408,7 @@ void ResultStore::distrust_schema() {
       db_->getHandle(), 1000,
       [](void* context) {
         auto* clock = static_cast<QueryClock*>(context);
-        if (stop_signal() != 0) return 1;
+        if (clock->stopped && !clock->stopped().empty()) return 1;
         clock->overran = std::chrono::steady_clock::now() - clock->started > clock->budget;
         return clock->overran ? 1 : 0;
       },
@@ -586,33 +585,39 @@ void ResultStore::complete_run(int64_t run_id, int64_t cell_id, const RunRecord&
   transaction.commit();
 }
 
-int ResultStore::repair(const std::string& hostname, const std::string& current_boot_id) {
+std::vector<ResultStore::RunningExperiment> ResultStore::running_experiments(const std::string& hostname) {
+  return guarded([&] {
+    SQLite::Statement running(*db_,
+                              "SELECT id, orchestrator_pid, orchestrator_start_ticks, COALESCE(boot_id, '') "
+                              "FROM experiments WHERE status = 'running' AND hostname = ?");
+    running.bind(1, hostname);
+    std::vector<RunningExperiment> found;
+    while (running.executeStep())
+      found.push_back({running.getColumn(0).getInt64(),
+                       {{static_cast<pid_t>(running.getColumn(1).getInt64()),
+                         static_cast<uint64_t>(running.getColumn(2).getInt64())},  // NULL start: 0, unknown
+                        running.getColumn(3).getString()}});
+    return found;
+  });
+}
+
+int ResultStore::repair(const std::vector<RunningExperiment>& dead) {
   return guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement running(*db_,
-                              "SELECT id, orchestrator_pid, orchestrator_start_ticks, boot_id FROM experiments "
-                              "WHERE status = 'running' AND hostname = ?");
-    running.bind(1, hostname);
-    std::vector<std::pair<int64_t, int64_t>> dead;  // experiment id, orchestrator pid
-    while (running.executeStep()) {
-      const ProcessIdentity owner{static_cast<pid_t>(running.getColumn(1).getInt64()),
-                                  static_cast<uint64_t>(running.getColumn(2).getInt64())};  // NULL start: 0, unknown
-      const bool other_boot = !running.getColumn(3).isNull() && running.getColumn(3).getString() != current_boot_id;
-      if (other_boot || owner.pid <= 0 || !owner.alive()) dead.push_back({running.getColumn(0).getInt64(), owner.pid});
-    }
     int marked = 0;
-    for (const auto& [experiment_id, pid] : dead) {
+    for (const auto& [experiment_id, orchestrator] : dead) {
+      SQLite::Statement experiment(*db_,
+                                   "UPDATE experiments SET status = 'interrupted' WHERE id = ? AND status = 'running'");
+      experiment.bind(1, experiment_id);
+      if (experiment.exec() == 0) continue;  // another orchestrator repaired it first
       SQLite::Statement runs(*db_,
                              "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
                              "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");
-      runs.bind(1,
-                "left running by an orchestrator (pid " + std::to_string(pid) + ") that stopped without finishing it");
+      runs.bind(1, "left running by an orchestrator (pid " + std::to_string(orchestrator.process.pid) +
+                       ") that stopped without finishing it");
       runs.bind(2, experiment_id);
       marked += runs.exec();
       for (const int64_t cell_id : experiment_ids(experiment_id).cell_ids) refresh_cell_statistics(cell_id);
-      SQLite::Statement experiment(*db_, "UPDATE experiments SET status = 'interrupted' WHERE id = ?");
-      experiment.bind(1, experiment_id);
-      experiment.exec();
     }
     transaction.commit();
     return marked;
@@ -1105,7 +1110,9 @@ int64_t ResultStore::host_id(const Columns& row) {
 }
 
 ResultStore::AttachedJobDb::AttachedJobDb(ResultStore& store, const std::string& path) : store_(store) {
-  { const ResultStore checked(path, Access::kRead); }  // its folder, owner, integrity, triggers, schema
+  {
+    const ResultStore checked(path, Access::kRead, store.clock_.stopped);
+  }  // its folder, owner, integrity, triggers, schema
   // A URI, so that it is attached read only; its characters that a URI reads are escaped.
   std::string uri = "file:";
   for (const char c : open_path(path, "a Slurm job's DB").resolved) {

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/process_identity.h"
 #include "common/safe_files.h"
 #include "common/system_info.h"
 #include "common/value.h"
 #include "matrix/experiment.h"
 #include "measure/run_record.h"
+#include "process/process_identity.h"
 
 namespace SQLite {
 class Database;
@@ -52,6 +52,9 @@ class ResultStore {
   // and a Slurm job's DB before it is ingested: opened read only, never created,
   // migrated or switched to WAL, and refused unless its schema is this build's.
   enum class Access { kWrite, kRead };
+  // Why the work using the store must stop ("signal 15"), or "" to go on. Asked while
+  // a statement runs: a stop ends it, and the error says so (kExitInterrupted).
+  using StopCheck = std::function<std::string()>;
 
   // The path is opened as safe_files.h says (no symbolic link another user owns is
   // followed; a regular file with one link, of this process's user, in a folder no
@@ -68,7 +71,7 @@ class ResultStore {
   // UserError when it cannot be opened, is damaged, or its schema is one this build
   // does not know (newer, negative, tables without a version), or for a reader an
   // older one (the hint names `orchestrator upgrade-db`) or no orchestrator DB at all.
-  explicit ResultStore(const std::string& path, Access access = Access::kWrite);
+  explicit ResultStore(const std::string& path, Access access = Access::kWrite, StopCheck stopped = {});
   ~ResultStore();
 
   // The longest any one statement may run (seconds; --query-timeout), for stores
@@ -103,12 +106,17 @@ class ResultStore {
   void record_run(int64_t run_id, int64_t cell_id, const RunRecord& run);
   void finish_experiment(int64_t experiment_id, const std::string& status);
 
-  // Marks what orchestrators on `hostname` left 'running' when they died: their runs
-  // become 'aborted', their experiments 'interrupted'. An orchestrator is dead when
-  // it ran in another boot than `current_boot_id`, or no process has its identity
-  // now: a live one's runs are left alone, whatever lock it holds. Returns the
-  // number of runs marked.
-  int repair(const std::string& hostname, const std::string& current_boot_id);
+  // The experiments stored as 'running' on `hostname`, each with the orchestrator that
+  // runs it (boot_id "" where it was not stored).
+  struct RunningExperiment {
+    int64_t experiment_id = 0;
+    OrchestratorIdentity orchestrator;
+  };
+  std::vector<RunningExperiment> running_experiments(const std::string& hostname);
+  // Marks what the orchestrators of `dead` (which the caller judged dead) left
+  // 'running': their runs become 'aborted', their experiments 'interrupted', in one
+  // transaction. Returns the number of runs marked.
+  int repair(const std::vector<RunningExperiment>& dead);
 
   // The latest interrupted experiment of the same matrix (content hash and name) and
   // the same kind (experiment.slurm_split: measured here, or by Slurm jobs, which may
@@ -237,6 +245,7 @@ class ResultStore {
   UserError damaged(const std::string& why) const;
   // A DB error as a UserError: a stop signal's is kExitInterrupted, a statement past
   // its budget says so; `doing` is what failed ("cannot store a run").
+  // (A stop, for the StopCheck given.)
   UserError failed(const std::exception& e, const std::string& doing, const std::string& hint) const;
   void migrate();
   void fill_settings_hashes();
@@ -264,6 +273,7 @@ class ResultStore {
   struct QueryClock {
     std::chrono::steady_clock::time_point started;
     std::chrono::steady_clock::duration budget;
+    StopCheck stopped;
     bool overran = false;
   };
 

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <thread>
 
-#include "common/process_identity.h"
 #include "common/session.h"
 #include "launch/cgroups/cgroup.h"
+#include "process/process_identity.h"
 #include "test_support.h"
 
 extern char** environ;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 
 namespace e2e {
 

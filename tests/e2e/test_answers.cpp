@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "e2e/e2e_support.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 #include "test_support.h"
 
 namespace {

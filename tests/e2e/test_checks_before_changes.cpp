@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/e2e_support.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 #include "store/schema_migrations.h"
 #include "test_support.h"
 

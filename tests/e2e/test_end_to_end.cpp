@@ -9,7 +9,7 @@
 
 #include "e2e/e2e_support.h"
 #include "launch/cgroups/cgroup.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 #include "test_support.h"
 
 namespace {

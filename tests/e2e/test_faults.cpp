@@ -19,8 +19,8 @@
 #include "common/clock.h"
 #include "e2e/e2e_support.h"
 #include "matrix/matrix.h"
+#include "process/supervisor.h"
 #include "run/run_order.h"
-#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

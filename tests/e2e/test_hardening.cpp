@@ -20,9 +20,9 @@
 #include <thread>
 
 #include "e2e/e2e_support.h"
+#include "process/supervisor.h"
 #include "run/cache_policy.h"
 #include "run/run_lock.h"
-#include "run/supervisor.h"
 #include "test_support.h"
 
 namespace {

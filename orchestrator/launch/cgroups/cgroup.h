@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/process_identity.h"
+#include "process/process_identity.h"
 
 namespace orch {
 

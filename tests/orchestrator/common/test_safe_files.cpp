@@ -12,9 +12,9 @@
 #include <fstream>
 
 #include "common/error.h"
-#include "common/process_identity.h"
 #include "common/safe_files.h"
 #include "common/session.h"
+#include "process/process_identity.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

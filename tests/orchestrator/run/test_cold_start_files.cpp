@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "recording_observer.h"
 #include "run/cold_start_files.h"
 #include "test_support.h"
 
@@ -73,11 +74,16 @@ TEST_CASE("a program that does not answer, or names nothing real, gets its ldd c
 TEST_CASE("the catalog asks a worker only before a run that evicts, and only once", "[cold-files]") {
   test::TempDir dir;
   const orch::WorkerProgram program{counting_worker(dir, "/bin/sh")};
-  orch::ColdStartCatalog catalog({});
+  test::RecordingObserver observer;
+  orch::ColdStartCatalog catalog({}, observer);
   CHECK(catalog.files(program, "/models/m.pt", false).source == "ldd");
   CHECK(times_asked(dir) == 0);
   CHECK(catalog.files(program, "/models/m.pt", true).source == "its --list-cold-files");
   CHECK(catalog.files(program, "/models/m.pt", true).libraries.size() == 2);  // the script and /bin/sh's target
+  const auto listed = observer.all<orch::event::ColdStartFilesListed>();      // once, at the first look
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].files == 2);
+  CHECK(listed[0].source == "its --list-cold-files");
   CHECK(times_asked(dir) == 1);
   orch::WorkerProgram other_env = program;
   other_env.env = {{"LD_LIBRARY_PATH", "/opt/torch/lib"}};

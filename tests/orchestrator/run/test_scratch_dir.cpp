@@ -10,8 +10,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/process_identity.h"
 #include "common/session.h"
+#include "process/process_identity.h"
+#include "recording_observer.h"
 #include "run/scratch_dir.h"
 #include "test_support.h"
 
@@ -31,8 +32,9 @@ TEST_CASE("a scratch folder is root's, each run's folder the worker's and fresh,
   test::TempDir tmp;
   const TmpdirFor tmpdir(tmp.path());
   std::string path;
+  test::RecordingObserver observer;
   {
-    const orch::ScratchDir scratch(orch::ProcessIdentity::self(), std::nullopt);
+    const orch::ScratchDir scratch(orch::ProcessIdentity::self(), std::nullopt, observer);
     const fs::path report = scratch.prepare_run("r");
     path = report.parent_path().parent_path();
     CHECK((fs::status(path).permissions() & fs::perms::all) == fs::perms(0711));
@@ -46,6 +48,7 @@ TEST_CASE("a scratch folder is root's, each run's folder the worker's and fresh,
     CHECK_THROWS(scratch.prepare_run("squatted"));
   }
   CHECK_FALSE(fs::exists(path));
+  CHECK(observer.events.empty());  // removed whole: nothing to tell
 }
 
 TEST_CASE(

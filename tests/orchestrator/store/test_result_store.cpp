@@ -12,7 +12,9 @@
 #include "matrix/matrix.h"
 #include "matrix/settings.h"
 #include "measure/cell_statistics.h"
+#include "recording_observer.h"
 #include "report/summary.h"
+#include "run/dead_orchestrators.h"
 #include "store/result_store.h"
 #include "store/schema_migrations.h"
 #include "test_support.h"
@@ -238,8 +240,14 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
     store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
   }
   orch::ResultStore store(dir.file("r.db"));
-  CHECK(store.repair("otherhost", orch::boot_id()) == 0);  // another host's runs are not ours to judge
-  CHECK(store.repair("testhost", orch::boot_id()) == 1);   // pid 0 of the default identity: dead
+  test::RecordingObserver observer;
+  // another host's runs are not ours to judge
+  CHECK(orch::repair_runs_of_dead_orchestrators(store, "otherhost", observer) == 0);
+  CHECK(observer.events.empty());
+  // pid 0 of the default identity: dead
+  CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 1);
+  REQUIRE(observer.all<orch::event::LeftoversRecovered>().size() == 1);
+  CHECK(observer.all<orch::event::LeftoversRecovered>()[0].runs_aborted == 1);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT status FROM runs WHERE run_index = 1").getString() == "aborted");
   CHECK_THAT(db.execAndGet("SELECT reason FROM runs WHERE run_index = 1").getString(),
@@ -348,7 +356,8 @@ TEST_CASE("a live orchestrator's running experiment is neither repaired nor resu
   live.orchestrator = orch::OrchestratorIdentity::self();  // this test process: alive
   auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, live);
   store.begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
-  CHECK(store.repair("testhost", orch::boot_id()) == 0);
+  test::RecordingObserver observer;
+  CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 0);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT status FROM runs").getString() == "running");
   CHECK_FALSE(store.resume(experiment, orch::OrchestratorIdentity::self()));  // it is not interrupted
@@ -357,7 +366,7 @@ TEST_CASE("a live orchestrator's running experiment is neither repaired nor resu
   before_reboot.orchestrator.boot_id = "another-boot";
   auto old_ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, before_reboot);
   store.begin_run(old_ids.cell_ids[0], ok_run(0, false, 10, {1}));
-  CHECK(store.repair("testhost", orch::boot_id()) == 1);
+  CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 1);
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(status) FROM (SELECT status FROM experiments ORDER BY id)").getString() ==
         "running,interrupted");
 }
@@ -424,7 +433,8 @@ TEST_CASE("a cell's statistics row is stored anew with every change of its runs,
   store.forget_run(ids.cell_ids[0], 1);
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
   store.begin_run(ids.cell_ids[1], ok_run(0, false, 10, {1}));  // then the orchestrator died
-  CHECK(store.repair("testhost", orch::boot_id()) == 1);
+  test::RecordingObserver observer;
+  CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 1);
   CHECK(cells_without_statistics(dir.file("r.db")) == 0);
   CHECK(db.execAndGet("SELECT failures FROM cell_summary WHERE cell_index = 1").getString() == "aborted");
 }

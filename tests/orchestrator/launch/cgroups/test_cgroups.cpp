@@ -13,7 +13,7 @@
 #include "common/session.h"
 #include "launch/cgroups/cgroup.h"
 #include "launch/cgroups/cgroup_files.h"
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 #include "test_support.h"
 
 namespace {

@@ -1,5 +1,5 @@
 // The self-pipe behind stop signals (see interrupt.h).
-#include "run/interrupt.h"
+#include "process/interrupt.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -36,11 +36,16 @@ void install_stop_handlers() {
 
 int stop_signal() { return g_signal.load(); }
 
+std::string stopped_by_signal() {
+  const int signal_number = stop_signal();
+  return signal_number == 0 ? "" : "signal " + std::to_string(signal_number);
+}
+
 int stop_fd() { return g_pipe[0]; }
 
 void throw_if_stopped(const std::string& doing) {
-  if (const int signal_number = stop_signal())
-    throw UserError("interrupted by signal " + std::to_string(signal_number) + " while " + doing, {}, kExitInterrupted);
+  if (const std::string why = stopped_by_signal(); !why.empty())
+    throw UserError("interrupted by " + why + " while " + doing, {}, kExitInterrupted);
 }
 
 }  // namespace orch

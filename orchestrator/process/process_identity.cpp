@@ -1,5 +1,5 @@
 // Process identities from /proc (see process_identity.h).
-#include "common/process_identity.h"
+#include "process/process_identity.h"
 
 #include <dirent.h>
 #include <signal.h>

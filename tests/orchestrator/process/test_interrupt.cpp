@@ -8,7 +8,7 @@
 #include <csignal>
 #include <functional>
 
-#include "run/interrupt.h"
+#include "process/interrupt.h"
 
 namespace {
 

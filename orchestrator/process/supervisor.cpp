@@ -1,7 +1,7 @@
 // Child process supervision with Boost.Process and Boost.Asio (see supervisor.h).
 // Boost.Process only spawns: the child is detached and reaped here with wait4(),
 // which is the only way to get its own rusage.
-#include "run/supervisor.h"
+#include "process/supervisor.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -26,9 +26,9 @@
 #include <set>
 #include <thread>
 
-#include "common/process_identity.h"
+#include "process/interrupt.h"
+#include "process/process_identity.h"
 #include "protocol/thread_env.h"
-#include "run/interrupt.h"
 
 namespace orch {
 namespace {
