@@ -511,7 +511,8 @@ int run_command(const std::string& matrix_path, const MatrixOptions& matrix_opti
   if (fs::exists(options.db_path)) opened.emplace(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
   TerminalObserver observer;
   const RunLock lock(options.lock_path, options.lock_wait_s, options.share_machine, observer);
-  ResultStore& store = opened ? *opened : opened.emplace(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
+  ResultStore& store =
+      opened ? *opened : opened.emplace(options.db_path, ResultStore::Access::kWrite, stopped_by_signal);
   recover_from_dead_orchestrators(experiment, launchers, store, system.hostname, observer);
   const ExperimentOutcome outcome =
       run_experiment(experiment, launchers, store, system, lock, observer, options.resume, share ? &*share : nullptr);

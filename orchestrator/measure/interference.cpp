@@ -1,6 +1,7 @@
 // Interference beside a run (see interference.h).
 #include "measure/interference.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,17 @@ MachineSnapshot take_machine_snapshot(const std::vector<int>& cpus) {
       break;
     }
   return snapshot;
+}
+
+double orchestrator_cpu_ms() {
+  double ms = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    struct rusage usage {};
+    if (::getrusage(who, &usage) != 0) continue;
+    for (const timeval& time : {usage.ru_utime, usage.ru_stime})
+      ms += static_cast<double>(time.tv_sec) * 1e3 + static_cast<double>(time.tv_usec) / 1e3;
+  }
+  return ms;
 }
 
 Interference interference_between(const MachineSnapshot& before, const MachineSnapshot& after, double own_cpu_ms) {

@@ -33,6 +33,9 @@ struct MachineSnapshot {
   int procs_running = 0;                     // /proc/stat, the reader included
 };
 MachineSnapshot take_machine_snapshot(const std::vector<int>& cpus);
+// The CPU time (ms) of this process and of its children that were reaped: the
+// orchestrator's own work, and that of its helpers (ldd, docker's client, ...).
+double orchestrator_cpu_ms();
 
 struct Interference {
   int cpus = 0;                              // how many CPUs the run could use

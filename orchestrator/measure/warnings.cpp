@@ -5,7 +5,6 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "common/text.h"
 #include "launch/cgroups/cgroup_files.h"
@@ -78,13 +77,26 @@ HostState read_host_state(int online_cpus) {
   host.governor = cgroup_files::read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").value_or("");
   std::ifstream("/proc/loadavg") >> host.load_average_1m;
   host.swap_used_bytes = swap_used_bytes();
-  const CpuTime before = read_cpu_time();
-  std::this_thread::sleep_for(kBusyWindow);
-  const CpuTime after = read_cpu_time();
-  if (after.total > before.total)
-    host.busy_cpus = online_cpus * double(after.busy + after.steal - before.busy - before.steal) /
-                     double(after.total - before.total);
   return host;
+}
+
+HostLoad::Mark HostLoad::now() { return {take_machine_snapshot({}), orchestrator_cpu_ms()}; }
+
+HostLoad::HostLoad() : opened_(now()) {}
+
+void HostLoad::spawned() {
+  if (!spawned_) spawned_ = now();
+}
+
+void HostLoad::reaped() {
+  if (!reaped_) reaped_ = now();
+}
+
+double HostLoad::busy_cpus(bool child_is_worker) const {
+  const std::optional<Mark>& end = child_is_worker && reaped_ ? reaped_ : spawned_;
+  if (!end) return 0;
+  const Interference others = interference_between(opened_.machine, end->machine, end->own_cpu_ms - opened_.own_cpu_ms);
+  return (others.others_cpu_share + others.steal_share) * others.cpus;
 }
 
 std::vector<std::string> host_warnings(const HostState& host) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "measure/interference.h"
 #include "measure/run_record.h"
 
 namespace orch {
@@ -32,11 +33,11 @@ inline constexpr double kMinOutlierShare = 0.05;
 // (values_for_confidence: 6), the interval says what it has and the cell is few-runs.
 inline constexpr double kTargetConfidence = 0.95;
 // `load`: other work kept more than max(kBusyCpusMin, kBusyShare x online CPUs) of the
-// CPUs busy during the kBusyWindow before the experiment started. Measured, not the
-// 1-minute load average, which still counts a build that has just finished.
+// CPUs busy from the experiment's start to its first run's end (HostLoad, in the
+// runner). Measured, not the 1-minute load average, which still counts a build that
+// has just finished.
 inline constexpr double kBusyCpusMin = 0.5;
 inline constexpr double kBusyShare = 0.1;
-inline constexpr std::chrono::milliseconds kBusyWindow{500};
 
 // cv, throttled, oversubscribed (more intra-op threads than CPUs, or than the CPU
 // quota's whole CPUs), not-cold, limits, concurrent, swap: from one finished run.
@@ -52,13 +53,37 @@ std::vector<std::string> cell_warnings(const std::vector<double>& cold_start_ms)
 // The machine at the start of an experiment.
 struct HostState {
   std::string governor;  // scaling_governor of cpu0; "" when there is no cpufreq
-  double busy_cpus = 0;  // CPUs' worth of work during kBusyWindow (this process sleeps)
+  double busy_cpus = 0;  // CPUs' worth of other work (the runner's HostLoad)
   int online_cpus = 1;
   long long swap_used_bytes = 0;
   double load_average_1m = 0;  // for the log only
 };
-// Takes kBusyWindow: it watches /proc/stat that long.
+// All but busy_cpus, read at once.
 HostState read_host_state(int online_cpus);
+
+// HostState::busy_cpus, sampled while work that has to be done anyway goes on, so that
+// it costs no wait: the whole machine's busy and stolen CPU time (/proc/stat) from the
+// experiment's start to its first run's end, less the orchestrator's own -- this
+// process and its reaped children, the run's worker among them. Where the run's child
+// is not its worker (docker's client, whose engine then works for the run), the
+// window ends at the run's spawn instead.
+class HostLoad {
+ public:
+  HostLoad();      // opens the window now
+  void spawned();  // the first run's worker was spawned (later calls: nothing)
+  void reaped();   // the first run's child was reaped (later calls: nothing)
+  // Other work in the window, in CPUs; 0 before spawned().
+  double busy_cpus(bool child_is_worker) const;
+
+ private:
+  struct Mark {
+    MachineSnapshot machine;
+    double own_cpu_ms = 0;
+  };
+  static Mark now();
+  Mark opened_;
+  std::optional<Mark> spawned_, reaped_;
+};
 long long swap_used_bytes();  // /proc/meminfo: SwapTotal - SwapFree
 // governor, load, swap.
 std::vector<std::string> host_warnings(const HostState& host);

@@ -69,8 +69,38 @@ void prepare_cache(const Experiment& experiment, const Cell& cell, const ColdSta
   if (!files.libtorch.empty()) run.libtorch_resident_pct = resident_percent(files.libtorch);
 }
 
+// The host's warnings at a new experiment's start (a resumed one is not looked at
+// again): governor and swap at once, stored with the experiment; load (HostLoad)
+// after the first run, added to them; all told together then.
+class HostCheck {
+ public:
+  explicit HostCheck(int online_cpus) : host_(read_host_state(online_cpus)) {}
+
+  std::vector<std::string> at_start() const { return host_warnings(host_); }
+  const std::string& governor() const { return host_.governor; }
+  // The window's marks while the first run goes; nullptr once it is over.
+  HostLoad* load() { return told_ ? nullptr : &load_; }
+
+  // After the first run (`first`), or at the end when none ran (nullptr).
+  void tell(const RunRecord* first, ResultStore& store, int64_t experiment_id, Observer& observer) {
+    if (told_) return;
+    told_ = true;
+    if (first) host_.busy_cpus = load_.busy_cpus(first->evidence.child_is_worker);
+    const auto warnings = host_warnings(host_);
+    if (std::find(warnings.begin(), warnings.end(), "load") != warnings.end())
+      store.add_experiment_context(experiment_id, "load", std::nullopt);
+    if (!warnings.empty()) observer.on(event::HostChecked{host_, warnings});
+  }
+
+ private:
+  HostLoad load_;  // opened first, with the experiment
+  HostState host_;
+  bool told_ = false;
+};
+
+// `load`, where given, is the host's window (HostCheck) to mark at the spawn and the reap.
 void execute_run(const Experiment& experiment, const Launchers& launchers, const Cell& cell, const ScratchDir& scratch,
-                 RunRecord& run) {
+                 HostLoad* load, RunRecord& run) {
   const std::string name = run_name(ProcessIdentity::self(), cell.index, run.run_index);
   // The clock starts before the launcher prepares anything: making a cgroup or a
   // container is part of what an isolation method costs at start-up.
@@ -92,11 +122,13 @@ void execute_run(const Experiment& experiment, const Launchers& launchers, const
   // What other work did on the run's CPUs, from its spawn to its reap.
   std::optional<MachineSnapshot> before;
   spec.on_spawn = [&](pid_t pid) {
+    if (load) load->spawned();
     before = take_machine_snapshot(cell.settings.cpuset);
     scratch.record_process(pid);
     launched->started(pid);
   };
   run.process = run_process(spec);
+  if (load) load->reaped();
   const MachineSnapshot after = take_machine_snapshot(cell.settings.cpuset);
   run.expected.elapsed_ms = static_cast<double>(monotonic_ns() - spawn_ns) / 1e6;
   run.evidence = launched->collect();
@@ -113,7 +145,8 @@ std::optional<double> eta_s(std::chrono::steady_clock::duration spent, int64_t d
 
 // The experiment's ids: a new experiment, or with --resume the interrupted one.
 ResultStore::Resumption open_experiment(const Experiment& experiment, const Launchers& launchers, ResultStore& store,
-                                        const SystemInfo& system, bool resume, Observer& observer) {
+                                        const SystemInfo& system, bool resume, std::optional<HostCheck>& host_check,
+                                        Observer& observer) {
   if (resume) {
     if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
       observer.on(event::Resumed{experiment.name, resumption->ids.experiment_id, resumption->finished.size()});
@@ -121,10 +154,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
     }
     observer.on(event::NothingToResume{});
   }
-  const HostState host = read_host_state(static_cast<int>(system.online_cpus.size()));
-  const auto warnings = host_warnings(host);
-  if (!warnings.empty()) observer.on(event::HostChecked{host, warnings});
-  const HostContext context{join_codes(warnings), host.governor, launchers.cgroups().version(),
+  host_check.emplace(static_cast<int>(system.online_cpus.size()));
+  const HostContext context{join_codes(host_check->at_start()), host_check->governor(), launchers.cgroups().version(),
                             OrchestratorIdentity::self()};
   ResultStore::Resumption opened;
   if (experiment.order == RunOrder::kRandom) opened.order_seed = experiment.order_seed.value_or(draw_order_seed());
@@ -157,7 +188,7 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell, cons
 // One run from start to stored: 'running', cache prepared, executed, judged, completed.
 RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, ResultStore& store, const RunLock& lock,
                       const Cell& cell, int64_t cell_id, int run_index, int64_t sequence, ColdStartCatalog& cold_start,
-                      const ScratchDir& scratch) {
+                      const ScratchDir& scratch, HostLoad* load) {
   const WorkerProgram program{cell.settings.program, cell.settings.env, worker_credentials(experiment.worker)};
   const ColdStartFiles files =
       cold_start.files(program, cell.settings.model_path, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
@@ -167,7 +198,7 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
   prepare_cache(experiment, cell, files, run);
   const long long swap_before = swap_used_bytes();
   note_concurrent(lock, run);
-  execute_run(experiment, launchers, cell, scratch, run);
+  execute_run(experiment, launchers, cell, scratch, load, run);
   note_concurrent(lock, run);
   run.warnings = run_warnings(run, swap_before);
   store.record_run(run_id, cell_id, run);
@@ -277,7 +308,8 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
                                  const RunShare* share) {
   // First: a scratch folder that cannot be made must stop us before the DB is touched.
   const ScratchDir scratch(ProcessIdentity::self(), experiment.worker.user, observer);
-  const auto opened = open_experiment(experiment, launchers, store, system, resume, observer);
+  std::optional<HostCheck> host_check;  // a new experiment's
+  const auto opened = open_experiment(experiment, launchers, store, system, resume, host_check, observer);
   const auto& ids = opened.ids;
   // runs: auto: cells that ran enough before an interruption are done.
   AdaptiveCells adaptive(experiment, store, ids.cell_ids, observer);
@@ -320,8 +352,9 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
       const int64_t cell_id = ids.cell_ids.at(static_cast<size_t>(cell_index));
       const event::RunPosition at = position_of(experiment, cell, run_index);
       observer.on(event::RunStarted{at});
-      const RunRecord run =
-          measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, ++sequence, cold_start, scratch);
+      const RunRecord run = measure_run(experiment, launchers, store, lock, cell, cell_id, run_index, ++sequence,
+                                        cold_start, scratch, host_check ? host_check->load() : nullptr);
+      if (host_check) host_check->tell(&run, store, ids.experiment_id, observer);
       ++outcome.runs_total;
       if (run.status == RunStatus::kOk) ++outcome.runs_ok;
       observer.on(
@@ -341,6 +374,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     store.finish_experiment(ids.experiment_id, "interrupted");
     throw;
   }
+  if (host_check) host_check->tell(nullptr, store, ids.experiment_id, observer);  // no run came
   outcome.interrupted = stop_signal() != 0;
   if (!outcome.interrupted) {
     calibrations.finish(sequence);

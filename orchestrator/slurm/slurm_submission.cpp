@@ -331,8 +331,8 @@ class SlurmJobs {
         throw UserError("its DB holds another matrix (the file changed after submission): not ingested");
       node = text_of(value_of(run_experiment, "hostname"));
       // The node's host warnings (load, governor, swap) and drift, as its job saw them.
-      store_.add_job_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
-                             number_of(value_of(run_experiment, "drift_share")));
+      store_.add_experiment_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
+                                    number_of(value_of(run_experiment, "drift_share")));
       const int64_t host = store_.host_id(run_experiment);
       for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
         throw_if_stopped("ingesting Slurm job " + std::to_string(*job.job_id) + "'s runs");

@@ -1003,8 +1003,8 @@ void ResultStore::set_experiment_status(int64_t experiment_id, const std::string
   });
 }
 
-void ResultStore::add_job_context(int64_t experiment_id, const std::string& warnings,
-                                  std::optional<double> drift_share) {
+void ResultStore::add_experiment_context(int64_t experiment_id, const std::string& warnings,
+                                         std::optional<double> drift_share) {
   guarded([&] {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     add_warning_codes(experiment_id, split_codes(warnings));

@@ -187,9 +187,10 @@ class ResultStore {
   std::vector<Columns> cell_hosts(int64_t experiment_id);
   // Sets an experiment's status (running, submitted, finished, interrupted).
   void set_experiment_status(int64_t experiment_id, const std::string& status);
-  // run --slurm: what a job's experiment said of its node, added to the experiment's
-  // own: its warning codes (warnings.h) and its drift, the largest kept.
-  void add_job_context(int64_t experiment_id, const std::string& warnings, std::optional<double> drift_share);
+  // What was learnt of the machine once the experiment began -- the host's load after
+  // its first run, what a Slurm job's experiment said of its node -- added to the
+  // experiment's own: warning codes (warnings.h) and drift, the largest kept.
+  void add_experiment_context(int64_t experiment_id, const std::string& warnings, std::optional<double> drift_share);
 
   // Slurm (slurm/slurm_submission.h). A job's row, stored before sbatch is asked, so
   // that a submitter that dies leaves it known: returns its id.
