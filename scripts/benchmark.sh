@@ -1,6 +1,8 @@
 #!/bin/sh
 # Prints the figures the README quotes, on this machine:
-#   1. orchestrator overhead per run, against a plain fork-exec of the same worker;
+#   1. the orchestrator's fixed costs: the wall ratio of `orchestrator run` to a shell
+#      loop of the same worker command, with its interval over interleaved pairs, and
+#      the time of its own before the first run and between runs;
 #   2. steady-state median latency, C++ worker against Python worker (same TorchScript
 #      file, 1 intra-op and 1 inter-op thread set through the API);
 #   3. cold start to first inference (spawn to the end of the first forward pass),
@@ -9,10 +11,11 @@
 #   5. the results DB as its history grows: one experiment's views at 100,000 runs
 #      against a one-experiment DB, and the time to store a run (build/bin/store_benchmark).
 # A benchmark, not a test: it asserts nothing and prints figures.
-# Usage: scripts/benchmark.sh [RUNS]   (after scripts/build.sh)
+# Usage: scripts/benchmark.sh [RUNS [PAIRS]]   (after scripts/build.sh; PAIRS: 20)
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-10}
+pairs=${2:-20}
 orchestrator=build/bin/orchestrator
 worker=build/bin/bench_worker
 work=$(mktemp -d)
@@ -24,11 +27,13 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 echo "orchestrator $($orchestrator --version), $runs runs per figure"
 echo
 
-# 1. Overhead per run: the same tiny-model run, plain and through the orchestrator.
+# 1. The orchestrator's fixed costs: `orchestrator run` of $runs tiny-model runs against
+#    a shell loop running the same worker command $runs times, in $pairs interleaved
+#    pairs (the machine is shared and noisy: only side by side do they compare). The
+#    wall ratio is the geometric mean of the pairs' ratios, with its 95% t-interval.
+#    Its own time (work and waits) is read from each run's DB: from the launch to the
+#    first run's start, and between one run's reap and the next one's start.
 tiny="--model build/models/tiny_cnn.pt --input-shape 1,3,32,32 --warmup-iterations 2 --iterations 20"
-for i in $(seq "$runs"); do
-  start=$(now_ms); $worker $tiny --result "$work/plain.json"; echo $(( $(now_ms) - start ))
-done | median > "$work/plain_ms"
 cat > "$work/overhead.yaml" <<YAML
 name: overhead
 runs: $runs
@@ -36,13 +41,45 @@ warmup_runs: 0
 worker: {model: $PWD/build/models/tiny_cnn.pt, input_shape: [1, 3, 32, 32], warmup_iterations: 2, iterations: 20}
 matrix: {launcher: [host]}
 YAML
-start=$(now_ms)
-$orchestrator --log-level warn run "$work/overhead.yaml" --db "$work/overhead.db" --lock "$work/lock" >/dev/null
-total=$(( $(now_ms) - start ))
-inside=$(sqlite3 "$work/overhead.db" "SELECT wall_ms FROM runs" | median)
-awk -v plain="$(cat "$work/plain_ms")" -v inside="$inside" -v total="$total" -v runs="$runs" 'BEGIN {
-  printf "1. overhead per run: plain fork-exec %.1f ms; through the orchestrator %.1f ms spawn to reap (+%.1f ms), %.1f ms per run including validation and storing (+%.1f ms)\n",
-         plain, inside, inside - plain, total / runs, total / runs - plain }'
+epoch_ms="(julianday(started_at) - 2440587.5) * 86400000"
+children_cpu_ms() {  # the CPU time of this shell's children so far (`times`' second line), in CHILDREN_MS
+  times > "$work/times"  # in this shell: a $(...) subshell would count only its own children
+  CHILDREN_MS=$(sed -n 2p "$work/times" |
+    awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }')
+}
+orchestrated() {
+  rm -f "$work"/overhead.db*
+  children_cpu_ms; cpu_before=$CHILDREN_MS
+  launch=$(now_ms)
+  $orchestrator --log-level warn run "$work/overhead.yaml" --db "$work/overhead.db" --lock "$work/lock" >/dev/null
+  orchestrated_ms=$(( $(now_ms) - launch ))
+  # Its own wall time outside the workers, less its own CPU time (and its helpers'):
+  # what is left is waiting.
+  children_cpu_ms
+  sqlite3 "$work/overhead.db" "SELECT $orchestrated_ms - SUM(wall_ms), SUM(user_cpu_ms + sys_cpu_ms) FROM runs" |
+    awk -F'|' -v cpu="$(( CHILDREN_MS - cpu_before ))" '{ print ($1 - (cpu - $2)) }' >> "$work/waits_ms"
+  sqlite3 "$work/overhead.db" "SELECT MIN($epoch_ms) - $launch FROM runs" >> "$work/first_ms"
+  sqlite3 "$work/overhead.db" "SELECT $epoch_ms - LAG($epoch_ms + wall_ms) OVER (ORDER BY id) FROM runs" |
+    sed '/^$/d' >> "$work/gap_ms"
+}
+looped() {
+  start=$(now_ms)
+  for i in $(seq "$runs"); do $worker $tiny --result "$work/plain.json" >/dev/null; done
+  looped_ms=$(( $(now_ms) - start ))
+}
+for pair in $(seq "$pairs"); do  # each goes first in every other pair
+  if [ $((pair % 2)) -eq 1 ]; then orchestrated; looped; else looped; orchestrated; fi
+  echo "$orchestrated_ms $looped_ms" >> "$work/pairs"
+done
+awk -v pairs="$pairs" '{ r = log($1 / $2); sum += r; sq += r * r; n++ } END {
+  mean = sum / n; sd = sqrt((sq - n * mean * mean) / (n - 1)); df = n - 1; z = 1.959964
+  t = z + (z^3 + z) / (4 * df) + (5 * z^5 + 16 * z^3 + 3 * z) / (96 * df^2)
+  printf "1. fixed costs: orchestrator run / shell loop, wall time: %.3fx (95%% interval %.3fx to %.3fx, %d interleaved pairs of %s runs)\n",
+         exp(mean), exp(mean - t * sd / sqrt(n)), exp(mean + t * sd / sqrt(n)), n, runs }' runs="$runs" "$work/pairs"
+printf '   its own time, work and waits: %.1f ms from the launch to the first run (median of %s), %.1f ms between runs (median of %s gaps)\n' \
+  "$(median < "$work/first_ms")" "$(wc -l < "$work/first_ms")" "$(median < "$work/gap_ms")" "$(wc -l < "$work/gap_ms")"
+printf '   of which waits (its own time outside the workers less its CPU time, median of %s experiments): %.1f ms, %s ms per run\n' \
+  "$(wc -l < "$work/waits_ms")" "$(median < "$work/waits_ms")" "$(median < "$work/waits_ms" | awk -v n="$runs" '{ printf "%.1f", $1 / n }')"
 
 # 2 and 3. C++ against Python on MobileNetV2.
 cat > "$work/workers.yaml" <<YAML

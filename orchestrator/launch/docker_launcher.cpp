@@ -4,7 +4,13 @@
 //              -v RESULT_DIR:/orchestrator/results IMAGE /orchestrator/bin/bench_worker ...
 // The image holds the bundled worker (docker/build-image.sh makes it). The container
 // is inspected for OOMKilled after the run, then removed; on timeout it is killed.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <boost/process/search_path.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -26,6 +32,29 @@ std::pair<std::string, std::string> mapped(const std::string& path, const std::s
   if (path.empty() || path[0] != '/') return {"<" + inside.substr(inside.rfind('/') + 1) + "-dir>", path};
   const fs::path host(path);
   return {host.parent_path().string(), inside + "/" + host.filename().string()};
+}
+
+// False when no docker engine can be listening where the client would ask ($DOCKER_HOST
+// unix://PATH, else /var/run/docker.sock): nothing answers a connect() there. Then no
+// container can exist either, and the client (tens of ms to start) need not be asked.
+// Any other $DOCKER_HOST (tcp://, ssh://) is the client's to reach: true.
+bool engine_may_answer() {
+  const char* host = std::getenv("DOCKER_HOST");
+  std::string path = "/var/run/docker.sock";
+  if (host && *host) {
+    const std::string value = host;
+    if (value.rfind("unix://", 0) != 0) return true;
+    path = value.substr(7);
+  }
+  sockaddr_un address{};
+  if (path.empty() || path.size() >= sizeof address.sun_path) return true;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  const bool answered = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return answered;
 }
 
 class DockerRun final : public LaunchedRun {
@@ -124,7 +153,7 @@ class DockerLauncher final : public Launcher {
 
   // Containers are named as runs are (session.h): those of a dead orchestrator go.
   int remove_leftovers() const override {
-    if (docker_.empty()) return 0;
+    if (docker_.empty() || !engine_may_answer()) return 0;
     const auto names = capture_output(
         {docker_, "ps", "--all", "--filter", std::string("name=^") + kRunPrefix, "--format", "{{.Names}}"});
     if (!names.ok) return 0;

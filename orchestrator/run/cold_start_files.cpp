@@ -1,7 +1,10 @@
 // What a worker loads, from ldd or from the worker itself (see cold_start_files.h).
 #include "run/cold_start_files.h"
 
+#include <elf.h>
+
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -21,10 +24,38 @@ constexpr size_t kMaxColdStartFiles = 20000;
 // How long a worker may take to list its files (it loads LibTorch or imports torch).
 constexpr double kListTimeoutS = 60;
 
+// This process's dynamic loader (its ELF's PT_INTERP), which lists a binary's
+// libraries as ldd does (`ld.so --list`, what the ldd script runs) without the
+// script's shell around it: a third of the time. "" when it cannot be read.
+const std::string& dynamic_loader() {
+  static const std::string loader = [] {
+    std::ifstream exe("/proc/self/exe", std::ios::binary);
+    Elf64_Ehdr header{};
+    if (!exe.read(reinterpret_cast<char*>(&header), sizeof header) || header.e_ident[EI_CLASS] != ELFCLASS64)
+      return std::string();
+    for (int i = 0; i < header.e_phnum; ++i) {
+      Elf64_Phdr program{};
+      exe.seekg(static_cast<std::streamoff>(header.e_phoff + i * sizeof program));
+      if (!exe.read(reinterpret_cast<char*>(&program), sizeof program)) break;
+      if (program.p_type != PT_INTERP || program.p_filesz == 0 || program.p_filesz > 4096) continue;
+      std::string path(program.p_filesz, '\0');
+      exe.seekg(static_cast<std::streamoff>(program.p_offset));
+      if (!exe.read(path.data(), static_cast<std::streamsize>(path.size()))) break;
+      path.resize(path.find('\0'));
+      return path;
+    }
+    return std::string();
+  }();
+  return loader;
+}
+
 // The resolved paths of ldd's "name => /path (address)" and "/path (address)" lines.
 std::vector<std::string> ldd(const std::string& binary, const std::optional<std::pair<uint32_t, uint32_t>>& run_as) {
   std::vector<std::string> paths;
-  std::istringstream lines(capture_output({"/usr/bin/ldd", binary}, run_as).text);
+  const std::vector<std::string> list = dynamic_loader().empty()
+                                            ? std::vector<std::string>{"/usr/bin/ldd", binary}
+                                            : std::vector<std::string>{dynamic_loader(), "--list", binary};
+  std::istringstream lines(capture_output(list, run_as).text);
   std::string line, first, arrow, path;
   while (std::getline(lines, line)) {
     std::istringstream words(line);
