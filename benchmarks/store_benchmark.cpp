@@ -89,19 +89,19 @@ std::vector<double> store_experiment(orch::ResultStore& store, int runs_per_cell
                                      orch::ResultStore::ExperimentIds* experiment_ids = nullptr) {
   const orch::Experiment experiment = quickstart_like();
   const auto ids =
-      store.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+      store.experiments().begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
   if (experiment_ids) *experiment_ids = ids;
   std::vector<double> times;
   for (int cell = 0; cell < kCells; ++cell) {
     for (int run_index = 0; run_index < runs_per_cell; ++run_index) {
       const orch::RunRecord run = ok_run(run_index, kSamples);
-      const int64_t run_id = store.begin_run(ids.cell_ids[cell], run);
+      const int64_t run_id = store.experiments().begin_run(ids.cell_ids[cell], run);
       const auto start = Clock::now();
-      store.record_run(run_id, ids.cell_ids[cell], run);
+      store.experiments().record_run(run_id, ids.cell_ids[cell], run);
       times.push_back(ms_since(start));
     }
   }
-  store.finish_experiment(ids.experiment_id, "finished");
+  store.experiments().finish_experiment(ids.experiment_id, "finished");
   return times;
 }
 
@@ -187,7 +187,7 @@ void print_queries(const std::string& db_path, const std::string& title, std::ve
       std::vector<double> times;
       for (int i = 0; i < 21; ++i) {
         const auto start = Clock::now();
-        (void)store.cell_summary(latest);
+        (void)store.history().cell_summary(latest);
         times.push_back(ms_since(start));
       }
       ms = {median_ms(times), *std::max_element(times.begin(), times.end())};
@@ -240,12 +240,12 @@ int run_benchmark(int argc, char** argv) {
   {
     orch::ResultStore store(big);
     const auto ids =
-        store.begin_experiment(quickstart_like(), orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+        store.experiments().begin_experiment(quickstart_like(), orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
     for (int i = 0; i < 5; ++i) {
       const orch::RunRecord run = ok_run(i + 1, 10000);
-      const int64_t run_id = store.begin_run(ids.cell_ids[0], run);
+      const int64_t run_id = store.experiments().begin_run(ids.cell_ids[0], run);
       const auto start = Clock::now();
-      store.record_run(run_id, ids.cell_ids[0], run);
+      store.experiments().record_run(run_id, ids.cell_ids[0], run);
       big_run.push_back(ms_since(start));
     }
   }
@@ -267,11 +267,11 @@ int run_benchmark(int argc, char** argv) {
     const orch::Experiment experiment = quickstart_like();
     orch::ResultStore main(main_db);
     const auto ids =
-        main.begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+        main.experiments().begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
     const auto all_start = Clock::now();
     {
-      orch::ResultStore::AttachedJobDb attached(main, job_db);
-      const int64_t host = main.host_id({{"hostname", std::string("node1")}, {"memory_mib", int64_t{1}}});
+      orch::AttachedJobDb attached(main.slurm(), job_db);
+      const int64_t host = main.slurm().host_id({{"hostname", std::string("node1")}, {"memory_mib", int64_t{1}}});
       for (const auto& run : attached.ended_runs(job_ids.experiment_id)) {
         const auto cell = std::get<int64_t>(orch::value_of(run, "cell_index"));
         const auto start = Clock::now();

@@ -165,12 +165,12 @@ void print_plan_advice(const Experiment& experiment, const SystemInfo& system, c
   double now_s = 0, advised_s = 0;
   for (const auto& cell : experiment.cells) {
     std::cout << "cell " << cell.index + 1 << "/" << experiment.cells.size() << ": " << printable(cell.label) << ": ";
-    const auto found = store.latest_cell(settings_hash(stored_columns(cell.settings)), system.hostname);
+    const auto found = store.history().latest_cell(settings_hash(stored_columns(cell.settings)), system.hostname);
     if (!found) {
       std::cout << "no stored runs of these settings on " << printable(system.hostname) << "\n";
       continue;
     }
-    const auto stored = store.cell_runs(*number_of(value_of(*found, "cell_id")));
+    const auto stored = store.history().cell_runs(*number_of(value_of(*found, "cell_id")));
     const auto runs = measured_ok_runs(stored);
     const auto components = variance_components(runs);
     const RunCost cost = cost_of(runs);
@@ -289,7 +289,7 @@ CellCharts cell_charts(ResultStore& store, const Columns& experiment, const Colu
     if (const auto ms = number_of(value_of(row, name + "_ms"))) charts.phases.push_back({name, *ms});
   }
   for (const auto& night :
-       store.trend(text_of(value_of(row, "settings_hash")), text_of(value_of(experiment, "name")),
+       store.history().trend(text_of(value_of(row, "settings_hash")), text_of(value_of(experiment, "name")),
                    text_of(value_of(experiment, "hostname")), std::get<int64_t>(value_of(experiment, "id")), 30))
     charts.trend.push_back({std::get<int64_t>(value_of(night, "experiment_id")), text_of(value_of(night, "started_at")),
                             number_of(value_of(night, "latency_p50_ms")).value_or(0),
@@ -311,22 +311,22 @@ std::vector<std::pair<std::string, std::string>> cell_reasons(const std::vector<
 // asked for), the relative speed of its cells, and the legend of its warnings.
 Report make_report(ResultStore& store, int64_t experiment_id, bool people, const std::vector<std::string>& columns,
                    const std::string& baseline, bool charts = false) {
-  const std::vector<Columns> rows = store.cell_summary(experiment_id);
+  const std::vector<Columns> rows = store.history().cell_summary(experiment_id);
   Report report;
-  report.experiment = store.experiment(experiment_id);
+  report.experiment = store.experiments().experiment(experiment_id);
   report.title = experiment_title(report.experiment) + ": medians over measured ok runs";
   report.cells = people && columns.empty() ? reading_summary(rows) : data_summary(rows, columns);
   std::vector<CellRuns> cells;
   for (const auto& row : rows) {
     CellRuns cell{text_of(value_of(row, "cell")),
-                  store.measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))};
+                  store.history().measured_samples(static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0)))};
     if (charts) report.charts.push_back(cell_charts(store, report.experiment, row, cell.runs));  // html only
     cells.push_back(std::move(cell));
   }
   report.speed = relative_speed(cells, baseline.empty() ? std::nullopt : std::optional<std::string>(baseline));
   report.legend = warning_legend(rows, text_of(value_of(report.experiment, "warnings")));
   std::vector<HostUse> hosts;
-  for (const auto& row : store.cell_hosts(experiment_id))
+  for (const auto& row : store.history().cell_hosts(experiment_id))
     hosts.push_back({"cell " + std::to_string(integer_of(value_of(row, "cell_index")).value_or(0) + 1), row});
   if (const auto mixed = describe_mixed_hosts(hosts))
     report.legend.push_back({"mixed-hosts", warning_meaning("mixed-hosts") + ": " + *mixed});
@@ -339,16 +339,16 @@ Report make_report(ResultStore& store, int64_t experiment_id, bool people, const
 std::vector<ComparedCell> compared_cells(ResultStore& store, const Columns& experiment, int lookback) {
   const int64_t id = std::get<int64_t>(value_of(experiment, "id"));
   std::vector<ComparedCell> cells;
-  for (const auto& row : store.cell_summary(id)) {
+  for (const auto& row : store.history().cell_summary(id)) {
     ComparedCell cell;
     cell.settings_hash = text_of(value_of(row, "settings_hash"));
     cell.label = text_of(value_of(row, "cell"));
     const auto cell_id = static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0));
-    cell.samples = store.measured_samples(cell_id);
-    for (const auto& run : store.measured_runs(cell_id))
+    cell.samples = store.history().measured_samples(cell_id);
+    for (const auto& run : store.history().measured_runs(cell_id))
       for (const auto& [column, metric] : compared_run_metrics())
         if (const auto value = number_of(value_of(run, column))) cell.run_values[column].push_back(*value);
-    cell.history_p50s = store.history_p50s(cell.settings_hash, text_of(value_of(experiment, "name")),
+    cell.history_p50s = store.history().history_p50s(cell.settings_hash, text_of(value_of(experiment, "name")),
                                            text_of(value_of(experiment, "hostname")), id, lookback);
     cells.push_back(std::move(cell));
   }
@@ -358,7 +358,7 @@ std::vector<ComparedCell> compared_cells(ResultStore& store, const Columns& expe
 // Compares experiment `base` with `now` and writes it; true when some cell got slower.
 bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t now, double threshold, int lookback,
                     Format format) {
-  const Columns base_row = store.experiment(base), now_row = store.experiment(now);
+  const Columns base_row = store.experiments().experiment(base), now_row = store.experiments().experiment(now);
   ComparisonReport report;
   report.base_title = experiment_title(base_row);
   report.new_title = experiment_title(now_row);
@@ -369,7 +369,7 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
         "same settings are compared");
   std::vector<HostUse> hosts;
   for (const int64_t id : {base, now})
-    for (const auto& row : store.cell_hosts(id)) hosts.push_back({"experiment " + std::to_string(id), row});
+    for (const auto& row : store.history().cell_hosts(id)) hosts.push_back({"experiment " + std::to_string(id), row});
   if (const auto mixed = describe_mixed_hosts(hosts))
     report.warnings.push_back("mixed-hosts: the cells were measured on machines that differ: " + *mixed);
   for (const Columns* row : {&base_row, &now_row})
@@ -381,7 +381,7 @@ bool write_compared(std::ostream& out, ResultStore& store, int64_t base, int64_t
   options.threshold = threshold;
   report.comparison =
       compare_cells(compared_cells(store, base_row, lookback), compared_cells(store, now_row, lookback), options);
-  report.reasons = cell_reasons(store.cell_summary(now));
+  report.reasons = cell_reasons(store.history().cell_summary(now));
   write_comparison(out, report, format);
   return report.comparison.regression();
 }
@@ -393,8 +393,8 @@ int compare_command(const CompareOptions& options) {
   if (!format) throw UserError("unknown format '" + printable(options.format) + "'", "table, md or json");
   ResultStore store(options.db_path, ResultStore::Access::kRead, stopped_by_signal);
   const int64_t base =
-      options.baseline.empty() ? store.find_experiment(options.base) : store.find_baseline(options.baseline);
-  const int64_t now = store.find_experiment(options.now);
+      options.baseline.empty() ? store.experiments().find_experiment(options.base) : store.baselines().find_baseline(options.baseline);
+  const int64_t now = store.experiments().find_experiment(options.now);
   const bool slower =
       write_compared(std::cout, store, base, now, options.threshold_percent / 100, options.lookback, *format);
   return slower && options.fail_on_regression ? kExitRegression : kExitOk;
@@ -415,9 +415,9 @@ int baseline_command(const std::string& db_path, const std::string& name, const 
   if (name.empty() || name.size() > 200 || has_control_character(name))
     throw UserError("a baseline name is one line of at most 200 characters", "e.g. release-1.2 or good-night");
   ResultStore store(db_path, ResultStore::Access::kWrite, stopped_by_signal);
-  const int64_t id = store.find_experiment(experiment);
-  store.name_baseline(name, id);
-  std::cout << "baseline '" << printable(name) << "' is now " << experiment_title(store.experiment(id)) << '\n';
+  const int64_t id = store.experiments().find_experiment(experiment);
+  store.baselines().name_baseline(name, id);
+  std::cout << "baseline '" << printable(name) << "' is now " << experiment_title(store.experiments().experiment(id)) << '\n';
   return kExitOk;
 }
 
@@ -425,7 +425,7 @@ int report_command(const ReportOptions& options) {
   const auto format = parse_format(options.format);
   if (!format) throw UserError("unknown report format '" + printable(options.format) + "'", "table, md, csv or json");
   ResultStore store(options.db_path, ResultStore::Access::kRead, stopped_by_signal);
-  const int64_t id = store.find_experiment(options.experiment);
+  const int64_t id = store.experiments().find_experiment(options.experiment);
   std::ostringstream text;
   write_report(text,
                make_report(store, id, for_people(*format), options.columns, options.baseline, *format == Format::kHtml),
@@ -450,7 +450,7 @@ int report_run(ResultStore& store, const RunOptions& options, int64_t experiment
   bool slower = false;
   if (!options.compare_to.empty()) {
     std::cout << "\ncompared with " << printable(options.compare_to) << ":\n";
-    const int64_t base = store.find_experiment(options.compare_to);
+    const int64_t base = store.experiments().find_experiment(options.compare_to);
     slower = write_compared(std::cout, store, base, experiment_id, 0.05, 10, Format::kTable);
   }
   if (interrupted) return kExitInterrupted;
@@ -524,12 +524,12 @@ int collect_command(const std::string& db_path, const std::string& experiment, b
   ResultStore store(db_path, ResultStore::Access::kWrite, stopped_by_signal);
   TerminalObserver observer;
   repair_runs_of_dead_orchestrators(store, collect_system_info().hostname, observer);
-  const int64_t id = experiment.empty() ? 0 : store.find_experiment(experiment);
+  const int64_t id = experiment.empty() ? 0 : store.experiments().find_experiment(experiment);
   const auto outcomes = collect_from_slurm(store, id, wait, default_worker(), observer);
   if (outcomes.empty()) std::cout << "no Slurm jobs left to collect in " << printable(db_path) << "\n";
   int exit_code = kExitOk;
   for (const auto& outcome : outcomes) {
-    std::cout << experiment_title(store.experiment(outcome.experiment_id)) << ": " << outcome.runs_ok << " of "
+    std::cout << experiment_title(store.experiments().experiment(outcome.experiment_id)) << ": " << outcome.runs_ok << " of "
               << outcome.runs_total << " measured runs ok"
               << (outcome.detached ? "; jobs still out: collect again later\n" : "; every job collected\n");
     if (outcome.interrupted)

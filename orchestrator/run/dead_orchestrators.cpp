@@ -10,12 +10,12 @@ namespace orch {
 int repair_runs_of_dead_orchestrators(ResultStore& store, const std::string& hostname, Observer& observer) {
   const std::string this_boot = boot_id();
   std::vector<ResultStore::RunningExperiment> dead;
-  for (const auto& running : store.running_experiments(hostname)) {
+  for (const auto& running : store.experiments().running_experiments(hostname)) {
     const OrchestratorIdentity& owner = running.orchestrator;
     const bool other_boot = !owner.boot_id.empty() && owner.boot_id != this_boot;
     if (other_boot || owner.process.pid <= 0 || !owner.process.alive()) dead.push_back(running);
   }
-  const int aborted = dead.empty() ? 0 : store.repair(dead);
+  const int aborted = dead.empty() ? 0 : store.experiments().repair(dead);
   if (aborted) observer.on(event::LeftoversRecovered{0, 0, aborted});
   return aborted;
 }

@@ -88,7 +88,7 @@ class HostCheck {
     if (first) host_.busy_cpus = load_.busy_cpus(first->evidence.child_is_worker);
     const auto warnings = host_warnings(host_);
     if (std::find(warnings.begin(), warnings.end(), "load") != warnings.end())
-      store.add_experiment_context(experiment_id, "load", std::nullopt);
+      store.experiments().add_experiment_context(experiment_id, "load", std::nullopt);
     if (!warnings.empty()) observer.on(event::HostChecked{host_, warnings});
   }
 
@@ -148,7 +148,7 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
                                         const SystemInfo& system, bool resume, std::optional<HostCheck>& host_check,
                                         Observer& observer) {
   if (resume) {
-    if (auto resumption = store.resume(experiment, OrchestratorIdentity::self())) {
+    if (auto resumption = store.experiments().resume(experiment, OrchestratorIdentity::self())) {
       observer.on(event::Resumed{experiment.name, resumption->ids.experiment_id, resumption->finished.size()});
       return *resumption;
     }
@@ -160,7 +160,7 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
   ResultStore::Resumption opened;
   if (experiment.order == RunOrder::kRandom) opened.order_seed = experiment.order_seed.value_or(draw_order_seed());
   opened.ids =
-      store.begin_experiment(experiment, system, launchers.quoted_commands(experiment), context, opened.order_seed);
+      store.experiments().begin_experiment(experiment, system, launchers.quoted_commands(experiment), context, opened.order_seed);
   return opened;
 }
 
@@ -177,7 +177,7 @@ std::vector<int> runs_to_do(const Experiment& experiment, const Cell& cell, cons
   std::vector<int> again;
   for (int run_index = 0; run_index < warmup_runs_of(experiment, cell); ++run_index) {
     if (!finished(run_index)) continue;
-    store.forget_run(opened.ids.cell_ids.at(cell.index), run_index);
+    store.experiments().forget_run(opened.ids.cell_ids.at(cell.index), run_index);
     again.push_back(run_index);
   }
   todo.insert(todo.begin(), again.begin(), again.end());
@@ -194,14 +194,14 @@ RunRecord measure_run(const Experiment& experiment, const Launchers& launchers, 
       cold_start.files(program, cell.settings.model_path, cell.settings.cache.mode == CachePolicy::Mode::kEvict);
   RunRecord run = planned_run(experiment, cell, run_index);
   run.sequence = sequence;
-  const int64_t run_id = store.begin_run(cell_id, run);
+  const int64_t run_id = store.experiments().begin_run(cell_id, run);
   prepare_cache(experiment, cell, files, run);
   const long long swap_before = swap_used_bytes();
   note_concurrent(lock, run);
   execute_run(experiment, launchers, cell, scratch, load, run);
   note_concurrent(lock, run);
   run.warnings = run_warnings(run, swap_before);
-  store.record_run(run_id, cell_id, run);
+  store.experiments().record_run(run_id, cell_id, run);
   return run;
 }
 
@@ -222,16 +222,16 @@ class AdaptiveCells {
   // At the start (of a resume, too): decides from the stored runs alone, and clears a
   // reason that they no longer give.
   void check_at_start(size_t cell, const std::string& label) {
-    if (precision_ && !check(cell, label)) store_.stop_cell(cell_ids_[cell], "");
+    if (precision_ && !check(cell, label)) store_.experiments().stop_cell(cell_ids_[cell], "");
   }
 
   // Reads the cell's stored runs; once they are enough, stores why and says so.
   bool check(size_t cell, const std::string& label) {
     if (!precision_ || stopped(cell)) return stopped(cell);
-    progress_[cell] = progress_of(store_.cell_runs(cell_ids_[cell]));
+    progress_[cell] = progress_of(store_.history().cell_runs(cell_ids_[cell]));
     const auto reason = stop_reason(*precision_, progress_[cell]);
     if (!reason) return false;
-    store_.stop_cell(cell_ids_[cell], stop_reason_name(*reason));
+    store_.experiments().stop_cell(cell_ids_[cell], stop_reason_name(*reason));
     stopped_[cell] = 1;
     observer_.on(event::CellStopped{static_cast<int>(cell), label, stop_reason_name(*reason),
                                     progress_[cell].measured_runs, relative_precision(progress_[cell].p50s)});
@@ -280,7 +280,7 @@ class Calibrations {
     const auto drift = drift_of(times_);
     if (!drift) return;
     const bool warn = drift->share > kMaxDriftShare;
-    store_.record_drift(experiment_id_, drift->share, warn);
+    store_.experiments().record_drift(experiment_id_, drift->share, warn);
     observer_.on(event::DriftMeasured{*drift, warn});
   }
 
@@ -289,7 +289,7 @@ class Calibrations {
     runs_since_ = 0;
     if (const auto ms =
             run_calibration(experiment_.calibration_program, worker_credentials(experiment_.worker), observer_))
-      times_ = store_.record_calibration(experiment_id_, after_sequence, *ms);
+      times_ = store_.experiments().record_calibration(experiment_id_, after_sequence, *ms);
   }
 
   const Experiment& experiment_;
@@ -371,7 +371,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
   } catch (const std::exception&) {
     // A bug, not a result: the experiment is left for --resume (the run in flight is
     // marked aborted at the next start), and main reports the error.
-    store.finish_experiment(ids.experiment_id, "interrupted");
+    store.experiments().finish_experiment(ids.experiment_id, "interrupted");
     throw;
   }
   if (host_check) host_check->tell(nullptr, store, ids.experiment_id, observer);  // no run came
@@ -380,7 +380,7 @@ ExperimentOutcome run_experiment(const Experiment& experiment, const Launchers& 
     calibrations.finish(sequence);
     adaptive.report_saving();
   }
-  store.finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
+  store.experiments().finish_experiment(ids.experiment_id, outcome.interrupted ? "interrupted" : "finished");
   return outcome;
 }
 

@@ -91,16 +91,16 @@ std::string output_ending(const std::string& path) {
 // matrix file), with the number of the matrix's own cells.
 std::pair<Experiment, size_t> stored_experiment(ResultStore& store, int64_t experiment_id,
                                                 const std::string& default_worker) {
-  const Columns row = store.experiment(experiment_id);
+  const Columns row = store.experiments().experiment(experiment_id);
   SystemInfo anything;  // validated at submission; not against this machine again
   for (int cpu = 0; cpu < 4096; ++cpu) anything.online_cpus.push_back(cpu);
   anything.allowed_cpus = anything.online_cpus;
   MatrixOptions options;
   options.max_cells = 1000000;  // the matrix was run; --max-cells was its submitter's to check
-  const Experiment matrix = parse_experiment(store.matrix_text(experiment_id), text_of(value_of(row, "matrix_path")),
+  const Experiment matrix = parse_experiment(store.experiments().matrix_text(experiment_id), text_of(value_of(row, "matrix_path")),
                                              anything, default_worker, options);
   const std::string split = text_of(value_of(row, "slurm_split"));
-  const size_t cells = store.experiment_ids(experiment_id).cell_ids.size();
+  const size_t cells = store.experiments().experiment_ids(experiment_id).cell_ids.size();
   const int copies = split == "replicas" ? static_cast<int>(cells / std::max<size_t>(1, matrix.cells.size())) : 1;
   return {slurm_experiment(matrix, split, copies), matrix.cells.size()};
 }
@@ -142,7 +142,7 @@ class SlurmJobs {
         observer_(observer),
         experiment_(experiment),
         matrix_cells_(matrix_cells),
-        ids_(store.experiment_ids(experiment_id)) {}
+        ids_(store.experiments().experiment_ids(experiment_id)) {}
 
   int64_t experiment_id() const { return ids_.experiment_id; }
 
@@ -150,7 +150,7 @@ class SlurmJobs {
   // its runs left to --resume.
   std::vector<JobRow> uncollected() {
     std::vector<JobRow> jobs;
-    for (const auto& row : store_.slurm_jobs(ids_.experiment_id)) {
+    for (const auto& row : store_.slurm().slurm_jobs(ids_.experiment_id)) {
       JobRow job = job_row(row);
       if (job.collected) continue;
       // Stored, but the submitter died before it heard sbatch's answer (never while
@@ -159,11 +159,11 @@ class SlurmJobs {
       if (!job.job_id) {
         job.job_id = cluster_.find(job.name);
         if (job.job_id) {
-          store_.set_slurm_job_id(job.row_id, *job.job_id);
+          store_.slurm().set_slurm_job_id(job.row_id, *job.job_id);
         } else if (fs::exists(job.job_db)) {
           job.job_id = kUnknownJobId;
         } else {
-          store_.finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
+          store_.slurm().finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
           continue;
         }
       }
@@ -183,7 +183,7 @@ class SlurmJobs {
 
   std::set<int> stopped_cells() {
     std::set<int> cells;
-    for (const auto& row : store_.cell_summary(ids_.experiment_id))
+    for (const auto& row : store_.history().cell_summary(ids_.experiment_id))
       if (!text_of(value_of(row, "stop_reason")).empty())
         cells.insert(static_cast<int>(integer_of(value_of(row, "cell_index")).value_or(-1)));
     return cells;
@@ -203,7 +203,7 @@ class SlurmJobs {
       // share-K: the K-th job of this submission's folder (one submitter at a time:
       // resume is exclusive, and the folder is new).
       const std::string base = folder + "/share-" + std::to_string(++submitted_);
-      const int64_t row = store_.add_slurm_job(ids_.experiment_id, planned.replica, share, base + ".db");
+      const int64_t row = store_.slurm().add_slurm_job(ids_.experiment_id, planned.replica, share, base + ".db");
       const std::string name = job_name(base + ".db");
       std::vector<std::string> argv = {command.orchestrator, "run", experiment_.matrix_path, "--db", base + ".db",
                                        "--slurm-share",      share};
@@ -221,12 +221,12 @@ class SlurmJobs {
       args.insert(args.end(), options.sbatch_args.begin(), options.sbatch_args.end());
       try {
         const int64_t job_id = cluster_.submit(args, base + ".sh");
-        store_.set_slurm_job_id(row, job_id);
+        store_.slurm().set_slurm_job_id(row, job_id);
         observer_.on(
             event::SlurmJobSubmitted{job_id, planned.share.size(), planned.share.runs.size(), planned.replica});
       } catch (const UserError& e) {
         observer_.on(event::SlurmJobRefused{e.what(), planned.share.size()});
-        store_.finish_slurm_job(row, {{"state", std::string("NOT_SUBMITTED")}}, 0);
+        store_.slurm().finish_slurm_job(row, {{"state", std::string("NOT_SUBMITTED")}}, 0);
         record_unfinished(planned.replica, planned.share, "slurm_not_submitted", e.what(), 0);
       }
     }
@@ -273,14 +273,14 @@ class SlurmJobs {
   // experiment), and whether any of its runs is still missing.
   bool all_cancelled() const { return collected_ > 0 && cancelled_ == collected_; }
   bool runs_missing() {
-    const auto stored = store_.stored_run_indices(ids_.experiment_id);
+    const auto stored = store_.experiments().stored_run_indices(ids_.experiment_id);
     return !plan_jobs(experiment_, matrix_cells_, stored, {}, stopped_cells(), 1).empty();
   }
 
   ExperimentOutcome outcome() {
     ExperimentOutcome outcome;
     outcome.experiment_id = ids_.experiment_id;
-    for (const auto& row : store_.cell_summary(ids_.experiment_id)) {
+    for (const auto& row : store_.history().cell_summary(ids_.experiment_id)) {
       outcome.runs_total += integer_of(value_of(row, "runs")).value_or(0);
       outcome.runs_ok += integer_of(value_of(row, "runs_ok")).value_or(0);
     }
@@ -296,7 +296,7 @@ class SlurmJobs {
   // `status` and `reason`; returns how many.
   int64_t record_unfinished(std::optional<int> replica, const RunShare& share, const std::string& status,
                             const std::string& reason, int64_t job_id) {
-    const auto stored = store_.stored_run_indices(ids_.experiment_id);
+    const auto stored = store_.experiments().stored_run_indices(ids_.experiment_id);
     const auto stopped = stopped_cells();
     int64_t unfinished = 0;
     for (const auto& [cell, runs] : share.runs) {
@@ -305,7 +305,7 @@ class SlurmJobs {
       const Cell& main_cell = experiment_.cells.at(static_cast<size_t>(main));
       for (const int run_index : runs) {
         if (stored.count({main, run_index})) continue;
-        store_.record_unfinished_run(ids_.cell_ids.at(static_cast<size_t>(main)), run_index,
+        store_.slurm().record_unfinished_run(ids_.cell_ids.at(static_cast<size_t>(main)), run_index,
                                      run_index < warmup_runs_of(experiment_, main_cell), status, reason, job_id);
         ++unfinished;
       }
@@ -322,7 +322,7 @@ class SlurmJobs {
     std::string node = end.node;
     try {
       if (!fs::exists(job.job_db)) throw UserError("it wrote no results DB");
-      ResultStore::AttachedJobDb db(store_, job.job_db);
+      AttachedJobDb db(store_.slurm(), job.job_db);
       const auto experiments = db.experiments();
       if (experiments.size() != 1)
         throw UserError("its DB holds " + count(experiments.size(), "experiment") + ", not the one it was given");
@@ -331,9 +331,9 @@ class SlurmJobs {
         throw UserError("its DB holds another matrix (the file changed after submission): not ingested");
       node = text_of(value_of(run_experiment, "hostname"));
       // The node's host warnings (load, governor, swap) and drift, as its job saw them.
-      store_.add_experiment_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
+      store_.experiments().add_experiment_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
                                     number_of(value_of(run_experiment, "drift_share")));
-      const int64_t host = store_.host_id(run_experiment);
+      const int64_t host = store_.slurm().host_id(run_experiment);
       for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
         throw_if_stopped("ingesting Slurm job " + std::to_string(*job.job_id) + "'s runs");
         const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
@@ -341,7 +341,7 @@ class SlurmJobs {
         if (!share.has(cell, run_index)) continue;  // not its to measure
         const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell)));
         if (db.ingest_run(*integer_of(value_of(run, "id")), cell_id, host, *job.job_id)) ++ingested;
-        if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty()) store_.stop_cell(cell_id, why);
+        if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty()) store_.experiments().stop_cell(cell_id, why);
       }
     } catch (const UserError& e) {
       // A stop signal ends the ingest, not the job: it is left uncollected, the runs
@@ -367,7 +367,7 @@ class SlurmJobs {
                    {"exit_code", end.exit_code},
                    {"state_source", end.source},
                    {"node", node}};
-    store_.finish_slurm_job(job.row_id, row, ingested);
+    store_.slurm().finish_slurm_job(job.row_id, row, ingested);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
     observer_.on(event::SlurmJobCollected{*job.job_id, end.state, ingested, unfinished, reason});
@@ -414,7 +414,7 @@ ExperimentOutcome finish(ResultStore& store, SlurmJobs& jobs, bool stopped) {
   ExperimentOutcome outcome = jobs.outcome();
   outcome.interrupted = stopped || jobs.all_cancelled();
   const bool missing = stopped || jobs.runs_missing();
-  store.finish_experiment(jobs.experiment_id(), missing ? "interrupted" : "finished");
+  store.experiments().finish_experiment(jobs.experiment_id(), missing ? "interrupted" : "finished");
   return outcome;
 }
 
@@ -469,7 +469,7 @@ ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& p
   std::optional<ResultStore::Resumption> resumed;
   // Replicas: the experiment is found by its matrix, then has as many copies as it
   // was begun with, whatever --max-jobs says now.
-  if (resume) resumed = store.resume(slurm_experiment(matrix, options.split, 1), OrchestratorIdentity::self());
+  if (resume) resumed = store.experiments().resume(slurm_experiment(matrix, options.split, 1), OrchestratorIdentity::self());
   int64_t experiment_id = 0;
   if (resumed) {
     experiment_id = resumed->ids.experiment_id;
@@ -481,7 +481,7 @@ ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& p
     const SystemInfo system = collect_system_info();
     const Launchers launchers;
     experiment_id = store
-                        .begin_experiment(experiment, system, launchers.quoted_commands(experiment),
+                        .experiments().begin_experiment(experiment, system, launchers.quoted_commands(experiment),
                                           HostContext{"", "", 0, OrchestratorIdentity::self()})
                         .experiment_id;
   }
@@ -489,13 +489,13 @@ ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& p
   jobs.collect_ended();  // a resumed experiment's jobs that ended while no one watched
   const std::string folder =
       jobs_folder(options.job_folder.empty() ? db_path + ".slurm" : options.job_folder, experiment_id);
-  const auto plan = plan_jobs(experiment, matrix.cells.size(), store.stored_run_indices(experiment_id),
+  const auto plan = plan_jobs(experiment, matrix.cells.size(), store.experiments().stored_run_indices(experiment_id),
                               jobs.busy_cells(), jobs.stopped_cells(), max_jobs);
   observer.on(event::SlurmStarted{experiment.name, experiment_id, plan.size(), partition.name, partition.nodes.size(),
                                   static_cast<size_t>(partition.idle_nodes()), options.split, folder});
   jobs.submit(plan, folder, command, options);
   if (options.detach && !jobs.uncollected().empty()) {
-    store.set_experiment_status(experiment_id, "submitted");
+    store.experiments().set_experiment_status(experiment_id, "submitted");
     ExperimentOutcome outcome = jobs.outcome();
     outcome.detached = true;
     return outcome;
@@ -509,11 +509,11 @@ std::vector<ExperimentOutcome> collect_from_slurm(ResultStore& store, int64_t ex
   const SlurmCluster cluster;
   std::vector<ExperimentOutcome> outcomes;
   const std::vector<int64_t> ids =
-      experiment_id > 0 ? std::vector<int64_t>{experiment_id} : store.experiments_with_uncollected_jobs();
+      experiment_id > 0 ? std::vector<int64_t>{experiment_id} : store.slurm().experiments_with_uncollected_jobs();
   for (const int64_t id : ids) {
     // A submitter runs it (its own host's repair found it alive, or it runs on
     // another host): it collects, and no one else.
-    if (text_of(value_of(store.experiment(id), "status")) == "running") {
+    if (text_of(value_of(store.experiments().experiment(id), "status")) == "running") {
       observer.on(event::SlurmSubmitterCollects{id});
       continue;
     }

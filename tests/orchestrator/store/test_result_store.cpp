@@ -65,7 +65,7 @@ orch::RunRecord ok_run(int run_index, bool warmup, double load_ms, std::vector<d
 
 // As the runner does it: 'running' first, completed when the run is over.
 void store_run(orch::ResultStore& store, int64_t cell_id, const orch::RunRecord& run) {
-  store.record_run(store.begin_run(cell_id, run), cell_id, run);
+  store.experiments().record_run(store.experiments().begin_run(cell_id, run), cell_id, run);
 }
 
 // How many cells of the DB at `path` have no statistics row.
@@ -133,7 +133,7 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
   auto experiment = two_cell_experiment();
-  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"cmd0", "cmd1"});
+  auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"cmd0", "cmd1"});
   REQUIRE(ids.cell_ids.size() == 2);
   store_run(store, ids.cell_ids[1], ok_run(0, true, 900, {50, 50}));  // warm-up: excluded
   store_run(store, ids.cell_ids[1], ok_run(1, false, 100, {1, 2, 3}));
@@ -147,7 +147,7 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   crashed.reason = "killed by SIGSEGV";
   crashed.process.term_signal = SIGSEGV;
   store_run(store, ids.cell_ids[1], crashed);
-  store.finish_experiment(ids.experiment_id, "finished");
+  store.experiments().finish_experiment(ids.experiment_id, "finished");
 
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT COUNT(*) FROM samples").getInt() == 2 + 3 + 3 + 4);
@@ -176,7 +176,7 @@ TEST_CASE("runs round-trip through run_phases and cell_summary", "[store]") {
   CHECK(summary.getColumn(6).getString() == "1");
   CHECK(summary.getColumn(7).getString() == "taskset");
 
-  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.history().cell_summary(ids.experiment_id));
   REQUIRE(report.rows.size() == 2);
   CHECK(shown(report, 0, "ok") == orch::Value(std::string("0/0")));
   CHECK(shown(report, 1, "ok") == orch::Value(std::string("3/4")));
@@ -188,7 +188,7 @@ TEST_CASE("CUDA event times are stored per iteration and summarised per run and 
   orch::ResultStore store(dir.file("r.db"));
   auto experiment = two_cell_experiment();
   for (auto& cell : experiment.cells) cell.settings.device = "cuda";
-  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
   for (int i = 0; i < 3; ++i) {
     auto run = ok_run(i, false, 10, {2.0 + i, 3.0 + i, 4.0 + i});
     run.report->device_samples_ms = {1.0 + i, 1.5 + i, 2.5 + i};
@@ -204,16 +204,16 @@ TEST_CASE("CUDA event times are stored per iteration and summarised per run and 
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 4);
   CHECK(db.execAndGet("SELECT device FROM cell_summary WHERE cell_index = 0").getString() == "cuda");
 
-  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.history().cell_summary(ids.experiment_id));
   CHECK(shown(report, 0, "gpu p50 ms") == orch::Value(2.5));
 }
 
 TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[store][gpu]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1, 2}));
-  const auto report = orch::reading_summary(store.cell_summary(ids.experiment_id));
+  const auto report = orch::reading_summary(store.history().cell_summary(ids.experiment_id));
   CHECK_FALSE(has_column(report, "gpu p50 ms"));
   CHECK(has_column(report, "p50 ms"));
   SQLite::Database db(dir.file("r.db"));
@@ -223,7 +223,7 @@ TEST_CASE("the printed table has no GPU column when nothing ran on a GPU", "[sto
 TEST_CASE("the median of an even number of runs is the mean of the middle two", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   for (int i = 0; i < 4; ++i) store_run(store, ids.cell_ids[0], ok_run(i, false, 10.0 * (i + 1), {1}));
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT model_load_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 25);
@@ -235,9 +235,9 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
   experiment.matrix_hash = "abc";
   {
     orch::ResultStore store(dir.file("r.db"));
-    auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
     store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
-    store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
+    store.experiments().begin_run(ids.cell_ids[0], ok_run(1, false, 10, {1}));  // then the orchestrator died
   }
   orch::ResultStore store(dir.file("r.db"));
   test::RecordingObserver observer;
@@ -256,8 +256,8 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
 
   auto other = experiment;
   other.matrix_hash = "def";
-  CHECK_FALSE(store.resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
-  auto resumption = store.resume(experiment, orch::OrchestratorIdentity::self());
+  CHECK_FALSE(store.experiments().resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
+  auto resumption = store.experiments().resume(experiment, orch::OrchestratorIdentity::self());
   REQUIRE(resumption);
   CHECK(resumption->ids.cell_ids.size() == 2);
   CHECK(resumption->finished == std::set<std::pair<int, int>>{{0, 0}});  // the aborted run goes again
@@ -269,7 +269,7 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
 TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from the stored runs", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   // model_load stands for the cold start here: the first measured run is 3x the others.
   store_run(store, ids.cell_ids[0], ok_run(0, false, 300, {9}));
   store_run(store, ids.cell_ids[0], ok_run(1, false, 100, {10}));
@@ -292,7 +292,7 @@ TEST_CASE("cell statistics: bootstrap CI, run-to-run CV and first-run-slow from 
 TEST_CASE("medians in cell_summary ignore NULLs instead of counting them", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   for (int i = 0; i < 3; ++i) {
     auto run = ok_run(i, false, 10, {1});
     if (i < 2) {  // the third run had no cgroup: no throttling figure at all
@@ -354,18 +354,18 @@ TEST_CASE("a live orchestrator's running experiment is neither repaired nor resu
   orch::ResultStore store(dir.file("r.db"));
   orch::HostContext live;
   live.orchestrator = orch::OrchestratorIdentity::self();  // this test process: alive
-  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, live);
-  store.begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, live);
+  store.experiments().begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
   test::RecordingObserver observer;
   CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 0);
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT status FROM runs").getString() == "running");
-  CHECK_FALSE(store.resume(experiment, orch::OrchestratorIdentity::self()));  // it is not interrupted
+  CHECK_FALSE(store.experiments().resume(experiment, orch::OrchestratorIdentity::self()));  // it is not interrupted
   // The same process in another boot is not alive: a reboot ended it.
   orch::HostContext before_reboot = live;
   before_reboot.orchestrator.boot_id = "another-boot";
-  auto old_ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, before_reboot);
-  store.begin_run(old_ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  auto old_ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"}, before_reboot);
+  store.experiments().begin_run(old_ids.cell_ids[0], ok_run(0, false, 10, {1}));
   CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 1);
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(status) FROM (SELECT status FROM experiments ORDER BY id)").getString() ==
         "running,interrupted");
@@ -417,22 +417,22 @@ TEST_CASE("a cell's statistics row is stored anew with every change of its runs,
   auto experiment = two_cell_experiment();
   experiment.matrix_hash = "abc";
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
   CHECK(cells_without_statistics(dir.file("r.db")) == 0);  // a row from the start, runs or not
   store_run(store, ids.cell_ids[0], ok_run(0, false, 10, {1}));
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
 
-  const int64_t running = store.begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
+  const int64_t running = store.experiments().begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
   // The statistics as of the last stored run, never NULL while a run is measured.
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
   CHECK(db.execAndGet("SELECT runs FROM cell_summary WHERE cell_index = 0").getInt() == 2);  // progress shows
-  store.record_run(running, ids.cell_ids[0], ok_run(1, false, 10, {5}));
+  store.experiments().record_run(running, ids.cell_ids[0], ok_run(1, false, 10, {5}));
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 3);
 
-  store.forget_run(ids.cell_ids[0], 1);
+  store.experiments().forget_run(ids.cell_ids[0], 1);
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
-  store.begin_run(ids.cell_ids[1], ok_run(0, false, 10, {1}));  // then the orchestrator died
+  store.experiments().begin_run(ids.cell_ids[1], ok_run(0, false, 10, {1}));  // then the orchestrator died
   test::RecordingObserver observer;
   CHECK(orch::repair_runs_of_dead_orchestrators(store, "testhost", observer) == 1);
   CHECK(cells_without_statistics(dir.file("r.db")) == 0);
@@ -442,7 +442,7 @@ TEST_CASE("a cell's statistics row is stored anew with every change of its runs,
 TEST_CASE("every phase of the protocol is stored as its own column of run_phases", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  auto ids = store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   auto run = ok_run(0, false, 10, {1});
   run.report->phases.clear();
   double duration = 1;
@@ -460,7 +460,7 @@ TEST_CASE("the views for common questions: cell_trend, run_warnings, cold_vs_war
   auto experiment = two_cell_experiment();
   experiment.cells[1].settings.cache = {orch::CachePolicy::Mode::kEvict, 0};
   for (int night = 0; night < 2; ++night) {
-    auto ids = store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
     auto run = ok_run(0, false, 10, {1.0 + night});
     run.warnings = {"cv", "throttled"};
     store_run(store, ids.cell_ids[0], run);
@@ -483,18 +483,18 @@ TEST_CASE("the views for common questions: cell_trend, run_warnings, cold_vs_war
 TEST_CASE("experiments are found as latest, previous, an id, or by a baseline's name", "[store]") {
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
-  CHECK_THROWS_WITH(store.find_experiment("latest"), Catch::Contains("has no experiment 'latest'"));
-  for (int i = 0; i < 3; ++i) store.begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
-  CHECK(store.find_experiment("latest") == 3);
-  CHECK(store.find_experiment("previous") == 2);
-  CHECK(store.find_experiment("1") == 1);
-  CHECK_THROWS_WITH(store.find_experiment("7"), Catch::Contains("has no experiment '7'"));
-  CHECK_THROWS_WITH(store.find_experiment("1; DROP TABLE runs"), Catch::Contains("is not an experiment"));
-  CHECK_THROWS_WITH(store.find_baseline("release-1"), Catch::Contains("has no baseline 'release-1'"));
-  store.name_baseline("release-1", 2);
-  CHECK(store.find_baseline("release-1") == 2);
-  store.name_baseline("release-1", 1);  // a name moves
-  CHECK(store.find_baseline("release-1") == 1);
+  CHECK_THROWS_WITH(store.experiments().find_experiment("latest"), Catch::Contains("has no experiment 'latest'"));
+  for (int i = 0; i < 3; ++i) store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  CHECK(store.experiments().find_experiment("latest") == 3);
+  CHECK(store.experiments().find_experiment("previous") == 2);
+  CHECK(store.experiments().find_experiment("1") == 1);
+  CHECK_THROWS_WITH(store.experiments().find_experiment("7"), Catch::Contains("has no experiment '7'"));
+  CHECK_THROWS_WITH(store.experiments().find_experiment("1; DROP TABLE runs"), Catch::Contains("is not an experiment"));
+  CHECK_THROWS_WITH(store.baselines().find_baseline("release-1"), Catch::Contains("has no baseline 'release-1'"));
+  store.baselines().name_baseline("release-1", 2);
+  CHECK(store.baselines().find_baseline("release-1") == 2);
+  store.baselines().name_baseline("release-1", 1);  // a name moves
+  CHECK(store.baselines().find_baseline("release-1") == 1);
 }
 
 namespace {
@@ -526,7 +526,7 @@ TEST_CASE("a DB of schema 18 is migrated: its cells keep their identity, and new
   const auto experiment = two_cell_experiment();
   {
     orch::ResultStore created(path);
-    created.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+    created.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
     // Back to schema 18: what 019, 020 and 021 added, dropped.
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     for (const char* view : {"cell_summary", "run_phases", "run_hosts", "cell_trend", "run_warnings", "cold_vs_warm"})
@@ -549,7 +549,7 @@ TEST_CASE("a DB of schema 18 is migrated: its cells keep their identity, and new
     db.exec("PRAGMA user_version = 18");
   }
   orch::ResultStore store(path);
-  store.begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
   SQLite::Database db(path);
   // The identities of schema 18, by its rule, before and after.
   for (int cell = 0; cell < 2; ++cell) {
@@ -563,6 +563,6 @@ TEST_CASE("a DB of schema 18 is migrated: its cells keep their identity, and new
   adaptive.cells[0].settings.iterations_auto = true;
   adaptive.cells[0].settings.min_iterations = 20;
   adaptive.cells[0].settings.iterations_target_percent = 2;
-  store.begin_experiment(adaptive, test::four_cpu_machine(), {"a", "b"});
+  store.experiments().begin_experiment(adaptive, test::four_cpu_machine(), {"a", "b"});
   CHECK(db.execAndGet("SELECT COUNT(DISTINCT settings_hash) FROM cells").getInt() == 3);
 }

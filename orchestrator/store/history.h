@@ -1,0 +1,63 @@
+// Statistics and history: each cell's statistics row (measure/cell_statistics.h),
+// stored anew in every transaction that changes the cell's runs, and the queries of
+// what was measured -- an experiment's cells, a cell's runs and samples, a cell's
+// earlier nights.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/value.h"
+#include "store/database.h"
+
+namespace orch {
+
+class History {
+ public:
+  explicit History(Database& db) : db_(db) {}
+
+  // Stores the statistics of `cell_id` from its runs, inside the caller's transaction.
+  void refresh_cell_statistics(int64_t cell_id);
+  // A writer's: stores the statistics of cells that lack them (an older orchestrator
+  // left them mid-cell), in one transaction.
+  void refresh_missing_statistics();
+  // A reader's: computes them in memory instead, into a TEMP copy of cell_statistics
+  // that this connection's views read (the file is never written).
+  void compute_missing_statistics();
+
+  // The cell_summary view's rows of one experiment, typed, in cell order.
+  std::vector<Columns> cell_summary(int64_t experiment_id);
+  // The timed iterations (ms) of a cell's measured ok runs, run by run.
+  std::vector<std::vector<double>> measured_samples(int64_t cell_id);
+  // All of a cell's runs (every column of runs), in run order.
+  std::vector<Columns> cell_runs(int64_t cell_id);
+  // A cell's measured ok runs (every column of runs), in run order.
+  std::vector<Columns> measured_runs(int64_t cell_id);
+  // The newest cell with `settings_hash` on `hostname` that has at least two measured
+  // ok runs: cell_id, experiment_id, started_at.
+  std::optional<Columns> latest_cell(const std::string& settings_hash, const std::string& hostname);
+  // The p50s of the cell with `settings_hash` in the `limit` latest experiments named
+  // `name` on `hostname` before experiment `before`, newest first.
+  std::vector<double> history_p50s(const std::string& settings_hash, const std::string& name,
+                                   const std::string& hostname, int64_t before, int limit);
+  // The cell with `settings_hash` in the `limit` latest experiments named `name` on
+  // `hostname` up to experiment `up_to` (included), oldest first: experiment_id,
+  // started_at, latency_p50_ms, latency_p50_ci_low_ms, latency_p50_ci_high_ms,
+  // latency_p50_ci_confidence.
+  std::vector<Columns> trend(const std::string& settings_hash, const std::string& name, const std::string& hostname,
+                             int64_t up_to, int limit);
+  // Every measured run's host facts (the run_hosts view: hostname, cpu_model, kernel,
+  // governor, smt, memory_mib) with its cell_index and cell, one row per distinct
+  // cell and host, in cell order.
+  std::vector<Columns> cell_hosts(int64_t experiment_id);
+
+ private:
+  // Cells with no cell_statistics row.
+  std::vector<int64_t> cells_without_statistics();
+
+  Database& db_;
+};
+
+}  // namespace orch
