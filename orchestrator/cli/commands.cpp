@@ -27,7 +27,7 @@
 #include "measure/intervals.h"
 #include "measure/relative_speed.h"
 #include "measure/statistics.h"
-#include "measure/stored_runs.h"
+#include "measure/stored_run.h"
 #include "measure/variance_components.h"
 #include "measure/warnings.h"
 #include "process/interrupt.h"
@@ -346,8 +346,8 @@ std::vector<ComparedCell> compared_cells(ResultStore& store, const Columns& expe
     const auto cell_id = static_cast<int64_t>(number_of(value_of(row, "cell_id")).value_or(0));
     cell.samples = store.history().measured_samples(cell_id);
     for (const auto& run : store.history().measured_runs(cell_id))
-      for (const auto& [column, metric] : compared_run_metrics())
-        if (const auto value = number_of(value_of(run, column))) cell.run_values[column].push_back(*value);
+      for (const auto& [column, metric, field] : compared_run_metrics())
+        if (const auto value = run.*field) cell.run_values[column].push_back(*value);
     cell.history_p50s = store.history().history_p50s(cell.settings_hash, text_of(value_of(experiment, "name")),
                                            text_of(value_of(experiment, "hostname")), id, lookback);
     cells.push_back(std::move(cell));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/value.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 
@@ -23,6 +24,6 @@ inline constexpr double kColdMajorFaults = 20;
 
 // The phrases for a cell from its `runs` rows (the results DB's, in run order), in the
 // order above; cell_statistics joins them with "; " into cell_summary.attribution.
-std::vector<std::string> attribution(const std::vector<Columns>& runs);
+std::vector<std::string> attribution(const std::vector<StoredRun>& runs);
 
 }  // namespace orch

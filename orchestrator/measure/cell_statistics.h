@@ -7,10 +7,11 @@
 #include <vector>
 
 #include "common/value.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 
-// `runs` are the cell's rows of the results DB's `runs` table, in run order (the store
+// `runs` are the cell's runs as the results DB holds them, in run order (the store
 // reads them back). Returns the row of cell_statistics, its columns named as there
 // (schemas/migrations/011_stored_statistics.sql), cell_id and computed_at left to the
 // store:
@@ -21,6 +22,6 @@ namespace orch {
 // - the median over the measured ok runs of each metric, NULLs not counted (the mean of
 //   the two middle values for an even count; integers truncated);
 // - the bootstrap 95% CI of the median run p50 and the run-to-run CV of the p50s.
-Columns cell_statistics(const std::vector<Columns>& runs);
+Columns cell_statistics(const std::vector<StoredRun>& runs);
 
 }  // namespace orch

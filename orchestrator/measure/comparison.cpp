@@ -80,12 +80,13 @@ bool Comparison::regression() const {
   return false;
 }
 
-const std::vector<std::pair<std::string, std::string>>& compared_run_metrics() {
-  static const std::vector<std::pair<std::string, std::string>> metrics = {{"latency_p99_ms", "p99"},
-                                                                           {"library_load_ms", "library_load"},
-                                                                           {"model_load_ms", "model_load"},
-                                                                           {"first_inference_ms", "first_inference"},
-                                                                           {"cold_start_ms", "cold_start"}};
+const std::vector<ComparedRunMetric>& compared_run_metrics() {
+  static const std::vector<ComparedRunMetric> metrics = {
+      {"latency_p99_ms", "p99", &StoredRun::latency_p99_ms},
+      {"library_load_ms", "library_load", &StoredRun::library_load_ms},
+      {"model_load_ms", "model_load", &StoredRun::model_load_ms},
+      {"first_inference_ms", "first_inference", &StoredRun::first_inference_ms},
+      {"cold_start_ms", "cold_start", &StoredRun::cold_start_ms}};
   return metrics;
 }
 
@@ -112,7 +113,7 @@ Comparison compare_cells(const std::vector<ComparedCell>& base, const std::vecto
       judge_against_history(p50, cell.history_p50s, options);
       change.metrics.push_back(p50);
     }
-    for (const auto& [column, metric] : compared_run_metrics()) {
+    for (const auto& [column, metric, field] : compared_run_metrics()) {
       const auto old_values = before->run_values.find(column), new_values = cell.run_values.find(column);
       if (old_values == before->run_values.end() || new_values == cell.run_values.end() || old_values->second.empty() ||
           new_values->second.empty())

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "measure/intervals.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 
@@ -71,6 +72,12 @@ Comparison compare_cells(const std::vector<ComparedCell>& base, const std::vecto
                          const ComparisonOptions& options = {});
 
 // The metrics compared besides the p50, by their runs columns.
-const std::vector<std::pair<std::string, std::string>>& compared_run_metrics();  // {column, metric name}
+// The per-run metrics compared besides the p50: ComparedCell::run_values's keys
+// (`column`), each with its metric's name and its field of a stored run.
+struct ComparedRunMetric {
+  std::string column, metric;
+  RunMetric field;
+};
+const std::vector<ComparedRunMetric>& compared_run_metrics();
 
 }  // namespace orch

@@ -4,23 +4,22 @@
 #include <algorithm>
 #include <cmath>
 
-#include "measure/stored_runs.h"
+#include "measure/stored_run.h"
 #include "protocol/order_statistics.h"
 
 namespace orch {
 
-CellProgress progress_of(const std::vector<Columns>& runs) {
+CellProgress progress_of(const std::vector<StoredRun>& runs) {
   CellProgress progress;
   for (const auto& run : runs) {
-    const std::string status = text_of(value_of(run, "status"));
     // Not finished, or cut short by a stop signal (`--resume` runs it again): no run yet.
-    if (status == "running" || status == "aborted") continue;
-    const double wall_s = number_in(run, "wall_ms").value_or(0) / 1000;
+    if (run.status == "running" || run.status == "aborted") continue;
+    const double wall_s = run.wall_ms.value_or(0) / 1000;
     progress.machine_s += wall_s;
-    if (!is_measured(run)) continue;
+    if (!run.measured()) continue;
     ++progress.measured_runs;
     progress.measured_s += wall_s;
-    if (const auto p50 = number_in(run, "latency_p50_ms"); p50 && status == "ok") progress.p50s.push_back(*p50);
+    if (run.latency_p50_ms && run.ok()) progress.p50s.push_back(*run.latency_p50_ms);
   }
   return progress;
 }

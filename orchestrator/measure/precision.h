@@ -15,6 +15,7 @@
 
 #include "common/value.h"
 #include "matrix/experiment.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 
@@ -25,9 +26,9 @@ struct CellProgress {
   double machine_s = 0;      // wall time of all its runs, warm-ups included
   double measured_s = 0;     // of its measured runs
 };
-// From the cell's rows of the results DB's runs table ('running' and 'aborted' ones not
-// counted: they are not finished, and --resume runs them again).
-CellProgress progress_of(const std::vector<Columns>& runs);
+// From the cell's stored runs ('running' and 'aborted' ones not counted: they are not
+// finished, and --resume runs them again).
+CellProgress progress_of(const std::vector<StoredRun>& runs);
 
 enum class StopReason { kTarget, kMaxRuns, kTime };
 std::string stop_reason_name(StopReason reason);  // target, max-runs, time: as stored in cells.stop_reason

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "measure/stored_runs.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 namespace {
@@ -24,16 +24,15 @@ double t_quantile(int df) {
 
 }  // namespace
 
-RunCost cost_of(const std::vector<const Columns*>& runs) {
+RunCost cost_of(const std::vector<const StoredRun*>& runs) {
   // The run's fixed part and its timed loop per iteration, in seconds, where it has both.
-  auto part = [](const Columns& run, bool per_iteration) -> std::optional<double> {
-    const auto wall = number_in(run, "wall_ms"), loop = number_in(run, "timed_loop_ms"),
-               n = number_in(run, "latency_n");
+  auto part = [](const StoredRun& run, bool per_iteration) -> std::optional<double> {
+    const auto wall = run.wall_ms, loop = run.timed_loop_ms, n = run.latency_n;
     if (!wall || !loop || !n || *n < 1) return std::nullopt;
     return (per_iteration ? *loop / *n : std::max(0.0, *wall - *loop)) / 1000;
   };
-  const auto fixed = median_over(runs, [&](const Columns& run) { return part(run, false); });
-  const auto per_iteration = median_over(runs, [&](const Columns& run) { return part(run, true); });
+  const auto fixed = median_over(runs, [&](const StoredRun& run) { return part(run, false); });
+  const auto per_iteration = median_over(runs, [&](const StoredRun& run) { return part(run, true); });
   if (!fixed || !per_iteration) return {};
   return {*fixed, *per_iteration};
 }
@@ -66,11 +65,11 @@ std::optional<VarianceComponents> variance_components(const std::vector<RunMomen
   return components;
 }
 
-std::optional<VarianceComponents> variance_components(const std::vector<const Columns*>& runs) {
+std::optional<VarianceComponents> variance_components(const std::vector<const StoredRun*>& runs) {
   std::vector<RunMoments> moments;
-  for (const Columns* run : runs)
-    moments.push_back({number_in(*run, "latency_mean_ms").value_or(0), number_in(*run, "latency_stddev_ms").value_or(0),
-                       static_cast<int64_t>(number_in(*run, "latency_n").value_or(0))});
+  for (const StoredRun* run : runs)
+    moments.push_back({run->latency_mean_ms.value_or(0), run->latency_stddev_ms.value_or(0),
+                       static_cast<int64_t>(run->latency_n.value_or(0))});
   return variance_components(moments);
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/value.h"
+#include "measure/stored_run.h"
 
 namespace orch {
 
@@ -39,7 +40,7 @@ struct VarianceComponents {
 std::optional<VarianceComponents> variance_components(const std::vector<RunMoments>& runs);
 // The same from measured ok runs' rows of the runs table (their latency mean,
 // standard deviation and count).
-std::optional<VarianceComponents> variance_components(const std::vector<const Columns*>& runs);
+std::optional<VarianceComponents> variance_components(const std::vector<const StoredRun*>& runs);
 
 // The half-width of the 95% interval (Student's t, n - 1 degrees of freedom) of the
 // mean of n runs of m iterations each, as a share of the mean.
@@ -54,7 +55,7 @@ struct RunCost {
 
 // The medians over measured ok runs (rows of the runs table): wall time less the timed
 // loop, and the timed loop per iteration.
-RunCost cost_of(const std::vector<const Columns*>& runs);
+RunCost cost_of(const std::vector<const StoredRun*>& runs);
 
 struct Plan {
   int runs = 0;

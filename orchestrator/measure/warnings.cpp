@@ -12,6 +12,11 @@
 
 namespace orch {
 
+Oversubscription oversubscribed(int threads, size_t cpus, std::optional<double> quota_percent) {
+  return {cpus > 0 && threads > static_cast<int>(cpus),
+          quota_percent && threads > static_cast<int>(std::ceil(*quota_percent / 100 - 1e-9))};
+}
+
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes) {
   std::vector<std::string> codes;
   if (run.report && !run.report->samples_ms.empty() && run.latency && run.latency->p50_ms > 0) {
@@ -23,14 +28,9 @@ std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_
     codes.push_back("throttled");
   if (run.report) {
     const auto& runtime = run.report->runtime;
-    // Compute threads against CPUs: the intra-op pool is what runs at once (the process
-    // also has a main thread and idle inter-op threads, which do not compete). A quota
-    // of 100% is one CPU's worth of time, whatever the affinity allows.
-    const int threads = runtime.torch.intra_op_threads;
-    const bool above_cpus = !runtime.allowed_cpus.empty() && threads > static_cast<int>(runtime.allowed_cpus.size());
-    const auto& quota = runtime.cgroup.cpu_quota_percent;
-    const bool above_quota = quota && threads > static_cast<int>(std::ceil(*quota / 100 - 1e-9));
-    if (above_cpus || above_quota) codes.push_back("oversubscribed");
+    const auto over =
+        oversubscribed(runtime.torch.intra_op_threads, runtime.allowed_cpus.size(), runtime.cgroup.cpu_quota_percent);
+    if (over.above_cpus || over.above_quota) codes.push_back("oversubscribed");
   }
   const bool made_cold = !run.cache_action.empty() && run.cache_action.rfind("could not", 0) != 0;
   if (made_cold && (run.model_resident_pct.value_or(0) > kMaxResidentPercentWhenCold ||

@@ -39,8 +39,17 @@ inline constexpr double kTargetConfidence = 0.95;
 inline constexpr double kBusyCpusMin = 0.5;
 inline constexpr double kBusyShare = 0.1;
 
-// cv, throttled, oversubscribed (more intra-op threads than CPUs, or than the CPU
-// quota's whole CPUs), not-cold, limits, concurrent, swap: from one finished run.
+// `oversubscribed`: more intra-op threads than CPUs (`cpus`; 0: unknown), or than the
+// whole CPUs of the CPU quota (a quota of 100% is one CPU's worth of time, whatever
+// the affinity allows). The compute threads count: the intra-op pool is what runs at
+// once (the process also has a main thread and idle inter-op threads).
+struct Oversubscription {
+  bool above_cpus = false, above_quota = false;
+};
+Oversubscription oversubscribed(int threads, size_t cpus, std::optional<double> quota_percent);
+
+// cv, throttled, oversubscribed, not-cold, limits, concurrent, swap: from one
+// finished run.
 // `swap_used_bytes` is read just before the run.
 std::vector<std::string> run_warnings(const RunRecord& run, long long swap_used_bytes);
 

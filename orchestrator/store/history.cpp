@@ -9,6 +9,58 @@
 #include "measure/cell_statistics.h"
 
 namespace orch {
+namespace {
+
+// The runs row as a StoredRun: the one place a run's columns are read by name.
+StoredRun stored_run(const Columns& row) {
+  StoredRun run;
+  auto number = [&](const char* column) { return number_of(value_of(row, column)); };
+  run.id = integer_of(value_of(row, "id")).value_or(0);
+  run.run_index = static_cast<int>(integer_of(value_of(row, "run_index")).value_or(0));
+  run.warmup = integer_of(value_of(row, "is_warmup")).value_or(0) != 0;
+  run.status = text_of(value_of(row, "status"));
+  run.warnings = text_of(value_of(row, "warnings"));
+  run.limits_mismatch = text_of(value_of(row, "limits_mismatch"));
+  for (const auto& [column, value] : {std::pair<const char*, Value StoredRun::*>{"intra_op_threads", &StoredRun::intra_op_threads},
+                                      {"inter_op_threads", &StoredRun::inter_op_threads},
+                                      {"effective_cpus", &StoredRun::effective_cpus},
+                                      {"effective_cpu_quota_percent", &StoredRun::effective_cpu_quota_percent},
+                                      {"effective_memory_limit_bytes", &StoredRun::effective_memory_limit_bytes},
+                                      {"device_name", &StoredRun::device_name}})
+    run.*value = value_of(row, column);
+  for (const auto& [column, metric] : {std::pair<const char*, RunMetric>{"wall_ms", &StoredRun::wall_ms},
+                                       {"timed_loop_ms", &StoredRun::timed_loop_ms},
+                                       {"latency_n", &StoredRun::latency_n},
+                                       {"latency_mean_ms", &StoredRun::latency_mean_ms},
+                                       {"latency_stddev_ms", &StoredRun::latency_stddev_ms},
+                                       {"latency_p50_ms", &StoredRun::latency_p50_ms},
+                                       {"latency_p99_ms", &StoredRun::latency_p99_ms},
+                                       {"device_latency_p50_ms", &StoredRun::device_latency_p50_ms},
+                                       {"process_start_ms", &StoredRun::process_start_ms},
+                                       {"runtime_init_ms", &StoredRun::runtime_init_ms},
+                                       {"library_load_ms", &StoredRun::library_load_ms},
+                                       {"model_load_ms", &StoredRun::model_load_ms},
+                                       {"first_inference_ms", &StoredRun::first_inference_ms},
+                                       {"cold_start_ms", &StoredRun::cold_start_ms},
+                                       {"throttled_ms", &StoredRun::throttled_ms},
+                                       {"max_rss_kib", &StoredRun::max_rss_kib},
+                                       {"involuntary_ctx_switches", &StoredRun::involuntary_ctx_switches},
+                                       {"memory_peak_bytes", &StoredRun::memory_peak_bytes},
+                                       {"fs_read_kib", &StoredRun::fs_read_kib},
+                                       {"major_faults", &StoredRun::major_faults},
+                                       {"others_cpu_share", &StoredRun::others_cpu_share}})
+    run.*metric = number(column);
+  return run;
+}
+
+std::vector<StoredRun> stored_runs(const std::vector<Columns>& rows) {
+  std::vector<StoredRun> runs;
+  runs.reserve(rows.size());
+  for (const auto& row : rows) runs.push_back(stored_run(row));
+  return runs;
+}
+
+}  // namespace
 
 void History::refresh_cell_statistics(int64_t cell_id) {
   Columns row = cell_statistics(cell_runs(cell_id));
@@ -62,18 +114,18 @@ std::vector<std::vector<double>> History::measured_samples(int64_t cell_id) {
   });
 }
 
-std::vector<Columns> History::cell_runs(int64_t cell_id) {
+std::vector<StoredRun> History::cell_runs(int64_t cell_id) {
   return db_.guarded([&] {
-    return db_.select_rows("SELECT * FROM runs WHERE cell_id = ? ORDER BY run_index",
-                           [&](SQLite::Statement& query) { query.bind(1, cell_id); });
+    return stored_runs(db_.select_rows("SELECT * FROM runs WHERE cell_id = ? ORDER BY run_index",
+                                       [&](SQLite::Statement& query) { query.bind(1, cell_id); }));
   });
 }
 
-std::vector<Columns> History::measured_runs(int64_t cell_id) {
+std::vector<StoredRun> History::measured_runs(int64_t cell_id) {
   return db_.guarded([&] {
-    return db_.select_rows(
+    return stored_runs(db_.select_rows(
         "SELECT * FROM runs WHERE cell_id = ? AND is_warmup = 0 AND status = 'ok' ORDER BY run_index",
-        [&](SQLite::Statement& query) { query.bind(1, cell_id); });
+        [&](SQLite::Statement& query) { query.bind(1, cell_id); }));
   });
 }
 

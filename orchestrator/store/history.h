@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/value.h"
+#include "measure/stored_run.h"
 #include "store/database.h"
 
 namespace orch {
@@ -31,10 +32,10 @@ class History {
   std::vector<Columns> cell_summary(int64_t experiment_id);
   // The timed iterations (ms) of a cell's measured ok runs, run by run.
   std::vector<std::vector<double>> measured_samples(int64_t cell_id);
-  // All of a cell's runs (every column of runs), in run order.
-  std::vector<Columns> cell_runs(int64_t cell_id);
-  // A cell's measured ok runs (every column of runs), in run order.
-  std::vector<Columns> measured_runs(int64_t cell_id);
+  // All of a cell's runs, in run order.
+  std::vector<StoredRun> cell_runs(int64_t cell_id);
+  // A cell's measured ok runs, in run order.
+  std::vector<StoredRun> measured_runs(int64_t cell_id);
   // The newest cell with `settings_hash` on `hostname` that has at least two measured
   // ok runs: cell_id, experiment_id, started_at.
   std::optional<Columns> latest_cell(const std::string& settings_hash, const std::string& hostname);

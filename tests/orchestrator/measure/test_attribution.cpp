@@ -5,16 +5,17 @@
 
 namespace {
 
-orch::Columns run(double others_share, const std::string& warnings) {
-  return {{"is_warmup", int64_t{0}},
-          {"status", std::string("ok")},
-          {"effective_cpus", std::string("0-1")},
-          {"intra_op_threads", int64_t{2}},
-          {"others_cpu_share", others_share},
-          {"warnings", warnings},
-          {"throttled_ms", 0.0},
-          {"wall_ms", 1000.0},
-          {"major_faults", int64_t{0}}};
+orch::StoredRun run(double others_share, const std::string& warnings) {
+  orch::StoredRun run;
+  run.status = "ok";
+  run.effective_cpus = std::string("0-1");
+  run.intra_op_threads = int64_t{2};
+  run.others_cpu_share = others_share;
+  run.warnings = warnings;
+  run.throttled_ms = 0.0;
+  run.wall_ms = 1000.0;
+  run.major_faults = 0;
+  return run;
 }
 
 }  // namespace

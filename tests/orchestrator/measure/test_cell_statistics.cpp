@@ -2,21 +2,24 @@
 #include <catch2/catch.hpp>
 
 #include "measure/cell_statistics.h"
+#include "measure/stored_run.h"
 #include "measure/statistics.h"
 
 namespace {
 
-orch::Columns run(int index, const std::string& status, double p50, double model_load_ms, bool warmup = false) {
-  return {{"run_index", int64_t{index}},
-          {"is_warmup", int64_t{warmup}},
-          {"status", status},
-          {"latency_p50_ms", p50},
-          {"model_load_ms", model_load_ms},
-          {"intra_op_threads", int64_t{2}},
-          {"effective_cpus", std::string(index == 2 ? "0-1" : "0")},
-          {"effective_cpu_quota_percent", 50.0},
-          {"memory_peak_bytes", int64_t{1000 + index}},
-          {"warnings", std::string(index == 1 ? "cv,throttled" : "")}};
+orch::StoredRun run(int index, const std::string& status, double p50, double model_load_ms, bool warmup = false) {
+  orch::StoredRun run;
+  run.run_index = index;
+  run.warmup = warmup;
+  run.status = status;
+  run.latency_p50_ms = p50;
+  run.model_load_ms = model_load_ms;
+  run.intra_op_threads = int64_t{2};
+  run.effective_cpus = std::string(index == 2 ? "0-1" : "0");
+  run.effective_cpu_quota_percent = 50.0;
+  run.memory_peak_bytes = 1000 + index;
+  run.warnings = index == 1 ? "cv,throttled" : "";
+  return run;
 }
 
 const orch::Value& at(const orch::Columns& row, const char* name) { return orch::value_of(row, name); }
@@ -24,7 +27,7 @@ const orch::Value& at(const orch::Columns& row, const char* name) { return orch:
 }  // namespace
 
 TEST_CASE("cell statistics: medians over measured ok runs, counts over measured runs", "[cell-statistics]") {
-  const std::vector<orch::Columns> runs = {
+  const std::vector<orch::StoredRun> runs = {
       run(0, "ok", 100, 900, /*warmup=*/true),  // a warm-up run counts nowhere
       run(1, "ok", 10, 100),
       run(2, "ok", 12, 300),
@@ -53,7 +56,7 @@ TEST_CASE("cell statistics: medians over measured ok runs, counts over measured 
 }
 
 TEST_CASE("cell statistics: the first measured run's slow cold start is a cell warning", "[cell-statistics]") {
-  const std::vector<orch::Columns> runs = {run(0, "ok", 10, 400), run(1, "ok", 10, 100), run(2, "ok", 10, 110),
+  const std::vector<orch::StoredRun> runs = {run(0, "ok", 10, 400), run(1, "ok", 10, 100), run(2, "ok", 10, 110),
                                            run(3, "ok", 10, 105)};
   CHECK(at(orch::cell_statistics(runs), "warnings") ==
         orch::Value(std::string("cv,few-runs,first-run-slow,throttled")));
@@ -69,7 +72,7 @@ TEST_CASE("cell statistics of a cell without runs: zero counts and no medians", 
 
 TEST_CASE("cell statistics: a run whose p50 is far from the others' is named, and kept in the median",
           "[cell-statistics]") {
-  const std::vector<orch::Columns> runs = {run(0, "ok", 50, 100, /*warmup=*/true),
+  const std::vector<orch::StoredRun> runs = {run(0, "ok", 50, 100, /*warmup=*/true),
                                            run(1, "ok", 10.0, 100),
                                            run(2, "ok", 10.2, 100),
                                            run(3, "ok", 9.9, 100),

@@ -19,16 +19,18 @@ orch::Experiment parse(const std::string& header) {
   return orch::parse_experiment(text, "/tmp/m.yaml", test::four_cpu_machine(), "/bin/true");
 }
 
-// A runs row as the store reads it back.
-orch::Columns run(bool warmup, const std::string& status, double p50_ms, double wall_ms) {
-  return {{"is_warmup", int64_t{warmup}},
-          {"status", status},
-          {"latency_p50_ms", status == "ok" ? orch::Value(p50_ms) : orch::Value()},
-          {"wall_ms", wall_ms}};
+// A run as the store reads it back.
+orch::StoredRun run(bool warmup, const std::string& status, double p50_ms, double wall_ms) {
+  orch::StoredRun run;
+  run.warmup = warmup;
+  run.status = status;
+  if (status == "ok") run.latency_p50_ms = p50_ms;
+  run.wall_ms = wall_ms;
+  return run;
 }
 
 orch::CellProgress progress(const std::vector<double>& p50s, double wall_ms = 1000) {
-  std::vector<orch::Columns> runs = {run(true, "ok", 9, wall_ms)};
+  std::vector<orch::StoredRun> runs = {run(true, "ok", 9, wall_ms)};
   for (double p50 : p50s) runs.push_back(run(false, "ok", p50, wall_ms));
   return orch::progress_of(runs);
 }
