@@ -88,8 +88,8 @@ orch::RunRecord ok_run(int run_index, int samples) {
 std::vector<double> store_experiment(orch::ResultStore& store, int runs_per_cell = kRunsPerCell,
                                      orch::ResultStore::ExperimentIds* experiment_ids = nullptr) {
   const orch::Experiment experiment = quickstart_like();
-  const auto ids =
-      store.experiments().begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+  const auto ids = store.experiments().begin_experiment(experiment, orch::collect_system_info(),
+                                                        std::vector<std::string>(kCells, "cmd"));
   if (experiment_ids) *experiment_ids = ids;
   std::vector<double> times;
   for (int cell = 0; cell < kCells; ++cell) {
@@ -239,8 +239,8 @@ int run_benchmark(int argc, char** argv) {
   std::vector<double> big_run;
   {
     orch::ResultStore store(big);
-    const auto ids =
-        store.experiments().begin_experiment(quickstart_like(), orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+    const auto ids = store.experiments().begin_experiment(quickstart_like(), orch::collect_system_info(),
+                                                          std::vector<std::string>(kCells, "cmd"));
     for (int i = 0; i < 5; ++i) {
       const orch::RunRecord run = ok_run(i + 1, 10000);
       const int64_t run_id = store.experiments().begin_run(ids.cell_ids[0], run);
@@ -266,17 +266,17 @@ int run_benchmark(int argc, char** argv) {
     const std::vector<double> direct = store_experiment(job, kJobRuns, &job_ids);
     const orch::Experiment experiment = quickstart_like();
     orch::ResultStore main(main_db);
-    const auto ids =
-        main.experiments().begin_experiment(experiment, orch::collect_system_info(), std::vector<std::string>(kCells, "cmd"));
+    const auto ids = main.experiments().begin_experiment(experiment, orch::collect_system_info(),
+                                                         std::vector<std::string>(kCells, "cmd"));
     const auto all_start = Clock::now();
     {
       orch::AttachedJobDb attached(main.slurm(), job_db);
-      const int64_t host = main.slurm().host_id({{"hostname", std::string("node1")}, {"memory_mib", int64_t{1}}});
+      orch::ExperimentRow node;
+      node.columns = {{"hostname", std::string("node1")}, {"memory_mib", int64_t{1}}};
+      const int64_t host = main.slurm().host_id(node);
       for (const auto& run : attached.ended_runs(job_ids.experiment_id)) {
-        const auto cell = std::get<int64_t>(orch::value_of(run, "cell_index"));
         const auto start = Clock::now();
-        attached.ingest_run(std::get<int64_t>(orch::value_of(run, "id")), ids.cell_ids[static_cast<size_t>(cell)], host,
-                            1);
+        attached.ingest_run(run.id, ids.cell_ids[static_cast<size_t>(run.cell_index)], host, 1);
         ingested.push_back(ms_since(start));
       }
     }

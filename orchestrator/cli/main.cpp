@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <functional>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -13,6 +14,7 @@
 #include "common/text.h"
 #include "common/version.h"
 #include "process/supervisor.h"
+#include "report/exporters.h"
 #include "run/run_lock.h"
 #include "store/result_store.h"
 
@@ -31,8 +33,7 @@ const CLI::Validator kSeconds(
 
 // What the command line asked for, subcommand by subcommand.
 struct CommandLine {
-  bool validate = false, plan = false, doctor = false, report = false, compare = false, baseline = false,
-       collect = false, upgrade_db = false;
+  std::function<int()> command;  // the subcommand chosen (its CLI11 callback sets it)
   std::string matrix_path;
   orch::MatrixOptions matrix_options;
   orch::PlanOptions plan_options;
@@ -53,16 +54,7 @@ struct CommandLine {
 int run_command_line(const CommandLine& line) {
   try {
     if (!line.log_file.empty()) orch::add_log_file(line.log_file);
-    if (line.validate)
-      return orch::validate_command(line.matrix_path, line.matrix_options, line.validate_slurm, line.partition);
-    if (line.plan) return orch::plan_command(line.matrix_path, line.matrix_options, line.plan_options);
-    if (line.doctor) return orch::doctor_command(line.partition);
-    if (line.collect) return orch::collect_command(line.collect_db, line.collect_experiment, line.collect_wait);
-    if (line.report) return orch::report_command(line.report_options);
-    if (line.compare) return orch::compare_command(line.compare_options);
-    if (line.baseline) return orch::baseline_command(line.baseline_db, line.baseline_name, line.baseline_experiment);
-    if (line.upgrade_db) return orch::upgrade_db_command(line.upgrade_db_path);
-    return orch::run_command(line.matrix_path, line.matrix_options, line.run_options);
+    return line.command();
   } catch (const orch::UserError& e) {
     std::cerr << "orchestrator: error: " << orch::printable(e.what()) << '\n';
     if (!e.hint().empty()) std::cerr << "  hint: " << orch::printable(e.hint()) << '\n';
@@ -100,13 +92,13 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print every cell and its exact command; launches nothing");
   auto* run = app.add_subcommand("run", "run every cell and store the results");
   auto* doctor = app.add_subcommand("doctor", "say which launchers and cgroups are usable here, and why not");
-  auto* report = app.add_subcommand("report", "print an experiment's results: table, md, csv, json or html");
+  auto* report = app.add_subcommand("report", "print an experiment's results: " + orch::format_choices());
   report->add_option("--db", line.report_options.db_path, "results database (SQLite)")->capture_default_str();
   report->add_option("--experiment", line.report_options.experiment, "latest, previous, or an experiment id")
       ->capture_default_str();
-  report->add_option("--format", line.report_options.format, "table, md, csv, json or html")
+  report->add_option("--format", line.report_options.format, orch::format_choices())
       ->capture_default_str()
-      ->check(CLI::IsMember({"table", "md", "csv", "json", "html"}));
+      ->check(CLI::IsMember(orch::format_names()));
   report->add_option("--columns", line.report_options.columns, "cell_summary columns to show, or 'all'")
       ->delimiter(',');
   report->add_option("--baseline", line.report_options.baseline,
@@ -127,9 +119,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   compare->add_flag("--fail-on-regression", line.compare_options.fail_on_regression,
                     "exit 5 when some cell got slower");
-  compare->add_option("--format", line.compare_options.format, "table, md or json")
+  compare->add_option("--format", line.compare_options.format, orch::format_choices(true))
       ->capture_default_str()
-      ->check(CLI::IsMember({"table", "md", "json"}));
+      ->check(CLI::IsMember(orch::format_names(true)));
   compare->add_option("--baseline", line.compare_options.baseline,
                       "compare against this named experiment (orchestrator baseline NAME) instead of BASE");
   auto* baseline = app.add_subcommand("baseline", "name an experiment, to compare against it with --baseline");
@@ -205,6 +197,23 @@ int main(int argc, char** argv) {
       "upgrade-db", "migrate a results DB written by an older orchestrator to this one's schema (reports never do)");
   upgrade_db->add_option("--db", line.upgrade_db_path, "results database (SQLite)")->capture_default_str();
 
+  // Each subcommand's callback chooses what runs once the whole line is parsed.
+  auto choose = [&line](CLI::App* command, std::function<int()> chosen) {
+    command->callback([&line, chosen = std::move(chosen)] { line.command = chosen; });
+  };
+  choose(validate, [&] {
+    return orch::validate_command(line.matrix_path, line.matrix_options, line.validate_slurm, line.partition);
+  });
+  choose(plan, [&] { return orch::plan_command(line.matrix_path, line.matrix_options, line.plan_options); });
+  choose(run, [&] { return orch::run_command(line.matrix_path, line.matrix_options, line.run_options); });
+  choose(doctor, [&] { return orch::doctor_command(line.partition); });
+  choose(report, [&] { return orch::report_command(line.report_options); });
+  choose(compare, [&] { return orch::compare_command(line.compare_options); });
+  choose(baseline,
+         [&] { return orch::baseline_command(line.baseline_db, line.baseline_name, line.baseline_experiment); });
+  choose(collect, [&] { return orch::collect_command(line.collect_db, line.collect_experiment, line.collect_wait); });
+  choose(upgrade_db, [&] { return orch::upgrade_db_command(line.upgrade_db_path); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,14 +225,6 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a reader that went away (| head) must not end a night midway
   orch::adopt_orphans();       // what a worker's or a helper's descendants leave is ours to kill
 
-  line.validate = validate->parsed();
-  line.plan = plan->parsed();
-  line.doctor = doctor->parsed();
-  line.report = report->parsed();
-  line.compare = compare->parsed();
-  line.baseline = baseline->parsed();
-  line.collect = collect->parsed();
-  line.upgrade_db = upgrade_db->parsed();
   const int exit_code = run_command_line(line);
   orch::kill_adopted();  // whatever a worker's or a helper's descendants left
   return exit_code;

@@ -81,7 +81,8 @@ Columns cell_statistics(const std::vector<StoredRun>& runs) {
 
   Columns row = {{"runs", static_cast<int64_t>(measured.size())}, {"runs_ok", static_cast<int64_t>(ok.size())}};
   for (const auto& [column, value] : kInEffect)
-    row.push_back({column, distinct_of(measured, [value = value](const StoredRun& run) { return text_of(run.*value); })});
+    row.push_back(
+        {column, distinct_of(measured, [value = value](const StoredRun& run) { return text_of(run.*value); })});
 
   int64_t mismatches = 0;
   std::vector<const StoredRun*> failed;

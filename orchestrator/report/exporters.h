@@ -39,8 +39,21 @@ struct Report {
 };
 
 enum class Format { kTable, kMarkdown, kCsv, kJson, kHtml };
-std::optional<Format> parse_format(const std::string& name);  // table, md, csv, json, html
-// Whether the format is for people (display columns) or programs (cell_summary's names).
+// The formats, declared once: each one's name on the command line, whether it is for
+// people (display columns) or programs (cell_summary's names), and whether `compare`
+// writes it as well as `report`.
+struct FormatInfo {
+  Format format;
+  std::string name;
+  bool people;
+  bool compares;
+};
+const std::vector<FormatInfo>& formats();
+// The names `report` takes (`comparisons`: those `compare` takes), in the table's order.
+std::vector<std::string> format_names(bool comparisons = false);
+// "table, md, csv, json or html": the names, for a hint.
+std::string format_choices(bool comparisons = false);
+std::optional<Format> parse_format(const std::string& name, bool comparisons = false);
 bool for_people(Format format);
 
 // Plain aligned text: missing values as "-", numbers right-aligned, reals with their

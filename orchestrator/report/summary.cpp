@@ -14,7 +14,7 @@
 namespace orch {
 namespace {
 
-using RowValue = std::function<Value(const Columns&)>;
+using RowValue = std::function<Value(const CellSummaryRow&)>;
 
 struct DisplayColumn {
   DisplayColumn(std::string header, RowValue value_of_row, int decimals = 6)
@@ -53,50 +53,47 @@ int interval_decimals(double low, double high, double value) {
   return std::clamp(1 - static_cast<int>(std::floor(std::log10(width))), 0, 6);
 }
 
+// A cell_summary column as it is (the display table names its source).
 RowValue field(const char* name) {
-  return [name](const Columns& row) { return value_of(row, name); };
+  return [name](const CellSummaryRow& row) { return value_of(row.columns, name); };
 }
 
 // A number to three significant digits.
 RowValue figure(const char* name) {
-  return [name](const Columns& row) -> Value {
-    const auto number = number_of(value_of(row, name));
+  return [name](const CellSummaryRow& row) -> Value {
+    const auto number = number_of(value_of(row.columns, name));
     return number ? Value(rounded(*number, significant_decimals(*number))) : Value();
   };
 }
 
 // "a/b" of two columns; nothing when the first is missing.
 RowValue pair(const char* first, const char* second) {
-  return [=](const Columns& row) -> Value {
-    if (std::holds_alternative<std::monostate>(value_of(row, first))) return {};
-    return text_of(value_of(row, first)) + "/" + text_of(value_of(row, second));
+  return [=](const CellSummaryRow& row) -> Value {
+    const Value &a = value_of(row.columns, first), &b = value_of(row.columns, second);
+    if (std::holds_alternative<std::monostate>(a)) return {};
+    return text_of(a) + "/" + text_of(b);
   };
 }
 
 // The p50, rounded as its interval allows.
-std::optional<int> p50_decimals(const Columns& row) {
-  const auto low = number_of(value_of(row, "latency_p50_ci_low_ms"));
-  const auto high = number_of(value_of(row, "latency_p50_ci_high_ms"));
-  const auto p50 = number_of(value_of(row, "latency_p50_ms"));
-  if (!low || !high || !p50) return std::nullopt;
-  return interval_decimals(*low, *high, *p50);
+std::optional<int> p50_decimals(const CellSummaryRow& row) {
+  if (!row.p50_low_ms || !row.p50_high_ms || !row.latency_p50_ms) return std::nullopt;
+  return interval_decimals(*row.p50_low_ms, *row.p50_high_ms, *row.latency_p50_ms);
 }
 
-Value p50(const Columns& row) {
-  const auto value = number_of(value_of(row, "latency_p50_ms"));
-  if (!value) return {};
-  return rounded(*value, p50_decimals(row).value_or(significant_decimals(*value)));
+Value p50(const CellSummaryRow& row) {
+  if (!row.latency_p50_ms) return {};
+  const double value = *row.latency_p50_ms;
+  return rounded(value, p50_decimals(row).value_or(significant_decimals(value)));
 }
 
 // "33.0-34.9 (75%)": the p50's interval with the confidence it has.
-Value p50_interval(const Columns& row) {
+Value p50_interval(const CellSummaryRow& row) {
   const auto decimals = p50_decimals(row);
   if (!decimals) return {};
-  const double low = *number_of(value_of(row, "latency_p50_ci_low_ms"));
-  const double high = *number_of(value_of(row, "latency_p50_ci_high_ms"));
-  const auto confidence = number_of(value_of(row, "latency_p50_ci_confidence"));
-  return format_number(rounded(low, *decimals), *decimals) + "-" + format_number(rounded(high, *decimals), *decimals) +
-         (confidence ? " (" + format_number(std::floor(*confidence * 100), 0) + "%)" : "");
+  return format_number(rounded(*row.p50_low_ms, *decimals), *decimals) + "-" +
+         format_number(rounded(*row.p50_high_ms, *decimals), *decimals) +
+         (row.p50_confidence ? " (" + format_number(std::floor(*row.p50_confidence * 100), 0) + "%)" : "");
 }
 
 const std::vector<DisplayColumn>& display_columns() {
@@ -158,7 +155,7 @@ void Summary::drop_column_if(const std::string& header, bool one_value) {
   for (auto& row : rows) row.erase(row.begin() + index);
 }
 
-Summary reading_summary(const std::vector<Columns>& cell_summary) {
+Summary reading_summary(const std::vector<CellSummaryRow>& cell_summary) {
   Summary summary;
   for (const auto& display : display_columns()) summary.columns.push_back(display.column);
   for (const auto& cell : cell_summary) {
@@ -170,16 +167,16 @@ Summary reading_summary(const std::vector<Columns>& cell_summary) {
   return summary;
 }
 
-Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector<std::string>& wanted) {
+Summary data_summary(const std::vector<CellSummaryRow>& cell_summary, const std::vector<std::string>& wanted) {
   std::vector<std::string> names = wanted.empty() ? default_data_columns() : wanted;
   if (wanted == std::vector<std::string>{"all"}) {
     names.clear();
     if (!cell_summary.empty())
-      for (const auto& [name, value] : cell_summary.front()) names.push_back(name);
+      for (const auto& [name, value] : cell_summary.front().columns) names.push_back(name);
   } else if (!wanted.empty() && !cell_summary.empty()) {
+    const Columns& first = cell_summary.front().columns;
     for (const auto& name : names)
-      if (std::none_of(cell_summary.front().begin(), cell_summary.front().end(),
-                       [&](const auto& column) { return column.first == name; }))
+      if (std::none_of(first.begin(), first.end(), [&](const auto& column) { return column.first == name; }))
         throw UserError("cell_summary has no column '" + printable(name) + "'",
                         "--columns all lists every column; the README describes them");
   }
@@ -187,7 +184,7 @@ Summary data_summary(const std::vector<Columns>& cell_summary, const std::vector
   for (const auto& name : names) summary.columns.push_back({name, 15});
   for (const auto& cell : cell_summary) {
     auto& row = summary.rows.emplace_back();
-    for (const auto& name : names) row.push_back(as_number(value_of(cell, name.c_str())));
+    for (const auto& name : names) row.push_back(as_number(value_of(cell.columns, name)));
   }
   return summary;
 }
@@ -198,13 +195,12 @@ std::string shown_text(const Value& value, int decimals) {
   return text_of(value);
 }
 
-std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<Columns>& cell_summary,
+std::vector<std::pair<std::string, std::string>> warning_legend(const std::vector<CellSummaryRow>& cell_summary,
                                                                 const std::string& experiment_warnings) {
   std::set<std::string> codes;
   for (auto& code : split_codes(experiment_warnings)) codes.insert(code);
-  for (const auto& cell : cell_summary) {
-    for (auto& code : split_codes(text_of(value_of(cell, "warnings")))) codes.insert(code);
-  }
+  for (const auto& cell : cell_summary)
+    for (auto& code : split_codes(cell.warnings)) codes.insert(code);
   std::vector<std::pair<std::string, std::string>> legend;
   for (const auto& code : codes) legend.push_back({code, warning_meaning(code)});
   return legend;

@@ -159,8 +159,8 @@ ResultStore::Resumption open_experiment(const Experiment& experiment, const Laun
                             OrchestratorIdentity::self()};
   ResultStore::Resumption opened;
   if (experiment.order == RunOrder::kRandom) opened.order_seed = experiment.order_seed.value_or(draw_order_seed());
-  opened.ids =
-      store.experiments().begin_experiment(experiment, system, launchers.quoted_commands(experiment), context, opened.order_seed);
+  opened.ids = store.experiments().begin_experiment(experiment, system, launchers.quoted_commands(experiment), context,
+                                                    opened.order_seed);
   return opened;
 }
 

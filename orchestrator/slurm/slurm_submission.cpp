@@ -36,28 +36,11 @@ std::string job_name(const std::string& job_db) {
   return "orch-" + path.parent_path().filename().string() + "-" + path.stem().string();
 }
 
-// A job's row, as slurm_jobs holds it.
-struct JobRow {
-  int64_t row_id = 0;
-  std::optional<int64_t> job_id;
-  std::optional<int> replica;
-  std::string share;
-  std::string job_db;
-  std::string name;  // in Slurm (job_name)
-  bool collected = false;
+// A job's row, with its name in Slurm (job_name).
+struct JobRow : SlurmJobRow {
+  explicit JobRow(const SlurmJobRow& row) : SlurmJobRow(row), name(job_name(row.job_db)) {}
+  std::string name;
 };
-
-JobRow job_row(const Columns& row) {
-  JobRow job;
-  job.row_id = integer_of(value_of(row, "id")).value_or(0);
-  job.job_id = integer_of(value_of(row, "job_id"));
-  if (const auto replica = integer_of(value_of(row, "replica"))) job.replica = static_cast<int>(*replica);
-  job.share = text_of(value_of(row, "share"));
-  job.job_db = text_of(value_of(row, "job_db"));
-  job.name = job_name(job.job_db);
-  job.collected = !std::holds_alternative<std::monostate>(value_of(row, "collected_at"));
-  return job;
-}
 
 // "slurm_cancelled" for CANCELLED: the status of the runs a job did not finish.
 std::string unfinished_status(const std::string& state) {
@@ -91,15 +74,15 @@ std::string output_ending(const std::string& path) {
 // matrix file), with the number of the matrix's own cells.
 std::pair<Experiment, size_t> stored_experiment(ResultStore& store, int64_t experiment_id,
                                                 const std::string& default_worker) {
-  const Columns row = store.experiments().experiment(experiment_id);
+  const ExperimentRow row = store.experiments().experiment(experiment_id);
   SystemInfo anything;  // validated at submission; not against this machine again
   for (int cpu = 0; cpu < 4096; ++cpu) anything.online_cpus.push_back(cpu);
   anything.allowed_cpus = anything.online_cpus;
   MatrixOptions options;
   options.max_cells = 1000000;  // the matrix was run; --max-cells was its submitter's to check
-  const Experiment matrix = parse_experiment(store.experiments().matrix_text(experiment_id), text_of(value_of(row, "matrix_path")),
-                                             anything, default_worker, options);
-  const std::string split = text_of(value_of(row, "slurm_split"));
+  const Experiment matrix = parse_experiment(store.experiments().matrix_text(experiment_id), row.matrix_path, anything,
+                                             default_worker, options);
+  const std::string& split = row.slurm_split;
   const size_t cells = store.experiments().experiment_ids(experiment_id).cell_ids.size();
   const int copies = split == "replicas" ? static_cast<int>(cells / std::max<size_t>(1, matrix.cells.size())) : 1;
   return {slurm_experiment(matrix, split, copies), matrix.cells.size()};
@@ -151,7 +134,7 @@ class SlurmJobs {
   std::vector<JobRow> uncollected() {
     std::vector<JobRow> jobs;
     for (const auto& row : store_.slurm().slurm_jobs(ids_.experiment_id)) {
-      JobRow job = job_row(row);
+      JobRow job(row);
       if (job.collected) continue;
       // Stored, but the submitter died before it heard sbatch's answer (never while
       // one runs the experiment): the queue may know the job by its name, and a job
@@ -159,11 +142,11 @@ class SlurmJobs {
       if (!job.job_id) {
         job.job_id = cluster_.find(job.name);
         if (job.job_id) {
-          store_.slurm().set_slurm_job_id(job.row_id, *job.job_id);
+          store_.slurm().set_slurm_job_id(job.id, *job.job_id);
         } else if (fs::exists(job.job_db)) {
           job.job_id = kUnknownJobId;
         } else {
-          store_.slurm().finish_slurm_job(job.row_id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
+          store_.slurm().finish_slurm_job(job.id, {{"state", std::string("NOT_SUBMITTED")}}, 0);
           continue;
         }
       }
@@ -184,8 +167,7 @@ class SlurmJobs {
   std::set<int> stopped_cells() {
     std::set<int> cells;
     for (const auto& row : store_.history().cell_summary(ids_.experiment_id))
-      if (!text_of(value_of(row, "stop_reason")).empty())
-        cells.insert(static_cast<int>(integer_of(value_of(row, "cell_index")).value_or(-1)));
+      if (!row.stop_reason.empty()) cells.insert(row.cell_index);
     return cells;
   }
 
@@ -281,8 +263,8 @@ class SlurmJobs {
     ExperimentOutcome outcome;
     outcome.experiment_id = ids_.experiment_id;
     for (const auto& row : store_.history().cell_summary(ids_.experiment_id)) {
-      outcome.runs_total += integer_of(value_of(row, "runs")).value_or(0);
-      outcome.runs_ok += integer_of(value_of(row, "runs_ok")).value_or(0);
+      outcome.runs_total += row.runs;
+      outcome.runs_ok += row.runs_ok;
     }
     return outcome;
   }
@@ -306,7 +288,8 @@ class SlurmJobs {
       for (const int run_index : runs) {
         if (stored.count({main, run_index})) continue;
         store_.slurm().record_unfinished_run(ids_.cell_ids.at(static_cast<size_t>(main)), run_index,
-                                     run_index < warmup_runs_of(experiment_, main_cell), status, reason, job_id);
+                                             run_index < warmup_runs_of(experiment_, main_cell), status, reason,
+                                             job_id);
         ++unfinished;
       }
     }
@@ -326,22 +309,20 @@ class SlurmJobs {
       const auto experiments = db.experiments();
       if (experiments.size() != 1)
         throw UserError("its DB holds " + count(experiments.size(), "experiment") + ", not the one it was given");
-      const Columns& run_experiment = experiments.front();
-      if (text_of(value_of(run_experiment, "matrix_hash")) != experiment_.matrix_hash)
+      const ExperimentRow& run_experiment = experiments.front();
+      if (run_experiment.matrix_hash != experiment_.matrix_hash)
         throw UserError("its DB holds another matrix (the file changed after submission): not ingested");
-      node = text_of(value_of(run_experiment, "hostname"));
+      node = run_experiment.hostname;
       // The node's host warnings (load, governor, swap) and drift, as its job saw them.
-      store_.experiments().add_experiment_context(ids_.experiment_id, text_of(value_of(run_experiment, "warnings")),
-                                    number_of(value_of(run_experiment, "drift_share")));
+      store_.experiments().add_experiment_context(ids_.experiment_id, run_experiment.warnings,
+                                                  run_experiment.drift_share);
       const int64_t host = store_.slurm().host_id(run_experiment);
-      for (const auto& run : db.ended_runs(*integer_of(value_of(run_experiment, "id")))) {
+      for (const auto& run : db.ended_runs(run_experiment.id)) {
         throw_if_stopped("ingesting Slurm job " + std::to_string(*job.job_id) + "'s runs");
-        const int cell = static_cast<int>(integer_of(value_of(run, "cell_index")).value_or(-1));
-        const int run_index = static_cast<int>(integer_of(value_of(run, "run_index")).value_or(-1));
-        if (!share.has(cell, run_index)) continue;  // not its to measure
-        const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, cell)));
-        if (db.ingest_run(*integer_of(value_of(run, "id")), cell_id, host, *job.job_id)) ++ingested;
-        if (const std::string why = text_of(value_of(run, "stop_reason")); !why.empty()) store_.experiments().stop_cell(cell_id, why);
+        if (!share.has(run.cell_index, run.run_index)) continue;  // not its to measure
+        const int64_t cell_id = ids_.cell_ids.at(static_cast<size_t>(main_index(job.replica, run.cell_index)));
+        if (db.ingest_run(run.id, cell_id, host, *job.job_id)) ++ingested;
+        if (!run.stop_reason.empty()) store_.experiments().stop_cell(cell_id, run.stop_reason);
       }
     } catch (const UserError& e) {
       // A stop signal ends the ingest, not the job: it is left uncollected, the runs
@@ -367,7 +348,7 @@ class SlurmJobs {
                    {"exit_code", end.exit_code},
                    {"state_source", end.source},
                    {"node", node}};
-    store_.slurm().finish_slurm_job(job.row_id, row, ingested);
+    store_.slurm().finish_slurm_job(job.id, row, ingested);
     ++collected_;
     if (end.state == "CANCELLED") ++cancelled_;
     observer_.on(event::SlurmJobCollected{*job.job_id, end.state, ingested, unfinished, reason});
@@ -469,7 +450,8 @@ ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& p
   std::optional<ResultStore::Resumption> resumed;
   // Replicas: the experiment is found by its matrix, then has as many copies as it
   // was begun with, whatever --max-jobs says now.
-  if (resume) resumed = store.experiments().resume(slurm_experiment(matrix, options.split, 1), OrchestratorIdentity::self());
+  if (resume)
+    resumed = store.experiments().resume(slurm_experiment(matrix, options.split, 1), OrchestratorIdentity::self());
   int64_t experiment_id = 0;
   if (resumed) {
     experiment_id = resumed->ids.experiment_id;
@@ -480,8 +462,8 @@ ExperimentOutcome run_on_slurm(const Experiment& matrix, const SlurmPartition& p
     if (resume) observer.on(event::NothingToResume{true});
     const SystemInfo system = collect_system_info();
     const Launchers launchers;
-    experiment_id = store
-                        .experiments().begin_experiment(experiment, system, launchers.quoted_commands(experiment),
+    experiment_id = store.experiments()
+                        .begin_experiment(experiment, system, launchers.quoted_commands(experiment),
                                           HostContext{"", "", 0, OrchestratorIdentity::self()})
                         .experiment_id;
   }
@@ -513,7 +495,7 @@ std::vector<ExperimentOutcome> collect_from_slurm(ResultStore& store, int64_t ex
   for (const int64_t id : ids) {
     // A submitter runs it (its own host's repair found it alive, or it runs on
     // another host): it collects, and no one else.
-    if (text_of(value_of(store.experiments().experiment(id), "status")) == "running") {
+    if (store.experiments().experiment(id).status == "running") {
       observer.on(event::SlurmSubmitterCollects{id});
       continue;
     }

@@ -12,6 +12,7 @@
 #include "matrix/settings.h"
 #include "measure/warnings.h"
 #include "protocol/worker_report.h"
+#include "store/row_mapping.h"
 
 namespace orch {
 namespace {
@@ -374,14 +375,14 @@ int64_t ExperimentRecords::find_experiment(const std::string& which) {
   });
 }
 
-Columns ExperimentRecords::experiment(int64_t experiment_id) {
+ExperimentRow ExperimentRecords::experiment(int64_t experiment_id) {
   return db_.guarded([&] {
     auto rows = db_.select_rows(
         "SELECT id, name, status, started_at, finished_at, hostname, kernel, cpu_model, "
         "orchestrator_version, matrix_path, matrix_hash, warnings, drift_share, slurm_split FROM experiments "
         "WHERE id = ?",
         [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
-    return rows.empty() ? Columns{} : rows.front();
+    return rows.empty() ? ExperimentRow{} : experiment_row(std::move(rows.front()));
   });
 }
 

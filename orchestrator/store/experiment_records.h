@@ -19,6 +19,7 @@
 #include "process/process_identity.h"
 #include "store/database.h"
 #include "store/history.h"
+#include "store/rows.h"
 
 namespace orch {
 
@@ -94,8 +95,8 @@ class ExperimentRecords {
   // An experiment's id from "latest", "previous" (the one before the latest) or its
   // number. Throws UserError when there is no such experiment.
   int64_t find_experiment(const std::string& which);
-  // Its experiments row (the matrix file's text aside).
-  Columns experiment(int64_t experiment_id);
+  // Its experiments row (the matrix file's text aside); id 0 when there is none.
+  ExperimentRow experiment(int64_t experiment_id);
   // The matrix file as the experiment read it.
   std::string matrix_text(int64_t experiment_id);
   // An experiment's cell ids, by cell index.

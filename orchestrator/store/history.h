@@ -12,6 +12,7 @@
 #include "common/value.h"
 #include "measure/stored_run.h"
 #include "store/database.h"
+#include "store/rows.h"
 
 namespace orch {
 
@@ -28,8 +29,8 @@ class History {
   // that this connection's views read (the file is never written).
   void compute_missing_statistics();
 
-  // The cell_summary view's rows of one experiment, typed, in cell order.
-  std::vector<Columns> cell_summary(int64_t experiment_id);
+  // The cell_summary view's rows of one experiment, in cell order.
+  std::vector<CellSummaryRow> cell_summary(int64_t experiment_id);
   // The timed iterations (ms) of a cell's measured ok runs, run by run.
   std::vector<std::vector<double>> measured_samples(int64_t cell_id);
   // All of a cell's runs, in run order.
@@ -37,22 +38,19 @@ class History {
   // A cell's measured ok runs, in run order.
   std::vector<StoredRun> measured_runs(int64_t cell_id);
   // The newest cell with `settings_hash` on `hostname` that has at least two measured
-  // ok runs: cell_id, experiment_id, started_at.
-  std::optional<Columns> latest_cell(const std::string& settings_hash, const std::string& hostname);
+  // ok runs.
+  std::optional<LatestCell> latest_cell(const std::string& settings_hash, const std::string& hostname);
   // The p50s of the cell with `settings_hash` in the `limit` latest experiments named
   // `name` on `hostname` before experiment `before`, newest first.
   std::vector<double> history_p50s(const std::string& settings_hash, const std::string& name,
                                    const std::string& hostname, int64_t before, int limit);
-  // The cell with `settings_hash` in the `limit` latest experiments named `name` on
-  // `hostname` up to experiment `up_to` (included), oldest first: experiment_id,
-  // started_at, latency_p50_ms, latency_p50_ci_low_ms, latency_p50_ci_high_ms,
-  // latency_p50_ci_confidence.
-  std::vector<Columns> trend(const std::string& settings_hash, const std::string& name, const std::string& hostname,
-                             int64_t up_to, int limit);
-  // Every measured run's host facts (the run_hosts view: hostname, cpu_model, kernel,
-  // governor, smt, memory_mib) with its cell_index and cell, one row per distinct
-  // cell and host, in cell order.
-  std::vector<Columns> cell_hosts(int64_t experiment_id);
+  // The p50 of the cell with `settings_hash` in the `limit` latest experiments named
+  // `name` on `hostname` up to experiment `up_to` (included), oldest first.
+  std::vector<NightP50> trend(const std::string& settings_hash, const std::string& name, const std::string& hostname,
+                              int64_t up_to, int limit);
+  // Every measured ok run's host facts (the run_hosts view), one per distinct cell
+  // and host, in cell order.
+  std::vector<CellHost> cell_hosts(int64_t experiment_id);
 
  private:
   // Cells with no cell_statistics row.

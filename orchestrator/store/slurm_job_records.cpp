@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "measure/hosts.h"
+#include "store/row_mapping.h"
 
 namespace orch {
 
@@ -33,10 +34,11 @@ void SlurmJobRecords::set_slurm_job_id(int64_t row_id, int64_t job_id) {
   });
 }
 
-std::vector<Columns> SlurmJobRecords::slurm_jobs(int64_t experiment_id) {
+std::vector<SlurmJobRow> SlurmJobRecords::slurm_jobs(int64_t experiment_id) {
   return db_.guarded([&] {
-    return db_.select_rows("SELECT * FROM slurm_jobs WHERE experiment_id = ? ORDER BY id",
-                           [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+    return mapped<SlurmJobRow>(db_.select_rows("SELECT * FROM slurm_jobs WHERE experiment_id = ? ORDER BY id",
+                                               [&](SQLite::Statement& query) { query.bind(1, experiment_id); }),
+                               slurm_job_row);
   });
 }
 
@@ -71,7 +73,8 @@ void SlurmJobRecords::finish_slurm_job(int64_t row_id, const Columns& end, int64
   });
 }
 
-int64_t SlurmJobRecords::host_id(const Columns& row) {
+int64_t SlurmJobRecords::host_id(const ExperimentRow& experiment) {
+  const Columns& row = experiment.columns;
   return db_.guarded([&] {
     std::string where, names, marks;
     for (const char* name : kHostFactColumns) {
@@ -154,18 +157,21 @@ AttachedJobDb::~AttachedJobDb() {
   }
 }
 
-std::vector<Columns> AttachedJobDb::experiments() {
-  return jobs_.db_.guarded(
-      [&] { return jobs_.db_.select_rows("SELECT * FROM job.experiments ORDER BY id", [](SQLite::Statement&) {}); });
+std::vector<ExperimentRow> AttachedJobDb::experiments() {
+  return jobs_.db_.guarded([&] {
+    return mapped<ExperimentRow>(jobs_.db_.select_rows("SELECT * FROM job.experiments ORDER BY id"), experiment_row);
+  });
 }
 
-std::vector<Columns> AttachedJobDb::ended_runs(int64_t experiment_id) {
+std::vector<JobRunRow> AttachedJobDb::ended_runs(int64_t experiment_id) {
   return jobs_.db_.guarded([&] {
-    return jobs_.db_.select_rows(
-        "SELECT r.id, r.run_index, r.is_warmup, r.status, c.cell_index, c.stop_reason FROM job.runs r "
-        "JOIN job.cells c ON c.id = r.cell_id WHERE c.experiment_id = ? AND r.status NOT IN ('running', 'aborted') "
-        "ORDER BY r.id",
-        [&](SQLite::Statement& query) { query.bind(1, experiment_id); });
+    return mapped<JobRunRow>(
+        jobs_.db_.select_rows(
+            "SELECT r.id, r.run_index, c.cell_index, c.stop_reason FROM job.runs r "
+            "JOIN job.cells c ON c.id = r.cell_id WHERE c.experiment_id = ? AND r.status NOT IN ('running', "
+            "'aborted') ORDER BY r.id",
+            [&](SQLite::Statement& query) { query.bind(1, experiment_id); }),
+        job_run_row);
   });
 }
 

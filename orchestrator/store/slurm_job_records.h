@@ -11,6 +11,7 @@
 #include "store/database.h"
 #include "store/experiment_records.h"
 #include "store/history.h"
+#include "store/rows.h"
 
 namespace orch {
 
@@ -24,15 +25,15 @@ class SlurmJobRecords {
   int64_t add_slurm_job(int64_t experiment_id, std::optional<int> replica, const std::string& share,
                         const std::string& job_db);
   void set_slurm_job_id(int64_t row_id, int64_t job_id);
-  // An experiment's jobs (every column of slurm_jobs), in submission order.
-  std::vector<Columns> slurm_jobs(int64_t experiment_id);
+  // An experiment's jobs, in submission order.
+  std::vector<SlurmJobRow> slurm_jobs(int64_t experiment_id);
   // Experiments with a job not collected yet, oldest first.
   std::vector<int64_t> experiments_with_uncollected_jobs();
   // What Slurm said of an ended job, and how many runs were ingested from it.
   void finish_slurm_job(int64_t row_id, const Columns& end, int64_t runs_collected);
-  // The hosts row of the facts (measure/hosts.h: kHostFactColumns) in `row` -- e.g.
-  // a Slurm job's experiments row -- added when new.
-  int64_t host_id(const Columns& row);
+  // The hosts row of an experiment's host facts (measure/hosts.h: kHostFactColumns) --
+  // a Slurm job's experiment, say -- added when new.
+  int64_t host_id(const ExperimentRow& experiment);
   // A run a Slurm job was given and did not finish: stored with its `status`
   // (slurm_cancelled, slurm_timeout, ...) and Slurm's reason, in one transaction;
   // nothing when the run is stored already.
@@ -55,11 +56,10 @@ class AttachedJobDb {
   ~AttachedJobDb();
   AttachedJobDb(const AttachedJobDb&) = delete;
   AttachedJobDb& operator=(const AttachedJobDb&) = delete;
-  // Its experiments rows, oldest first.
-  std::vector<Columns> experiments();
-  // The runs of its experiment `experiment_id` that ended (not running, not
-  // aborted): id, run_index, is_warmup, status, cell_index, stop_reason.
-  std::vector<Columns> ended_runs(int64_t experiment_id);
+  // Its experiments, oldest first (every column kept: the host facts among them).
+  std::vector<ExperimentRow> experiments();
+  // The runs of its experiment `experiment_id` that ended (not running, not aborted).
+  std::vector<JobRunRow> ended_runs(int64_t experiment_id);
   // Copies its run `job_run_id` -- runs row, phases, samples -- into the main DB's
   // cell `cell_id` with `host_id` and `slurm_job_id`, in one transaction. A stored
   // warm-up of the same run_index is replaced (the job warmed its own node); a stored

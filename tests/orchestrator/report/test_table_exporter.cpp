@@ -5,11 +5,13 @@
 
 #include "report/exporters.h"
 #include "report/summary.h"
+#include "store/row_mapping.h"
 
 namespace {
 
-orch::Columns cell_row(int index, const std::string& label) {
-  return {{"cell_index", int64_t{index}},
+// A cell_summary row, mapped as the store maps the view's rows.
+orch::CellSummaryRow cell_row(int index, const std::string& label) {
+  return orch::cell_summary_row({{"cell_index", int64_t{index}},
           {"cell", label},
           {"runs", int64_t{3}},
           {"runs_ok", int64_t{index == 0 ? 3 : 2}},
@@ -25,7 +27,7 @@ orch::Columns cell_row(int index, const std::string& label) {
           {"peak_memory_bytes", int64_t{3 * 1048576}},
           {"limit_mismatches", int64_t{index}},
           {"failures", index == 1 ? orch::Value(std::string("oom")) : orch::Value()},
-          {"warnings", std::string("cv")}};
+          {"warnings", std::string("cv")}});
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -86,7 +88,7 @@ TEST_CASE("summary: a column nobody has a value in can be dropped", "[report]") 
 namespace {
 
 orch::Report two_cell_report(bool people) {
-  const std::vector<orch::Columns> rows = {cell_row(0, "t2"), cell_row(1, "a, \"quoted\" | label")};
+  const std::vector<orch::CellSummaryRow> rows = {cell_row(0, "t2"), cell_row(1, "a, \"quoted\" | label")};
   orch::Report report;
   report.title = "experiment 'e' (id 1)";
   report.experiment = {{"id", int64_t{1}}, {"name", std::string("e")}};
@@ -99,14 +101,14 @@ orch::Report two_cell_report(bool people) {
 }  // namespace
 
 TEST_CASE("data summary: cell_summary's own names, numbers as numbers, all columns on request", "[report]") {
-  const std::vector<orch::Columns> rows = {cell_row(0, "t2")};
+  const std::vector<orch::CellSummaryRow> rows = {cell_row(0, "t2")};
   const auto data = orch::data_summary(rows, {"cell", "intra_op_threads", "latency_p50_ms", "effective_cpus"});
   REQUIRE(data.columns.size() == 4);
   CHECK(data.columns[1].header == "intra_op_threads");
   CHECK(data.rows[0][1] == orch::Value(int64_t{2}));  // stored as the text "2"
   CHECK(data.rows[0][2] == orch::Value(1.23456));     // not rounded
   CHECK(data.rows[0][3] == orch::Value(std::string("0-1")));
-  CHECK(orch::data_summary(rows, {"all"}).columns.size() == rows[0].size());
+  CHECK(orch::data_summary(rows, {"all"}).columns.size() == rows[0].columns.size());
   CHECK_THROWS_WITH(orch::data_summary(rows, {"nonsense"}), Catch::Contains("cell_summary has no column 'nonsense'"));
 }
 
