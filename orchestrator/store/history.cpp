@@ -98,21 +98,10 @@ std::optional<LatestCell> History::latest_cell(const std::string& settings_hash,
 
 std::vector<double> History::history_p50s(const std::string& settings_hash, const std::string& name,
                                           const std::string& hostname, int64_t before, int limit) {
-  return db_.guarded([&] {
-    SQLite::Statement query(db_.sqlite(),
-                            "SELECT s.latency_p50_ms FROM cells c JOIN experiments e ON e.id = c.experiment_id "
-                            "JOIN cell_statistics s ON s.cell_id = c.id WHERE c.settings_hash = ? AND "
-                            "e.name = ? AND e.hostname IS ? AND e.id < ? AND s.latency_p50_ms IS NOT NULL "
-                            "ORDER BY e.id DESC LIMIT ?");
-    query.bind(1, settings_hash);
-    query.bind(2, name);
-    query.bind(3, hostname);
-    query.bind(4, before);
-    query.bind(5, limit);
-    std::vector<double> p50s;
-    while (query.executeStep()) p50s.push_back(query.getColumn(0).getDouble());
-    return p50s;
-  });
+  std::vector<double> p50s;
+  const auto nights = trend(settings_hash, name, hostname, before - 1, limit);
+  for (auto night = nights.rbegin(); night != nights.rend(); ++night) p50s.push_back(night->p50_ms);
+  return p50s;
 }
 
 std::vector<NightP50> History::trend(const std::string& settings_hash, const std::string& name,
