@@ -62,15 +62,8 @@ void judge_against_history(MetricChange& p50, const std::vector<double>& history
 }  // namespace
 
 const char* verdict_name(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kFaster:
-      return "faster";
-    case Verdict::kSlower:
-      return "slower";
-    case Verdict::kNoChange:
-      return "no change";
-  }
-  return "no change";
+  static const char* const names[] = {"no change", "faster", "slower"};  // in enum order
+  return names[static_cast<size_t>(verdict)];
 }
 
 bool Comparison::regression() const {

@@ -25,15 +25,8 @@ CellProgress progress_of(const std::vector<StoredRun>& runs) {
 }
 
 std::string stop_reason_name(StopReason reason) {
-  switch (reason) {
-    case StopReason::kTarget:
-      return "target";
-    case StopReason::kMaxRuns:
-      return "max-runs";
-    case StopReason::kTime:
-      return "time";
-  }
-  return "";
+  static const std::vector<std::string> names = {"target", "max-runs", "time"};  // in enum order
+  return names.at(static_cast<size_t>(reason));
 }
 
 std::optional<double> relative_precision(const std::vector<double>& p50s) { return protocol::median_precision(p50s); }

@@ -52,27 +52,9 @@ void make_printable(protocol::WorkerReport& report) {
 }  // namespace
 
 std::string status_name(RunStatus status) {
-  switch (status) {
-    case RunStatus::kOk:
-      return "ok";
-    case RunStatus::kError:
-      return "error";
-    case RunStatus::kFailed:
-      return "failed";
-    case RunStatus::kCrashed:
-      return "crashed";
-    case RunStatus::kTimeout:
-      return "timeout";
-    case RunStatus::kOom:
-      return "oom";
-    case RunStatus::kBadResult:
-      return "bad_result";
-    case RunStatus::kLaunchFailed:
-      return "launch_failed";
-    case RunStatus::kAborted:
-      return "aborted";
-  }
-  return "unknown";
+  static const std::vector<std::string> names = {"ok",  "error",      "failed",        "crashed", "timeout",
+                                                 "oom", "bad_result", "launch_failed", "aborted"};  // in enum order
+  return names.at(static_cast<size_t>(status));
 }
 
 void judge_run(RunRecord& record, const FileText& report_file) {

@@ -223,7 +223,9 @@ TEST_CASE("drift: a machine that slows down mid-experiment warns with the stored
     REQUIRE(orchestrator.wait() == 0);
   }
   CHECK(e2e::query(db, calibrations("slowed")) == "5");
-  CHECK(experiment("slowed", "drift_share > 0.3") == "1");
+  // Far past the 10% that warns: a neighbour on the kernel's CPU slows it by a third
+  // or more here (0.2996 once, under a busy hypervisor; often 1.0).
+  CHECK(experiment("slowed", "drift_share > 0.2") == "1");
   CHECK(experiment("slowed", "warnings LIKE '%drift%'") == "1");
   // The figure printed is the stored one, from the stored calibrations.
   const std::string share = e2e::query(db, "SELECT ROUND(drift_share * 100) FROM experiments WHERE name = 'slowed'");

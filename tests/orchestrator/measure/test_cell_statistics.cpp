@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "measure/cell_statistics.h"
-#include "measure/stored_run.h"
 #include "measure/statistics.h"
+#include "measure/stored_run.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ TEST_CASE("cell statistics: medians over measured ok runs, counts over measured 
 
 TEST_CASE("cell statistics: the first measured run's slow cold start is a cell warning", "[cell-statistics]") {
   const std::vector<orch::StoredRun> runs = {run(0, "ok", 10, 400), run(1, "ok", 10, 100), run(2, "ok", 10, 110),
-                                           run(3, "ok", 10, 105)};
+                                             run(3, "ok", 10, 105)};
   CHECK(at(orch::cell_statistics(runs), "warnings") ==
         orch::Value(std::string("cv,few-runs,first-run-slow,throttled")));
 }
@@ -73,11 +73,11 @@ TEST_CASE("cell statistics of a cell without runs: zero counts and no medians", 
 TEST_CASE("cell statistics: a run whose p50 is far from the others' is named, and kept in the median",
           "[cell-statistics]") {
   const std::vector<orch::StoredRun> runs = {run(0, "ok", 50, 100, /*warmup=*/true),
-                                           run(1, "ok", 10.0, 100),
-                                           run(2, "ok", 10.2, 100),
-                                           run(3, "ok", 9.9, 100),
-                                           run(4, "ok", 10.1, 100),
-                                           run(5, "ok", 14.0, 100)};
+                                             run(1, "ok", 10.0, 100),
+                                             run(2, "ok", 10.2, 100),
+                                             run(3, "ok", 9.9, 100),
+                                             run(4, "ok", 10.1, 100),
+                                             run(5, "ok", 14.0, 100)};
   const orch::Columns row = orch::cell_statistics(runs);
   CHECK(orch::text_of(at(row, "outlier_runs")) == "5");
   CHECK_THAT(orch::text_of(at(row, "warnings")), Catch::Contains("outlier-run"));

@@ -12,22 +12,22 @@ namespace {
 // A cell_summary row, mapped as the store maps the view's rows.
 orch::CellSummaryRow cell_row(int index, const std::string& label) {
   return orch::cell_summary_row({{"cell_index", int64_t{index}},
-          {"cell", label},
-          {"runs", int64_t{3}},
-          {"runs_ok", int64_t{index == 0 ? 3 : 2}},
-          {"intra_op_threads", std::string("2")},
-          {"inter_op_threads", std::string("1")},
-          {"effective_cpus", std::string("0-1")},
-          {"effective_cpu_quota_percent", std::string("200.0")},
-          {"effective_memory_limit_bytes", std::string("536870912")},
-          {"latency_p50_ms", 1.23456},
-          {"latency_p50_ci_low_ms", 1.2},
-          {"latency_p50_ci_high_ms", 1.3},
-          {"latency_p50_ci_confidence", 0.75},
-          {"peak_memory_bytes", int64_t{3 * 1048576}},
-          {"limit_mismatches", int64_t{index}},
-          {"failures", index == 1 ? orch::Value(std::string("oom")) : orch::Value()},
-          {"warnings", std::string("cv")}});
+                                 {"cell", label},
+                                 {"runs", int64_t{3}},
+                                 {"runs_ok", int64_t{index == 0 ? 3 : 2}},
+                                 {"intra_op_threads", std::string("2")},
+                                 {"inter_op_threads", std::string("1")},
+                                 {"effective_cpus", std::string("0-1")},
+                                 {"effective_cpu_quota_percent", std::string("200.0")},
+                                 {"effective_memory_limit_bytes", std::string("536870912")},
+                                 {"latency_p50_ms", 1.23456},
+                                 {"latency_p50_ci_low_ms", 1.2},
+                                 {"latency_p50_ci_high_ms", 1.3},
+                                 {"latency_p50_ci_confidence", 0.75},
+                                 {"peak_memory_bytes", int64_t{3 * 1048576}},
+                                 {"limit_mismatches", int64_t{index}},
+                                 {"failures", index == 1 ? orch::Value(std::string("oom")) : orch::Value()},
+                                 {"warnings", std::string("cv")}});
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

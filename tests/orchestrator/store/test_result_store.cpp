@@ -256,7 +256,8 @@ TEST_CASE("runs left 'running' by a dead orchestrator are repaired, then resumed
 
   auto other = experiment;
   other.matrix_hash = "def";
-  CHECK_FALSE(store.experiments().resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
+  CHECK_FALSE(
+      store.experiments().resume(other, orch::OrchestratorIdentity::self()));  // a changed matrix is a new experiment
   auto resumption = store.experiments().resume(experiment, orch::OrchestratorIdentity::self());
   REQUIRE(resumption);
   CHECK(resumption->ids.cell_ids.size() == 2);
@@ -423,7 +424,8 @@ TEST_CASE("a cell's statistics row is stored anew with every change of its runs,
   SQLite::Database db(dir.file("r.db"));
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
 
-  const int64_t running = store.experiments().begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
+  const int64_t running =
+      store.experiments().begin_run(ids.cell_ids[0], ok_run(1, false, 10, {5}));  // a new run starts
   // The statistics as of the last stored run, never NULL while a run is measured.
   CHECK(db.execAndGet("SELECT latency_p50_ms FROM cell_summary WHERE cell_index = 0").getDouble() == 1);
   CHECK(db.execAndGet("SELECT runs FROM cell_summary WHERE cell_index = 0").getInt() == 2);  // progress shows
@@ -484,7 +486,8 @@ TEST_CASE("experiments are found as latest, previous, an id, or by a baseline's 
   test::TempDir dir;
   orch::ResultStore store(dir.file("r.db"));
   CHECK_THROWS_WITH(store.experiments().find_experiment("latest"), Catch::Contains("has no experiment 'latest'"));
-  for (int i = 0; i < 3; ++i) store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  for (int i = 0; i < 3; ++i)
+    store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
   CHECK(store.experiments().find_experiment("latest") == 3);
   CHECK(store.experiments().find_experiment("previous") == 2);
   CHECK(store.experiments().find_experiment("1") == 1);
