@@ -219,8 +219,9 @@ FROM cells c
 JOIN experiments e ON e.id = c.experiment_id
 JOIN cell_statistics s ON s.cell_id = c.id;
 
--- One row per warning code: of a run (level 'run', with its run_id) or of a cell as a
--- whole (level 'cell': first-run-slow, few-runs). Codes: see README, Warnings.
+-- One row per warning code: of a run (level 'run', with its run_id; outlier-run for
+-- each run its cell names) or of a cell as a whole (level 'cell': first-run-slow,
+-- few-runs). Codes: see README, Warnings.
 CREATE VIEW run_warnings AS
 SELECT 'run' AS level,
        c.experiment_id,
@@ -240,7 +241,16 @@ FROM cells c
 JOIN cell_statistics s ON s.cell_id = c.id,
      json_each('["' || REPLACE(s.warnings, ',', '","') || '"]') AS code
 WHERE s.warnings IS NOT NULL AND s.warnings <> ''
-  AND code.value IN ('first-run-slow', 'few-runs');
+  AND code.value IN ('first-run-slow', 'few-runs')
+UNION ALL
+-- outlier-run is the cell's verdict on some of its runs (cell_statistics.outlier_runs):
+-- one row for each run it names.
+SELECT 'run', c.experiment_id, c.cell_index, c.label, r.id, r.run_index, r.is_warmup, 'outlier-run'
+FROM runs r
+JOIN cells c ON c.id = r.cell_id
+JOIN cell_statistics s ON s.cell_id = c.id
+WHERE s.outlier_runs IS NOT NULL AND s.outlier_runs <> '' AND r.is_warmup = 0 AND r.status = 'ok'
+  AND ',' || s.outlier_runs || ',' LIKE '%,' || r.run_index || ',%';
 
 -- Every run's cold start next to what its cache policy did: `cold` is 1 for drop and
 -- evict, 0 for none and warm N. Major faults, bytes read from storage and page-cache

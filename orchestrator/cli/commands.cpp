@@ -59,6 +59,7 @@ int validate_command(const std::string& matrix_path, const MatrixOptions& matrix
   const Experiment experiment =
       slurm ? prepare_slurm_experiment(matrix_path, matrix_options, read_partition(partition).smallest_node())
             : prepare_experiment(matrix_path, matrix_options, system, launchers);
+  for (const auto& warning : preflight_warnings(experiment)) spdlog::warn("{}", warning);
   std::cout << printable(matrix_path) << ": ok" << (slurm ? " on Slurm" : "") << ": "
             << count(experiment.cells.size(), "cell") << ", " << (experiment.runs_auto ? "at most " : "")
             << count(static_cast<size_t>(total_runs(experiment)), "run") << "\n";
@@ -72,6 +73,7 @@ int plan_command(const std::string& matrix_path, const MatrixOptions& matrix_opt
   const SystemInfo system = collect_system_info();
   const Launchers launchers;
   const Experiment experiment = prepare_experiment(matrix_path, matrix_options, system, launchers);
+  for (const auto& warning : preflight_warnings(experiment)) spdlog::warn("{}", warning);
   write_plan(std::cout, experiment, launchers);
   if (!options.history_db.empty()) {
     Store store(options.history_db, ResultStore::Access::kRead);
@@ -248,8 +250,12 @@ int doctor_command(const std::string& partition) {
   }
   const auto cuda = device_problem(default_worker(), "cuda");
   std::cout << "device cuda: " << (cuda ? "unusable: " + *cuda : std::string("usable")) << "\n";
-  std::cout << "slurm:\n";
-  for (const auto& line : slurm_doctor_lines(partition)) std::cout << "  " << line << "\n";
+  // Slurm only when asked (--partition) or set up here: its tools' errors say nothing
+  // on a machine that never used it.
+  if (!partition.empty() || slurm_configured())
+    std::cout << "slurm: " << slurm_doctor_line(partition) << "\n";
+  else
+    std::cout << "slurm: not set up here (no $SLURM_CONF, no /etc/slurm/slurm.conf); --partition asks anyway\n";
   return kExitOk;
 }
 

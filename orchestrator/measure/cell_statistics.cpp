@@ -23,17 +23,12 @@ struct Median {
   const char* column;
   RunMetric metric;
 };
-constexpr Median kRealMedians[] = {{"process_start_ms", &StoredRun::process_start_ms},
-                                   {"runtime_init_ms", &StoredRun::runtime_init_ms},
-                                   {"cold_start_ms", &StoredRun::cold_start_ms},
-                                   {"library_load_ms", &StoredRun::library_load_ms},
-                                   {"model_load_ms", &StoredRun::model_load_ms},
-                                   {"first_inference_ms", &StoredRun::first_inference_ms},
-                                   {"latency_mean_ms", &StoredRun::latency_mean_ms},
-                                   {"latency_p50_ms", &StoredRun::latency_p50_ms},
-                                   {"latency_p99_ms", &StoredRun::latency_p99_ms},
-                                   {"throttled_ms", &StoredRun::throttled_ms},
-                                   {"device_latency_p50_ms", &StoredRun::device_latency_p50_ms}};
+constexpr Median kRealMedians[] = {
+    {"process_start_ms", &StoredRun::process_start_ms}, {"runtime_init_ms", &StoredRun::runtime_init_ms},
+    {"cold_start_ms", &StoredRun::cold_start_ms},       {"library_load_ms", &StoredRun::library_load_ms},
+    {"model_load_ms", &StoredRun::model_load_ms},       {"first_inference_ms", &StoredRun::first_inference_ms},
+    {"latency_mean_ms", &StoredRun::latency_mean_ms},   {"latency_p50_ms", &StoredRun::latency_p50_ms},
+    {"throttled_ms", &StoredRun::throttled_ms},         {"device_latency_p50_ms", &StoredRun::device_latency_p50_ms}};
 constexpr Median kIntegerMedians[] = {{"max_rss_kib", &StoredRun::max_rss_kib},
                                       {"involuntary_ctx_switches", &StoredRun::involuntary_ctx_switches},
                                       {"peak_memory_bytes", &StoredRun::memory_peak_bytes}};
@@ -71,7 +66,7 @@ Value distinct_of(const std::vector<const StoredRun*>& runs, Text text) {
 
 }  // namespace
 
-Columns cell_statistics(const std::vector<StoredRun>& runs) {
+Columns cell_statistics(const std::vector<StoredRun>& runs, const std::vector<std::vector<double>>& samples) {
   std::vector<const StoredRun*> measured, ok;
   for (const auto& run : runs)
     if (run.measured()) {
@@ -123,6 +118,14 @@ Columns cell_statistics(const std::vector<StoredRun>& runs) {
   row.push_back({"warnings", optional_text(join(std::vector<std::string>(warnings.begin(), warnings.end()), ","))});
 
   for (const auto& [column, metric] : kRealMedians) row.push_back({column, median_of(ok, metric, false)});
+  // The tail: a percentile over every timed iteration of the measured ok runs, as
+  // hyperfine and the inference benchmarks take it (a median of the runs' p99s hides a
+  // run whose iterations were slow); the runs' own p99s stay in runs.
+  std::vector<double> pooled;
+  for (const auto& run : samples) pooled.insert(pooled.end(), run.begin(), run.end());
+  std::sort(pooled.begin(), pooled.end());
+  row.push_back({"latency_p99_ms",
+                 pooled.empty() ? median_of(ok, &StoredRun::latency_p99_ms, false) : Value(percentile(pooled, 0.99))});
   for (const auto& [column, metric] : kIntegerMedians) row.push_back({column, median_of(ok, metric, true)});
   if (p50s.empty()) {
     row.insert(row.end(), {{"latency_p50_ci_low_ms", Value()},

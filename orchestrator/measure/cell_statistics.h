@@ -22,6 +22,9 @@ namespace orch {
 // - the median over the measured ok runs of each metric, NULLs not counted (the mean of
 //   the two middle values for an even count; integers truncated);
 // - the bootstrap 95% CI of the median run p50 and the run-to-run CV of the p50s.
-Columns cell_statistics(const std::vector<StoredRun>& runs);
+// - latency_p99_ms: the 99th percentile over `samples`, the timed iterations of the
+//   measured ok runs (History::measured_samples); without any, the median of the
+//   runs' p99s.
+Columns cell_statistics(const std::vector<StoredRun>& runs, const std::vector<std::vector<double>>& samples = {});
 
 }  // namespace orch

@@ -1,4 +1,5 @@
 // The Markdown exporter (see exporters.h).
+#include <cctype>
 #include <string>
 
 #include "common/text.h"
@@ -8,13 +9,19 @@ namespace orch {
 
 std::string markdown_text(const std::string& text) {
   static const std::string kMarked = "\\`*_[]|~!#";  // a link, emphasis, code, a table's edge
+  const std::string shown = printable(text);         // no NUL, no control character left
+  auto word = [&](size_t i) { return i < shown.size() && std::isalnum(static_cast<unsigned char>(shown[i])); };
   std::string escaped;
-  for (char c : printable(text)) {  // printable: no NUL, no control character left
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const char c = shown[i];
     if (c == '<' || c == '>' || c == '&') {
       escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : "&amp;";  // never read as HTML
       continue;
     }
-    if (kMarked.find(c) != std::string::npos) escaped += '\\';
+    // An underscore inside a word (OMP_NUM_THREADS) can neither open nor close
+    // emphasis in CommonMark: left as it is, it keeps the table narrow.
+    const bool inside_word = c == '_' && i > 0 && word(i - 1) && word(i + 1);
+    if (kMarked.find(c) != std::string::npos && !inside_word) escaped += '\\';
     escaped += c;
   }
   return escaped;

@@ -96,11 +96,21 @@ PlanAdvice plan_advice(const Experiment& experiment, History& history, const std
     cell_advice.label = cell.label;
     const auto found = history.latest_cell(settings_hash(stored_columns(cell.settings)), hostname);
     if (!found) {
-      cell_advice.missing = "no stored runs of these settings on " + printable(hostname);
+      cell_advice.missing = "no finished experiment with these settings on " + printable(hostname);
       continue;
     }
     const auto stored = history.cell_runs(found->cell_id);
-    const auto runs = measured_ok_runs(stored);
+    // Runs disturbed from outside, or far from the others, would make the model of the
+    // cell's own variance: they are left out, and counted.
+    std::vector<const StoredRun*> runs;
+    for (const StoredRun* run : measured_ok_runs(stored)) {
+      const auto codes = split_codes(run->warnings);
+      const bool outlier = std::count(found->outlier_runs.begin(), found->outlier_runs.end(), run->run_index) > 0;
+      if (outlier || std::count(codes.begin(), codes.end(), "interference") > 0)
+        ++cell_advice.left_out;
+      else
+        runs.push_back(run);
+    }
     const auto components = variance_components(runs);
     cell_advice.cost = cost_of(runs);
     if (!components || cell_advice.cost.per_iteration_s <= 0) {
@@ -133,6 +143,7 @@ void write_plan_advice(std::ostream& out, const PlanAdvice& advice, const std::s
       continue;
     }
     out << "from experiment " << cell.experiment_id << " (" << count(cell.ok_runs, "ok run")
+        << (cell.left_out ? ", " + std::to_string(cell.left_out) + " more left out: interference or outlier-run" : "")
         << "): " << format_number(cell.between_share * 100, 0) << "% of a run's variance is run to run; a run costs "
         << format_number(cell.cost.per_run_s, 2) << " s + " << format_number(cell.cost.per_iteration_s * 1000, 3)
         << " ms per iteration\n";

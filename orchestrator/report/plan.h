@@ -22,12 +22,14 @@ int64_t total_runs(const Experiment& experiment);
 // The plan as `plan` prints it.
 void write_plan(std::ostream& out, const Experiment& experiment, const Launchers& launchers);
 
-// One cell's advice: from its newest stored runs with the same settings on this host.
+// One cell's advice: from its newest stored runs with the same settings on this host,
+// in a finished experiment, less the runs flagged interference or outlier-run.
 struct CellAdvice {
   std::string label;
   std::string missing;  // why there is no advice ("no stored runs ..."); "" when there is
   int64_t experiment_id = 0;
-  size_t ok_runs = 0;
+  size_t ok_runs = 0;        // the measured ok runs the advice is from
+  size_t left_out = 0;       // those left out: interference, outlier-run
   double between_share = 0;  // of a run's variance, run to run
   RunCost cost;
   int runs_now = 0, iterations_now = 0;

@@ -184,7 +184,17 @@ Summary data_summary(const std::vector<CellSummaryRow>& cell_summary, const std:
   for (const auto& name : names) summary.columns.push_back({name, 15});
   for (const auto& cell : cell_summary) {
     auto& row = summary.rows.emplace_back();
-    for (const auto& name : names) row.push_back(as_number(value_of(cell.columns, name)));
+    for (const auto& name : names) row.push_back(value_of(cell.columns, name));
+  }
+  // A text column becomes numbers only when each of its rows holds one number: a
+  // column's type is the same in every row (effective_cpus "0" and "0-1" stay texts).
+  for (size_t column = 0; column < names.size(); ++column) {
+    const bool numbers = std::all_of(summary.rows.begin(), summary.rows.end(), [&](const auto& row) {
+      const Value& value = row[column];
+      return !std::holds_alternative<std::string>(value) || !std::holds_alternative<std::string>(as_number(value));
+    });
+    if (numbers)
+      for (auto& row : summary.rows) row[column] = as_number(row[column]);
   }
   return summary;
 }

@@ -3,12 +3,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "common/error.h"
 #include "common/text.h"
 #include "matrix/settings.h"
+#include "measure/warnings.h"
 #include "process/supervisor.h"
 #include "protocol/worker_flags.h"
 #include "run/scratch_dir.h"
@@ -63,6 +65,29 @@ void check_default_program(const Experiment& experiment) {
 }
 
 }  // namespace
+
+std::vector<std::string> preflight_warnings(const Experiment& experiment) {
+  std::vector<std::string> warnings;
+  for (const auto& cell : experiment.cells) {
+    const CellSettings& settings = cell.settings;
+    int threads = settings.threads.intra_op;
+    Setting source = Setting::kTorchThreads;
+    if (threads == 0)
+      if (const auto omp = settings.env.find("OMP_NUM_THREADS"); omp != settings.env.end()) {
+        threads = std::atoi(omp->second.c_str());
+        source = Setting::kEnv;
+      }
+    if (threads <= 0) continue;  // LibTorch's own choice: known once a run reports it
+    const auto over = oversubscribed(threads, settings.cpuset.size(), settings.cpu_quota_percent);
+    if (!over.above_cpus && !over.above_quota) continue;
+    const std::string on = over.above_cpus ? count(settings.cpuset.size(), "CPU") + " (cpuset)"
+                                           : "a quota of " + format_number(*settings.cpu_quota_percent, 0) + "%";
+    warnings.push_back(origin_of(experiment, cell, source).to_string() + ": cell " + std::to_string(cell.index + 1) +
+                       " [" + printable(cell.label) + "]: " + std::to_string(threads) + " intra-op threads on " + on +
+                       ": every run will be oversubscribed (README: Warnings); fine if that is what it measures");
+  }
+  return warnings;
+}
 
 Experiment prepare_slurm_experiment(const std::string& matrix_path, const MatrixOptions& matrix_options,
                                     const SystemInfo& node) {

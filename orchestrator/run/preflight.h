@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/system_info.h"
 #include "launch/launcher.h"
@@ -27,6 +28,12 @@ Experiment prepare_experiment(const std::string& matrix_path, const MatrixOption
 // reason.
 Experiment prepare_slurm_experiment(const std::string& matrix_path, const MatrixOptions& matrix_options,
                                     const SystemInfo& node);
+
+// What `validate` and `plan` warn of before the night, from the matrix alone, one line
+// each: a cell whose intra-op threads (torch_threads, else OMP_NUM_THREADS) exceed its
+// cpuset's CPUs or its quota's whole CPUs will be `oversubscribed` in every run. A
+// warning, not an error: the cell may ask for it on purpose, to measure the penalty.
+std::vector<std::string> preflight_warnings(const Experiment& experiment);
 
 // Why worker `program` cannot run on `device` (its first line of `--probe-device`);
 // nullopt when it can. Asked as the user the workers run as.

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <boost/process/search_path.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -269,27 +271,29 @@ void SlurmCluster::cancel(int64_t job_id, const std::string& name) const {
   slurm_command({"scancel", "--name=" + name, std::to_string(job_id)});
 }
 
-std::vector<std::string> slurm_doctor_lines(const std::string& partition) {
-  std::vector<std::string> lines;
+bool slurm_configured() {
+  const char* conf = std::getenv("SLURM_CONF");
+  std::error_code ignored;
+  return (conf && *conf) || std::filesystem::exists("/etc/slurm/slurm.conf", ignored);
+}
+
+std::string slurm_doctor_line(const std::string& partition) {
   // What each is asked: its version, the queue, the accounting storage.
   const std::vector<std::vector<std::string>> questions = {
       {"sbatch", "--version"}, {"squeue", "-h", "-o", "%i"}, {"sacct", "-n", "-X", "-S", "now"}};
-  for (const auto& argv : questions) {
-    const CommandOutput answer = slurm_command(argv);
-    lines.push_back(argv.front() + ": " +
-                    (answer.ok ? std::string("answers") : "does not answer: " + slurm_error(answer)));
-  }
+  for (const auto& argv : questions)
+    if (const CommandOutput answer = slurm_command(argv); !answer.ok)
+      return argv.front() + " does not answer: " + slurm_error(answer);
   try {
     const SlurmPartition found = read_partition(partition);
     const SlurmCluster cluster;
-    lines.push_back("partition " + printable(found.name) + ": " + count(found.nodes.size(), "node") + ", " +
-                    std::to_string(found.idle_nodes()) + " idle; a matrix is checked against " +
-                    found.smallest_node().where);
-    lines.push_back("job states from: " + cluster.state_sources());
+    return "sbatch, squeue and sacct answer; partition " + printable(found.name) + ": " +
+           count(found.nodes.size(), "node") + ", " + std::to_string(found.idle_nodes()) +
+           " idle; a matrix is checked against " + found.smallest_node().where +
+           "; job states from: " + cluster.state_sources();
   } catch (const UserError& e) {
-    lines.push_back(std::string("unusable: ") + e.what());
+    return std::string("unusable: ") + e.what();
   }
-  return lines;
 }
 
 }  // namespace orch

@@ -98,7 +98,10 @@ class SlurmCluster {
   std::string jobcomp_file_;  // jobcomp/filetxt's JobCompLoc; "" without one
 };
 
-// doctor: whether sbatch, squeue and sacct answer, the partition and its idle nodes.
-std::vector<std::string> slurm_doctor_lines(const std::string& partition);
+// Whether this machine is set up for Slurm: $SLURM_CONF, or /etc/slurm/slurm.conf.
+bool slurm_configured();
+// doctor, in one line: whether sbatch, squeue and sacct answer (the first that does
+// not, and why), the partition's nodes and idle ones, and where job states come from.
+std::string slurm_doctor_line(const std::string& partition);
 
 }  // namespace orch

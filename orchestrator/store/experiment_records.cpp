@@ -39,6 +39,7 @@ Columns run_columns(int64_t cell_id, const RunRecord& run) {
   Columns row = {
       {"cell_id", cell_id},
       {"run_index", int64_t{run.run_index}},
+      {"sequence", run.sequence},
       {"is_warmup", int64_t{run.warmup}},
       {"status", status_name(run.status)},
       {"reason", optional_text(run.reason)},

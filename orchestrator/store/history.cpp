@@ -4,15 +4,17 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/clock.h"
+#include "common/text.h"
 #include "matrix/experiment.h"
 #include "measure/cell_statistics.h"
 #include "store/row_mapping.h"
 
 namespace orch {
 void History::refresh_cell_statistics(int64_t cell_id) {
-  Columns row = cell_statistics(cell_runs(cell_id));
+  Columns row = cell_statistics(cell_runs(cell_id), measured_samples(cell_id));
   row.insert(row.begin(), {{"cell_id", cell_id}, {"computed_at", utc_timestamp()}});
   db_.insert_row("cell_statistics", row, /*replace=*/true);
 }
@@ -85,14 +87,20 @@ std::vector<StoredRun> History::measured_runs(int64_t cell_id) {
 std::optional<LatestCell> History::latest_cell(const std::string& settings_hash, const std::string& hostname) {
   return db_.guarded([&]() -> std::optional<LatestCell> {
     SQLite::Statement query(db_.sqlite(),
-                            "SELECT c.id, e.id, e.started_at FROM cells c JOIN experiments e ON e.id = c.experiment_id "
-                            "JOIN cell_statistics s ON s.cell_id = c.id WHERE c.settings_hash = ? AND e.hostname IS ? "
+                            "SELECT c.id, e.id, e.started_at, COALESCE(s.outlier_runs, '') FROM cells c "
+                            "JOIN experiments e ON e.id = c.experiment_id JOIN cell_statistics s ON s.cell_id = c.id "
+                            "WHERE c.settings_hash = ? AND e.hostname IS ? AND e.status = 'finished' "
                             "AND s.runs_ok >= 2 ORDER BY e.id DESC LIMIT 1");
     query.bind(1, settings_hash);
     query.bind(2, hostname);
     if (!query.executeStep()) return std::nullopt;
-    return LatestCell{query.getColumn(0).getInt64(), query.getColumn(1).getInt64(),
-                      capped_text(query.getColumn(2), kMaxArgumentBytes)};
+    LatestCell cell{query.getColumn(0).getInt64(),
+                    query.getColumn(1).getInt64(),
+                    capped_text(query.getColumn(2), kMaxArgumentBytes),
+                    {}};
+    for (const auto& index : split(query.getColumn(3).getString(), ','))
+      if (!index.empty()) cell.outlier_runs.push_back(std::atoi(index.c_str()));
+    return cell;
   });
 }
 

@@ -37,7 +37,8 @@ class History {
   std::vector<StoredRun> cell_runs(int64_t cell_id);
   // A cell's measured ok runs, in run order.
   std::vector<StoredRun> measured_runs(int64_t cell_id);
-  // The newest cell with `settings_hash` on `hostname` that has at least two measured
+  // The newest cell with `settings_hash` on `hostname` in a finished experiment (one
+  // still running, or interrupted, is no history yet) that has at least two measured
   // ok runs.
   std::optional<LatestCell> latest_cell(const std::string& settings_hash, const std::string& hostname);
   // The p50s of the cell with `settings_hash` in the `limit` latest experiments named

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/value.h"
 
@@ -59,11 +60,12 @@ struct JobRunRow {
   std::string stop_reason;  // its cell's, runs: auto
 };
 
-// A cell's newest stored measurement on a host (plan --from-history).
+// A cell's newest measurement on a host, in a finished experiment (plan --from-history).
 struct LatestCell {
   int64_t cell_id = 0;
   int64_t experiment_id = 0;
   std::string started_at;
+  std::vector<int> outlier_runs;  // the run indices its statistics call outliers
 };
 
 // A cell's p50 on one night (the HTML report's trend).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 
 #include "e2e/e2e_support.h"
@@ -70,6 +71,31 @@ TEST_CASE("validate names the line of a misspelled key and exits non-zero", "[e2
              Catch::Contains("typo.yaml:4:1: unknown key 'timout_s' in top level; did you mean 'timeout_s'?"));
 }
 
+TEST_CASE("validate and plan warn before the night of threads above a cell's CPUs or quota, and still pass it",
+          "[e2e]") {
+  test::TempDir dir;
+  const auto matrix = dir.write("over.yaml", "name: over\nworker:\n  model: " + test::model("tiny_cnn.pt") +
+                                                 "\n  input_shape: [1, 3, 32, 32]\nmatrix:\n  cells:\n"
+                                                 "    - {label: pinned, launcher: taskset, cpuset: \"0\", "
+                                                 "torch_threads: {intra_op: 4, inter_op: 1}}\n"
+                                                 "    - {label: capped, launcher: cgroup, cpu_quota: 100%, "
+                                                 "env: {OMP_NUM_THREADS: \"2\"}}\n"
+                                                 "    - {label: fits, launcher: taskset, cpuset: \"0-1\", "
+                                                 "torch_threads: {intra_op: 2, inter_op: 1}}\n");
+  for (const char* command : {"validate", "plan"}) {
+    INFO(command);
+    auto outcome = orchestrator({command, matrix});
+    CHECK(outcome.exit_code == 0);  // a warning: it may be asked for on purpose
+    CHECK_THAT(outcome.stderr_tail, Catch::Contains("over.yaml:") &&
+                                        Catch::Contains("cell 1 [pinned]: 4 intra-op threads on 1 CPU (cpuset): "
+                                                        "every run will be oversubscribed"));
+    CHECK_THAT(outcome.stderr_tail,
+               Catch::Contains("cell 2 [capped]: 2 intra-op threads on a quota of 100%: every run will be "
+                               "oversubscribed"));
+    CHECK_THAT(outcome.stderr_tail, !Catch::Contains("[fits]"));
+  }
+}
+
 TEST_CASE("a device this LibTorch cannot use is refused by validate", "[e2e]") {
   test::TempDir dir;
   std::string text = tiny_matrix();
@@ -96,6 +122,12 @@ TEST_CASE("doctor says what each launcher, cache policy and the GPU can do here"
     CHECK_THAT(probe.stdout_tail + probe.stderr_tail, Catch::Contains("cuda not available"));
     CHECK_THAT(outcome.stdout_tail,
                Catch::Contains("device cuda: unusable: device 'cuda' requested but cuda not available"));
+  }
+  // Slurm only where it is set up (or --partition asks): one line, none of its tools' errors.
+  const char* conf = std::getenv("SLURM_CONF");
+  if ((!conf || !*conf) && !std::filesystem::exists("/etc/slurm/slurm.conf")) {
+    CHECK_THAT(outcome.stdout_tail, Catch::Contains("\nslurm: not set up here"));
+    CHECK_THAT(outcome.stdout_tail, !Catch::Contains("sbatch"));
   }
 }
 
@@ -470,9 +502,12 @@ TEST_CASE("iterations: auto stops each run once its p50 is within the target, an
   }
 }
 
-TEST_CASE("plan --from-history advises each cell's cheapest runs x iterations from its stored runs", "[e2e]") {
+TEST_CASE("plan --from-history advises each cell's cheapest runs x iterations from its stored runs",
+          "[.][plan-history][e2e]") {
   test::TempDir dir;
-  const auto matrix = dir.write("m.yaml", tiny_matrix());
+  std::string text = tiny_matrix();
+  text.replace(text.find("runs: 2"), 7, "runs: 4");  // undisturbed runs enough, should one be left out
+  const auto matrix = dir.write("m.yaml", text);
   const auto db = dir.file("history.db");
   // Before any run: refused before anything is printed.
   auto missing = orchestrator({"plan", matrix, "--from-history", db});
@@ -486,8 +521,17 @@ TEST_CASE("plan --from-history advises each cell's cheapest runs x iterations fr
   REQUIRE(advice.exit_code == 0);
   CHECK_THAT(advice.stdout_tail, Catch::Contains("advice from " + db + " for +-5%"));
   CHECK_THAT(advice.stdout_tail, Catch::Contains("of a run's variance is run to run"));
-  CHECK_THAT(advice.stdout_tail, Catch::Contains("as written, 2 x 20: +-"));
+  CHECK_THAT(advice.stdout_tail, Catch::Contains("as written, 4 x 20: +-"));
   // Each cell gets a plan, or says that none reaches the target within 100000 runs.
   for (const std::string cell : {"cell 1/2", "cell 2/2"}) CHECK_THAT(advice.stdout_tail, Catch::Contains(cell));
   CHECK_THAT(advice.stdout_tail, Catch::Contains("cheapest: runs") || Catch::Contains("no plan of up to"));
+  // Its history is finished experiments only, and leaves out runs disturbed from
+  // outside, saying how many.
+  SQLite::Database db_file(db, SQLite::OPEN_READWRITE);
+  db_file.exec("UPDATE runs SET warnings = 'interference' WHERE run_index = 2");  // measured: 1 warm-up first
+  const auto disturbed = orchestrator({"plan", matrix, "--from-history", db});
+  CHECK_THAT(disturbed.stdout_tail, Catch::Contains(" more left out: interference or outlier-run"));
+  db_file.exec("UPDATE experiments SET status = 'running'");
+  const auto unfinished = orchestrator({"plan", matrix, "--from-history", db});
+  CHECK_THAT(unfinished.stdout_tail, Catch::Contains("no finished experiment with these settings on"));
 }

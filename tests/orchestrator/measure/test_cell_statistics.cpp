@@ -93,3 +93,17 @@ TEST_CASE("cell statistics: a run off by less than 5% is no outlier, however tig
       orch::cell_statistics({run(1, "ok", 10.0, 100), run(2, "ok", 10.001, 100), run(3, "ok", 10.3, 100)});
   CHECK(orch::text_of(at(row, "outlier_runs")).empty());
 }
+
+TEST_CASE("cell statistics: the tail is a percentile over every timed iteration, not a median of the runs' p99s",
+          "[cell-statistics]") {
+  auto slow_run = run(3, "ok", 10, 100);
+  slow_run.latency_p99_ms = 1800;
+  auto quiet = run(1, "ok", 10, 100), quieter = run(2, "ok", 10, 100);
+  quiet.latency_p99_ms = quieter.latency_p99_ms = 10;
+  std::vector<double> calm(100, 10.0), tail(60, 10.0);
+  tail.insert(tail.end(), 40, 1800.0);  // 40 of its 100 iterations near 1.8 s
+  const orch::Columns row = orch::cell_statistics({quiet, quieter, slow_run}, {calm, calm, tail});
+  CHECK(at(row, "latency_p99_ms") == orch::Value(1800.0));
+  CHECK(at(orch::cell_statistics({quiet, quieter, slow_run}), "latency_p99_ms") ==
+        orch::Value(10.0));  // without samples: the median of the runs' p99s
+}

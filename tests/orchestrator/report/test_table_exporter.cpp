@@ -160,3 +160,21 @@ TEST_CASE("speed lines: faster, slower and not distinguishable, with the interva
   orch::SpeedComparison slower{"a", "b", {0.5, {0.4, 0.625, 0.95}}, 6};
   CHECK(orch::speed_line(slower) == "'a' ran 2 ± 0.45 times slower than 'b' (95% interval 1.6-2.5)");
 }
+
+TEST_CASE("data summary: a column has one type in every row", "[report]") {
+  auto one = cell_row(0, "t2"), two = cell_row(1, "t16");
+  for (auto& [name, value] : two.columns)
+    if (name == "effective_cpus") value = std::string("0");  // one number here, "0-1" in the other row
+  const auto data = orch::data_summary({one, two}, {"effective_cpus", "intra_op_threads"});
+  CHECK(data.rows[0][0] == orch::Value(std::string("0-1")));
+  CHECK(data.rows[1][0] == orch::Value(std::string("0")));  // a text, as the other row's
+  CHECK(data.rows[0][1] == orch::Value(int64_t{2}));        // "2" in every row: numbers
+  CHECK(data.rows[1][1] == orch::Value(int64_t{2}));
+}
+
+TEST_CASE("markdown: what could mark up is escaped, an underscore inside a word is left as it is", "[report]") {
+  CHECK(orch::markdown_text("OMP_NUM_THREADS=1") == "OMP_NUM_THREADS=1");  // no emphasis possible inside a word
+  CHECK(orch::markdown_text("_x_ and a _b_ c") == "\\_x\\_ and a \\_b\\_ c");
+  CHECK(orch::markdown_text("x_") == "x\\_");
+  CHECK(orch::markdown_text("[a](b) *c* `d` |e| <f>") == "\\[a\\](b) \\*c\\* \\`d\\` \\|e\\| &lt;f&gt;");
+}

@@ -131,6 +131,10 @@ TEST_CASE("the runner tells its observer of every run, in order, with its status
   CHECK(observer.all<orch::event::Resumed>().empty());
   CHECK(observer.all<orch::event::ScratchLeft>().empty());
   CHECK(observer.all<orch::event::CalibrationFailed>().empty());
+  // Each stored run keeps its place in the execution order.
+  SQLite::Database db(engine.db_path);
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(sequence) FROM (SELECT sequence FROM runs ORDER BY id)").getString() ==
+        "1,2,3,4,5,6");
 }
 
 TEST_CASE("a stopped experiment reports its aborted run, and a resumed one reports the runs left", "[runner]") {
@@ -184,4 +188,8 @@ TEST_CASE("a stopped experiment reports its aborted run, and a resumed one repor
   CHECK(db.execAndGet("SELECT COUNT(*) FROM experiments").getInt() == 1);
   CHECK(db.execAndGet("SELECT COUNT(*) FROM runs WHERE status = 'ok'").getInt() == 6);
   CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "finished");
+  // The resumed runs go on numbering where the stopped ones left off (the forgotten
+  // warm-up's number goes with it): every run numbered, in execution order.
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(sequence) FROM (SELECT sequence FROM runs ORDER BY id)").getString() ==
+        "2,3,4,5,6,7");
 }

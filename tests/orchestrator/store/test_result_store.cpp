@@ -569,3 +569,48 @@ TEST_CASE("a DB of schema 18 is migrated: its cells keep their identity, and new
   store.experiments().begin_experiment(adaptive, test::four_cpu_machine(), {"a", "b"});
   CHECK(db.execAndGet("SELECT COUNT(DISTINCT settings_hash) FROM cells").getInt() == 3);
 }
+
+TEST_CASE("runs.sequence is stored with every finished run, and a migration numbers the runs that lost it",
+          "[store][migration]") {
+  test::TempDir dir;
+  {
+    orch::ResultStore store(dir.file("r.db"));
+    const auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+    for (int i = 0; i < 3; ++i) {
+      auto run = ok_run(i, false, 10, {1, 2, 3});
+      run.sequence = 10 + i;  // the runner's numbers, as they are
+      store_run(store, ids.cell_ids[static_cast<size_t>(i % 2)], run);
+    }
+  }
+  {
+    SQLite::Database db(dir.file("r.db"), SQLite::OPEN_READWRITE);
+    CHECK(db.execAndGet("SELECT GROUP_CONCAT(sequence) FROM (SELECT sequence FROM runs ORDER BY id)").getString() ==
+          "10,11,12");
+    // A DB of before the fix: its finished runs have none, at schema version 21.
+    db.exec("UPDATE runs SET sequence = NULL");
+    db.exec("UPDATE runs SET started_at = '2026-11-23T00:00:0' || (3 - id) || '.000Z'");  // the last started first
+    db.exec("PRAGMA user_version = 21");
+  }
+  orch::ResultStore upgraded(dir.file("r.db"));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(sequence) FROM (SELECT sequence FROM runs ORDER BY id)").getString() ==
+        "3,2,1");  // numbered by when each started
+  // Schema 23's statistics (the pooled tail) stored anew for every cell.
+  CHECK(cells_without_statistics(dir.file("r.db")) == 0);
+  CHECK(db.execAndGet("SELECT latency_p99_ms FROM cell_statistics s JOIN cells c ON c.id = s.cell_id "
+                      "WHERE c.cell_index = 1")
+            .getDouble() == Approx(2.98));  // its one run of samples 1, 2, 3: their 99th percentile
+}
+
+TEST_CASE("run_warnings has a row for each run its cell names an outlier", "[store]") {
+  test::TempDir dir;
+  orch::ResultStore store(dir.file("r.db"));
+  const auto ids = store.experiments().begin_experiment(two_cell_experiment(), test::four_cpu_machine(), {"a", "b"});
+  const std::vector<double> p50s = {10.0, 10.2, 9.9, 10.1, 14.0};  // the fifth is far off
+  for (size_t i = 0; i < p50s.size(); ++i)
+    store_run(store, ids.cell_ids[0], ok_run(static_cast<int>(i), false, 10, {p50s[i]}));
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT outlier_runs FROM cell_summary WHERE cell_index = 0").getString() == "4");
+  CHECK(db.execAndGet("SELECT GROUP_CONCAT(level || ':' || run_index) FROM run_warnings WHERE code = 'outlier-run'")
+            .getString() == "run:4");
+}
