@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "common/cpu_list.h"
@@ -37,8 +39,21 @@ std::pair<std::string, std::string> mapped(const std::string& path, const std::s
 // False when no docker engine can be listening where the client would ask ($DOCKER_HOST
 // unix://PATH, else /var/run/docker.sock): nothing answers a connect() there. Then no
 // container can exist either, and the client (tens of ms to start) need not be asked.
-// Any other $DOCKER_HOST (tcp://, ssh://) is the client's to reach: true.
+// Any other $DOCKER_HOST (tcp://, ssh://), or a context, is the client's to reach: true.
 bool engine_may_answer() {
+  // A context (DOCKER_CONTEXT, or the client's config naming one) may point anywhere.
+  if (const char* context = std::getenv("DOCKER_CONTEXT"); context && *context && std::string(context) != "default")
+    return true;
+  const char* config = std::getenv("DOCKER_CONFIG");
+  const char* home = std::getenv("HOME");
+  const std::string config_file = config && *config ? std::string(config) + "/config.json"
+                                  : home && *home   ? std::string(home) + "/.docker/config.json"
+                                                    : std::string();
+  if (!config_file.empty()) {
+    std::ifstream file(config_file);
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (text.find("\"currentContext\"") != std::string::npos) return true;
+  }
   const char* host = std::getenv("DOCKER_HOST");
   std::string path = "/var/run/docker.sock";
   if (host && *host) {

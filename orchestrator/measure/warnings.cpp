@@ -92,9 +92,11 @@ void HostLoad::reaped() {
   if (!reaped_) reaped_ = now();
 }
 
-double HostLoad::busy_cpus(bool child_is_worker) const {
+std::optional<double> HostLoad::busy_cpus(bool child_is_worker) const {
   const std::optional<Mark>& end = child_is_worker && reaped_ ? reaped_ : spawned_;
-  if (!end) return 0;
+  if (!end || end->machine.monotonic_ns - opened_.machine.monotonic_ns <
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(kMinLoadWindow).count())
+    return std::nullopt;
   const Interference others = interference_between(opened_.machine, end->machine, end->own_cpu_ms - opened_.own_cpu_ms);
   return (others.others_cpu_share + others.steal_share) * others.cpus;
 }

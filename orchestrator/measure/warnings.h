@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,13 +77,18 @@ HostState read_host_state(int online_cpus);
 // process and its reaped children, the run's worker among them. Where the run's child
 // is not its worker (docker's client, whose engine then works for the run), the
 // window ends at the run's spawn instead.
+// /proc/stat counts in clock ticks (10 ms): a window shorter than kMinLoadWindow (a
+// docker run's, which ends at its spawn) cannot tell a busy CPU from one stray tick,
+// and judges nothing.
+inline constexpr std::chrono::milliseconds kMinLoadWindow{250};
 class HostLoad {
  public:
   HostLoad();      // opens the window now
   void spawned();  // the first run's worker was spawned (later calls: nothing)
   void reaped();   // the first run's child was reaped (later calls: nothing)
-  // Other work in the window, in CPUs; 0 before spawned().
-  double busy_cpus(bool child_is_worker) const;
+  // Other work in the window, in CPUs; nullopt before spawned(), or for a window
+  // shorter than kMinLoadWindow.
+  std::optional<double> busy_cpus(bool child_is_worker) const;
 
  private:
   struct Mark {

@@ -85,7 +85,7 @@ class HostCheck {
   void tell(const RunRecord* first, ResultStore& store, int64_t experiment_id, Observer& observer) {
     if (told_) return;
     told_ = true;
-    if (first) host_.busy_cpus = load_.busy_cpus(first->evidence.child_is_worker);
+    if (first) host_.busy_cpus = load_.busy_cpus(first->evidence.child_is_worker).value_or(0);  // 0: not judged
     const auto warnings = host_warnings(host_);
     if (std::find(warnings.begin(), warnings.end(), "load") != warnings.end())
       store.experiments().add_experiment_context(experiment_id, "load", std::nullopt);

@@ -316,6 +316,7 @@ void Database::run_guarded(const std::function<void()>& body) {
   try {
     body();
   } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) throw damaged(e.what());
     if (read_only_) throw failed(e, "cannot read results DB " + printable(path_), {});
     throw failed(e, "cannot store a run in " + printable(path_),
                  "runs stored before are safe in the DB; fix the cause (disk space?), then "

@@ -254,7 +254,7 @@ std::vector<ExperimentRecords::RunningExperiment> ExperimentRecords::running_exp
       found.push_back({running.getColumn(0).getInt64(),
                        {{static_cast<pid_t>(running.getColumn(1).getInt64()),
                          static_cast<uint64_t>(running.getColumn(2).getInt64())},  // NULL start: 0, unknown
-                        running.getColumn(3).getString()}});
+                        capped_text(running.getColumn(3), kMaxArgumentBytes)}});
     return found;
   });
 }
@@ -264,10 +264,17 @@ int ExperimentRecords::repair(const std::vector<RunningExperiment>& dead) {
     SQLite::Transaction transaction(db_.sqlite(), SQLite::TransactionBehavior::IMMEDIATE);
     int marked = 0;
     for (const auto& [experiment_id, orchestrator] : dead) {
+      // Only while the orchestrator judged dead still runs it: another may have repaired
+      // and resumed it since, under its own identity.
       SQLite::Statement experiment(db_.sqlite(),
-                                   "UPDATE experiments SET status = 'interrupted' WHERE id = ? AND status = 'running'");
+                                   "UPDATE experiments SET status = 'interrupted' WHERE id = ? AND status = 'running' "
+                                   "AND COALESCE(orchestrator_pid, 0) = ? AND COALESCE(orchestrator_start_ticks, 0) = ? "
+                                   "AND COALESCE(boot_id, '') = ?");
       experiment.bind(1, experiment_id);
-      if (experiment.exec() == 0) continue;  // another orchestrator repaired it first
+      experiment.bind(2, int64_t{orchestrator.process.pid});
+      experiment.bind(3, static_cast<int64_t>(orchestrator.process.start_ticks));
+      experiment.bind(4, orchestrator.boot_id);
+      if (experiment.exec() == 0) continue;  // repaired (or resumed) by another first
       SQLite::Statement runs(db_.sqlite(),
                              "UPDATE runs SET status = 'aborted', reason = ? WHERE status = 'running' "
                              "AND cell_id IN (SELECT id FROM cells WHERE experiment_id = ?)");

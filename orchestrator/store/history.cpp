@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include "common/clock.h"
 #include "common/text.h"
@@ -31,11 +32,14 @@ std::vector<int64_t> History::cells_without_statistics() {
 }
 
 void History::refresh_missing_statistics() {
-  db_.guarded([&] {
-    SQLite::Transaction transaction(db_.sqlite(), SQLite::TransactionBehavior::IMMEDIATE);
-    for (const int64_t cell_id : cells_without_statistics()) refresh_cell_statistics(cell_id);
-    transaction.commit();
-  });
+  // One transaction per cell: after an upgrade that recomputes every cell, other
+  // orchestrators storing runs in the same DB wait for one cell at a time, not all.
+  for (const int64_t cell_id : db_.guarded([&] { return cells_without_statistics(); }))
+    db_.guarded([&] {
+      SQLite::Transaction transaction(db_.sqlite(), SQLite::TransactionBehavior::IMMEDIATE);
+      refresh_cell_statistics(cell_id);
+      transaction.commit();
+    });
 }
 
 std::vector<CellSummaryRow> History::cell_summary(int64_t experiment_id) {
@@ -98,8 +102,12 @@ std::optional<LatestCell> History::latest_cell(const std::string& settings_hash,
                     query.getColumn(1).getInt64(),
                     capped_text(query.getColumn(2), kMaxArgumentBytes),
                     {}};
-    for (const auto& index : split(query.getColumn(3).getString(), ','))
-      if (!index.empty()) cell.outlier_runs.push_back(std::atoi(index.c_str()));
+    for (const auto& index : split(capped_text(query.getColumn(3), kMaxArgumentBytes), ',')) {
+      char* end = nullptr;
+      const long long run = std::strtoll(index.c_str(), &end, 10);  // any text: a DB is untrusted
+      if (!index.empty() && *end == '\0' && run >= 0 && run < std::numeric_limits<int>::max())
+        cell.outlier_runs.push_back(static_cast<int>(run));
+    }
     return cell;
   });
 }

@@ -23,7 +23,7 @@ class History {
   // Stores the statistics of `cell_id` from its runs, inside the caller's transaction.
   void refresh_cell_statistics(int64_t cell_id);
   // A writer's: stores the statistics of cells that lack them (an older orchestrator
-  // left them mid-cell), in one transaction.
+  // left them mid-cell, or a migration asked for them anew), one transaction per cell.
   void refresh_missing_statistics();
   // A reader's: computes them in memory instead, into a TEMP copy of cell_statistics
   // that this connection's views read (the file is never written).

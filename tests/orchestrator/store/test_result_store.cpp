@@ -614,3 +614,21 @@ TEST_CASE("run_warnings has a row for each run its cell names an outlier", "[sto
   CHECK(db.execAndGet("SELECT GROUP_CONCAT(level || ':' || run_index) FROM run_warnings WHERE code = 'outlier-run'")
             .getString() == "run:4");
 }
+
+TEST_CASE("a repair judged before another orchestrator resumed the experiment leaves it alone", "[store][faults]") {
+  test::TempDir dir;
+  auto experiment = two_cell_experiment();
+  experiment.matrix_hash = "abc";
+  orch::ResultStore store(dir.file("r.db"));
+  const auto ids = store.experiments().begin_experiment(experiment, test::four_cpu_machine(), {"a", "b"});
+  store.experiments().begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));  // its orchestrator (pid 0) died
+  const auto judged = store.experiments().running_experiments("testhost");    // one collect judges it dead...
+  REQUIRE(judged.size() == 1);
+  REQUIRE(store.experiments().repair(judged) == 1);                                     // ...another repairs it first,
+  REQUIRE(store.experiments().resume(experiment, orch::OrchestratorIdentity::self()));  // and resumes it
+  const int64_t running = store.experiments().begin_run(ids.cell_ids[0], ok_run(0, false, 10, {1}));
+  CHECK(store.experiments().repair(judged) == 0);  // the first one's stale verdict changes nothing
+  SQLite::Database db(dir.file("r.db"));
+  CHECK(db.execAndGet("SELECT status FROM experiments").getString() == "running");
+  CHECK(db.execAndGet("SELECT status FROM runs WHERE id = " + std::to_string(running)).getString() == "running");
+}
