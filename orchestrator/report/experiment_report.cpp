@@ -57,9 +57,10 @@ std::vector<ComparedCell> compared_cells(History& history, const ExperimentRow& 
     cell.settings_hash = row.settings_hash;
     cell.label = row.cell;
     cell.samples = history.measured_samples(row.cell_id);
-    for (const auto& run : history.measured_runs(row.cell_id))
+    const auto runs = history.cell_runs(row.cell_id);
+    for (const StoredRun* run : measured_ok_runs(runs))
       for (const auto& [column, metric, field] : compared_run_metrics())
-        if (const auto value = run.*field) cell.run_values[column].push_back(*value);
+        if (const auto value = run->*field) cell.run_values[column].push_back(*value);
     cell.history_p50s =
         history.history_p50s(cell.settings_hash, experiment.name, experiment.hostname, experiment.id, lookback);
     cells.push_back(std::move(cell));

@@ -79,15 +79,6 @@ std::vector<StoredRun> History::cell_runs(int64_t cell_id) {
   });
 }
 
-std::vector<StoredRun> History::measured_runs(int64_t cell_id) {
-  return db_.guarded([&] {
-    return mapped<StoredRun>(
-        db_.select_rows("SELECT * FROM runs WHERE cell_id = ? AND is_warmup = 0 AND status = 'ok' ORDER BY run_index",
-                        [&](SQLite::Statement& query) { query.bind(1, cell_id); }),
-        stored_run);
-  });
-}
-
 std::optional<LatestCell> History::latest_cell(const std::string& settings_hash, const std::string& hostname) {
   return db_.guarded([&]() -> std::optional<LatestCell> {
     SQLite::Statement query(db_.sqlite(),

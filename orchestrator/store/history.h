@@ -35,8 +35,6 @@ class History {
   std::vector<std::vector<double>> measured_samples(int64_t cell_id);
   // All of a cell's runs, in run order.
   std::vector<StoredRun> cell_runs(int64_t cell_id);
-  // A cell's measured ok runs, in run order.
-  std::vector<StoredRun> measured_runs(int64_t cell_id);
   // The newest cell with `settings_hash` on `hostname` in a finished experiment (one
   // still running, or interrupted, is no history yet) that has at least two measured
   // ok runs.
