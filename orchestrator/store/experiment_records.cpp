@@ -266,10 +266,11 @@ int ExperimentRecords::repair(const std::vector<RunningExperiment>& dead) {
     for (const auto& [experiment_id, orchestrator] : dead) {
       // Only while the orchestrator judged dead still runs it: another may have repaired
       // and resumed it since, under its own identity.
-      SQLite::Statement experiment(db_.sqlite(),
-                                   "UPDATE experiments SET status = 'interrupted' WHERE id = ? AND status = 'running' "
-                                   "AND COALESCE(orchestrator_pid, 0) = ? AND COALESCE(orchestrator_start_ticks, 0) = ? "
-                                   "AND COALESCE(boot_id, '') = ?");
+      SQLite::Statement experiment(
+          db_.sqlite(),
+          "UPDATE experiments SET status = 'interrupted' WHERE id = ? AND status = 'running' "
+          "AND COALESCE(orchestrator_pid, 0) = ? AND COALESCE(orchestrator_start_ticks, 0) = ? "
+          "AND COALESCE(boot_id, '') = ?");
       experiment.bind(1, experiment_id);
       experiment.bind(2, int64_t{orchestrator.process.pid});
       experiment.bind(3, static_cast<int64_t>(orchestrator.process.start_ticks));
