@@ -102,13 +102,16 @@ std::vector<pid_t> processes_with(const std::string& token) {
   return found;
 }
 
-std::vector<std::string> leftover_cgroups() {
+std::vector<std::string> leftover_cgroups(std::optional<pid_t> of) {
   std::vector<std::string> found;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_directory(ec) && orch::left_by_dead_orchestrator(it->path().filename().string()))
-      found.push_back(it->path());
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!it->is_directory(ec) || !orch::left_by_dead_orchestrator(name)) continue;
+    if (const auto owner = orch::owner_of(name); of && (!owner || owner->pid != *of)) continue;
+    found.push_back(it->path());
+  }
   return found;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,9 @@ std::vector<pid_t> processes_with(const std::string& token);
 // Cgroups an orchestrator made (named orch*, session.h) anywhere below
 // /sys/fs/cgroup whose orchestrator is dead: what one left behind. Those of
 // orchestrators still running (other tests') are not leftovers.
-std::vector<std::string> leftover_cgroups();
+// With `of`, only those of the orchestrator of that pid: another test's orchestrator,
+// killed a moment ago, has left its own until its next run.
+std::vector<std::string> leftover_cgroups(std::optional<pid_t> of = std::nullopt);
 
 // Headless Chromium, for the HTML report: its path; else the test is skipped, saying
 // why (as it is without Chart.js, which the report inlines).
