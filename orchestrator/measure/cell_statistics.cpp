@@ -32,17 +32,6 @@ constexpr Median kRealMedians[] = {
 constexpr Median kIntegerMedians[] = {{"max_rss_kib", &StoredRun::max_rss_kib},
                                       {"involuntary_ctx_switches", &StoredRun::involuntary_ctx_switches},
                                       {"peak_memory_bytes", &StoredRun::memory_peak_bytes}};
-// What was in effect: distinct values of the measured runs.
-struct InEffect {
-  const char* column;
-  Value StoredRun::*value;
-};
-constexpr InEffect kInEffect[] = {{"intra_op_threads", &StoredRun::intra_op_threads},
-                                  {"inter_op_threads", &StoredRun::inter_op_threads},
-                                  {"effective_cpus", &StoredRun::effective_cpus},
-                                  {"effective_cpu_quota_percent", &StoredRun::effective_cpu_quota_percent},
-                                  {"effective_memory_limit_bytes", &StoredRun::effective_memory_limit_bytes},
-                                  {"device_name", &StoredRun::device_name}};
 // The phases that make a run's cold start (first-run-slow).
 constexpr RunMetric kColdStartPhases[] = {&StoredRun::library_load_ms, &StoredRun::model_load_ms,
                                           &StoredRun::first_inference_ms};
@@ -75,7 +64,7 @@ Columns cell_statistics(const std::vector<StoredRun>& runs, const std::vector<st
     }
 
   Columns row = {{"runs", static_cast<int64_t>(measured.size())}, {"runs_ok", static_cast<int64_t>(ok.size())}};
-  for (const auto& [column, value] : kInEffect)
+  for (const auto& [column, value] : kInEffectColumns)  // what was in effect: distinct values
     row.push_back(
         {column, distinct_of(measured, [value = value](const StoredRun& run) { return text_of(run.*value); })});
 

@@ -41,6 +41,20 @@ struct StoredRun {
 // A metric of a run, by its field: for tables that name what they read.
 using RunMetric = std::optional<double> StoredRun::*;
 
+// What was in effect, each with its column's name: in runs (which the store reads)
+// and in cell_statistics (the distinct values of a cell's runs), declared once here.
+struct InEffectColumn {
+  const char* column;
+  Value StoredRun::*field;
+};
+inline constexpr InEffectColumn kInEffectColumns[] = {
+    {"intra_op_threads", &StoredRun::intra_op_threads},
+    {"inter_op_threads", &StoredRun::inter_op_threads},
+    {"effective_cpus", &StoredRun::effective_cpus},
+    {"effective_cpu_quota_percent", &StoredRun::effective_cpu_quota_percent},
+    {"effective_memory_limit_bytes", &StoredRun::effective_memory_limit_bytes},
+    {"device_name", &StoredRun::device_name}};
+
 // The measured runs that are ok, in their order.
 std::vector<const StoredRun*> measured_ok_runs(const std::vector<StoredRun>& runs);
 

@@ -69,14 +69,7 @@ StoredRun stored_run(const Columns& row) {
   run.status = text_of(value_of(row, "status"));
   run.warnings = text_of(value_of(row, "warnings"));
   run.limits_mismatch = text_of(value_of(row, "limits_mismatch"));
-  for (const auto& [column, value] :
-       {std::pair<const char*, Value StoredRun::*>{"intra_op_threads", &StoredRun::intra_op_threads},
-        {"inter_op_threads", &StoredRun::inter_op_threads},
-        {"effective_cpus", &StoredRun::effective_cpus},
-        {"effective_cpu_quota_percent", &StoredRun::effective_cpu_quota_percent},
-        {"effective_memory_limit_bytes", &StoredRun::effective_memory_limit_bytes},
-        {"device_name", &StoredRun::device_name}})
-    run.*value = value_of(row, column);
+  for (const auto& [column, field] : kInEffectColumns) run.*field = value_of(row, column);
   for (const auto& [column, metric] : {std::pair<const char*, RunMetric>{"wall_ms", &StoredRun::wall_ms},
                                        {"timed_loop_ms", &StoredRun::timed_loop_ms},
                                        {"latency_n", &StoredRun::latency_n},
